@@ -1,0 +1,1 @@
+"""Subcommands of the ``hftlab`` console script, one module each (see ``hftlab.cli``)."""
