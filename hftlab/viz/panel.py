@@ -3,50 +3,140 @@
 Every notebook's interactive cell is one ``Panel``: the callback is a library call that
 returns an Altair chart (or a list of charts / other displayables); the Run button
 reruns it with the controls' current values and redraws the Output.
+
+With the offline renderer (see :mod:`hftlab.viz.render`) each Altair chart is shown as
+an ``alt.JupyterChart`` widget that the panel owns: a rerun that returns the same number
+of charts updates those widgets in place (the bundled JavaScript is sent to the browser
+once, not on every click, and the view does not flicker); otherwise the old widgets are
+closed and new ones displayed. A failing rerun shows its error inside the panel — the
+place the person who clicked is looking — instead of only in the browser's log.
 """
 
 from __future__ import annotations
 
+import html
+import time
 from typing import Any, Callable
 
+import altair as alt
 import ipywidgets as widgets
 from IPython.display import display
+
+from hftlab.errors import InputError
+
+
+def _items(result: Any) -> list[Any]:
+    if result is None:
+        return []
+    return list(result) if isinstance(result, (list, tuple)) else [result]
+
+
+def _is_chart(item: Any) -> bool:
+    return isinstance(item, alt.TopLevelMixin)
 
 
 class Panel:
     """Controls + Run button + Output.
 
     ``controls`` maps keyword names to ipywidgets value widgets; ``run(**values)``
-    returns what to display. ``panel.show()`` displays it and runs once with the
-    default values; ``panel.last`` holds the last result.
+    returns what to display (an Altair chart, a list of them, or anything IPython can
+    display). ``panel.show()`` displays it and runs once with the default values —
+    an error in that first run is raised, so the notebook cell fails; ``panel.last``
+    holds the last result.
     """
 
     def __init__(self, controls: dict[str, widgets.ValueWidget], run: Callable[..., Any], title: str = ""):
+        if not isinstance(controls, dict):
+            raise InputError(f"Panel: controls must be a dict of name -> widget, got {type(controls).__name__}")
+        for key, w in controls.items():
+            if not isinstance(key, str) or not key.isidentifier():
+                raise InputError(f"Panel: control name {key!r} is not a valid keyword argument name")
+            if not isinstance(w, widgets.Widget) or not hasattr(w, "value"):
+                raise InputError(f"Panel: control {key!r} must be an ipywidgets value widget, got {type(w).__name__}")
+        if not callable(run):
+            raise InputError(f"Panel: run must be callable, got {type(run).__name__}")
         self.controls = controls
         self.run_fn = run
-        self.button = widgets.Button(description="Run", button_style="primary", icon="play")
+        self.title = str(title)
+        self.button = widgets.Button(description="Run", button_style="primary", icon="play", tooltip="Rerun with these settings")
+        self.status = widgets.HTML("")
         self.output = widgets.Output()
         self.last: Any = None
-        self.button.on_click(lambda _: self.refresh())
-        header = [widgets.HTML(f"<b>{title}</b>")] if title else []
-        self.widget = widgets.VBox(header + [widgets.HBox(list(controls.values()) + [self.button]), self.output])
+        self._charts: list[alt.JupyterChart] = []  # chart widgets now shown, in order
+        self._shown_only_charts = False  # the output holds exactly self._charts
+        self.button.on_click(lambda _: self.refresh(raise_errors=False))
+        header = [widgets.HTML(f"<b>{html.escape(self.title)}</b>")] if self.title else []
+        row = widgets.HBox(list(controls.values()) + [self.button, self.status], layout=widgets.Layout(flex_flow="row wrap", align_items="center"))
+        self.widget = widgets.VBox(header + [row, self.output])
+        self.widget.add_class("hftlab-panel")
 
     def values(self) -> dict[str, Any]:
         return {k: w.value for k, w in self.controls.items()}
 
-    def refresh(self) -> Any:
+    # -- drawing -------------------------------------------------------------------
+    def _close_charts(self) -> None:
+        for jc in self._charts:
+            jc.close()
+        self._charts = []
+        self._shown_only_charts = False
+
+    def _draw(self, items: list[Any], widget_charts: bool) -> None:
+        if widget_charts and self._shown_only_charts and items and len(items) == len(self._charts) and all(map(_is_chart, items)):
+            for jc, chart in zip(self._charts, items):  # in place: the views re-embed the new spec
+                jc.chart = chart
+            return
+        self.output.clear_output(wait=True)
+        self._close_charts()
+        with self.output:
+            for item in items:
+                if widget_charts and _is_chart(item):
+                    jc = alt.JupyterChart(item, embed_options=alt.renderers.options.get("embed_options"))
+                    self._charts.append(jc)
+                    display(jc)
+                else:
+                    display(item)
+        self._shown_only_charts = widget_charts and bool(items) and all(map(_is_chart, items))
+
+    def _show_error(self, err: Exception) -> None:
+        self.output.clear_output(wait=True)
+        self._close_charts()
+        with self.output:
+            if isinstance(err, InputError):  # bad settings: the one-line message is the whole story
+                print(f"hftlab: error: {err}")
+            else:
+                from IPython import get_ipython
+
+                ip = get_ipython()
+                if ip is not None:
+                    ip.showtraceback()
+                else:
+                    raise err
+
+    def refresh(self, raise_errors: bool = True) -> Any:
+        """Run with the controls' current values and redraw; returns the result.
+
+        With ``raise_errors=False`` (the Run button) an exception is shown in the
+        Output area and the status line instead of propagating.
+        """
         from hftlab.viz.render import setup_rendering
 
-        setup_rendering()
+        widget_charts = setup_rendering() == "jupyter-offline"
         self.button.disabled = True
+        self.button.description = "Running…"
+        self.status.value = ""
+        t0 = time.perf_counter()
         try:
             result = self.run_fn(**self.values())
+            self._draw(_items(result), widget_charts)
             self.last = result
-            self.output.clear_output(wait=True)
-            with self.output:
-                for item in result if isinstance(result, (list, tuple)) else [result]:
-                    display(item)
+            self.status.value = f"<span style='color:#777'>done in {time.perf_counter() - t0:.1f} s</span>"
+        except Exception as err:
+            self.status.value = f"<span style='color:#c00'>failed: {html.escape(type(err).__name__)}</span>"
+            if raise_errors:
+                raise
+            self._show_error(err)
         finally:
+            self.button.description = "Run"
             self.button.disabled = False
         return self.last
 
