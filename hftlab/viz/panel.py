@@ -16,6 +16,7 @@ from __future__ import annotations
 
 import html
 import time
+import traceback
 from typing import Any, Callable
 
 import altair as alt
@@ -110,7 +111,7 @@ class Panel:
                 if ip is not None:
                     ip.showtraceback()
                 else:
-                    raise err
+                    traceback.print_exception(err)
 
     def refresh(self, raise_errors: bool = True) -> Any:
         """Run with the controls' current values and redraw; returns the result.
