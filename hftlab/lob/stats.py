@@ -117,8 +117,9 @@ def mid_spread_series(day: LobsterDay, start: int = 0, length: int | None = None
                       tick: int = 100) -> pd.DataFrame:
     """Mid (dollars) and spread (ticks) after each message of a window, thinned to ``max_points`` rows.
 
-    Columns ``message`` (row index), ``time`` (seconds after midnight), ``mid``, ``spread_ticks``,
-    ``best_bid``, ``best_ask`` (dollars). Rows with a side empty are dropped.
+    Columns ``message`` (row index), ``time`` (seconds after midnight), ``clock`` (the time as a
+    timestamp on 1970-01-01, for time axes), ``mid``, ``spread_ticks``, ``best_bid``, ``best_ask``
+    (dollars). Rows with a side empty are dropped.
     """
     n = len(day)
     start = int(np.clip(start, 0, max(n - 1, 0)))
@@ -132,6 +133,7 @@ def mid_spread_series(day: LobsterDay, start: int = 0, length: int | None = None
     return pd.DataFrame({
         "message": idx,
         "time": _times(day)[idx],
+        "clock": pd.to_datetime(day.time_s[idx] * 10**9 + day.time_ns[idx], unit="ns"),
         "mid": (ob[:, 0] + ob[:, 2]) / 2e4,
         "spread_ticks": (ob[:, 0] - ob[:, 2]) / tick,
         "best_bid": ob[:, 2] / 1e4,
