@@ -285,6 +285,23 @@ class ReferenceBook:
         """(best bid, best ask) prices, None for an empty side."""
         return self.sides[BID].best_price(), self.sides[ASK].best_price()
 
+    def peak_orders(self, messages: np.ndarray | Sequence[Sequence[int]]) -> tuple[int, int]:
+        """Apply every row, tracking the most resting orders per side: ``(bids, asks)``.
+
+        Run on an unbounded book (``capacity=None``) it measures the capacity a replay needs
+        so that no side ever overflows.
+        """
+        rows = messages.tolist() if isinstance(messages, np.ndarray) else messages
+        bids, asks = self.sides[BID], self.sides[ASK]
+        peak_b, peak_a = bids.count, asks.count
+        for r in rows:
+            self.apply(r)
+            if bids.count > peak_b:
+                peak_b = bids.count
+            if asks.count > peak_a:
+                peak_a = asks.count
+        return peak_b, peak_a
+
     def counters(self) -> dict:
         return {
             "overflow": self.overflow,

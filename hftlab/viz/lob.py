@@ -36,7 +36,10 @@ def depth_chart(l2, title: str = "Order book depth", price_scale: float = PRICE_
     """Depth chart of one L2 snapshot: size per level (bars) and cumulative depth (steps), bids green, asks red."""
     df = depth_frame(l2, price_scale)
     color = alt.Color("side:N", scale=alt.Scale(domain=["bid", "ask"], range=[BID_COLOR, ASK_COLOR]), title="side")
-    base = alt.Chart(df).encode(x=alt.X("price:Q", title="price ($)", scale=alt.Scale(zero=False)), color=color)
+    base = alt.Chart(df).encode(
+        x=alt.X("price:Q", title="price ($)", scale=alt.Scale(zero=False), axis=alt.Axis(format=".2f", labelOverlap=True)),
+        color=color,
+    )
     bars = base.mark_bar(opacity=0.55, size=6).encode(
         y=alt.Y("size:Q", title="shares"),
         tooltip=["side", "level", alt.Tooltip("price:Q", format=".2f"), "size", "cumulative"],
@@ -150,8 +153,8 @@ def throughput_chart(df: pd.DataFrame, x: str = "label", y: str = "msgs_per_s", 
 def replay_figure(l2, mid_spread: pd.DataFrame, title: str = "") -> alt.VConcatChart:
     """Depth at the end of a replay above mid / spread over time (the ``hftlab replay`` figure)."""
     return alt.vconcat(
-        depth_chart(l2, title=f"{title} depth after the last message".strip()),
-        mid_spread_chart(mid_spread, title=f"{title} mid price and spread".strip()),
+        depth_chart(l2, title=f"{title}: the replayed book after the last message".strip(": ")),
+        mid_spread_chart(mid_spread, title=f"{title}: mid price and spread (orderbook file)".strip(": ")),
     )
 
 
