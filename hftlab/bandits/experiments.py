@@ -1,0 +1,368 @@
+"""The experiments of ``hftlab bandits`` and notebook 04, and the results table.
+
+* CAMAB transfer (Zennaro et al. 2024): online advertising (T = 1000), the
+  Zhang–Bareinboim task (T = 500, with B-UCB), TExp with an exact abstraction and with a
+  reversed reward map (T = 500). One trial = UCB1 in the base bandit, then every
+  algorithm in the abstract bandit; trials are vmapped over seeds.
+* AT-UCB on the epidemic pair (ABM fine / ODE coarse), as a function of ε, against
+  UCB1, Thompson sampling and ε-greedy on the fine bandit; vmapped over ε × seeds.
+
+Every number is computed here, over seeds, with its spread. Quick mode
+(``HFTLAB_QUICK=1``) shrinks seeds, horizons and the epidemic's banks.
+"""
+
+from __future__ import annotations
+
+import math
+import time
+from dataclasses import asdict, dataclass, field
+from functools import partial
+
+import jax
+import jax.numpy as jnp
+import numpy as np
+import pandas as pd
+
+from hftlab.bandits import environments as envs
+from hftlab.bandits import metrics as M
+from hftlab.bandits import models
+from hftlab.bandits.atucb import atucb_run, coarse_radius
+from hftlab.bandits.epidemic import EpidemicBanks, EpidemicConfig, lockdown_arms, measure_costs, simulate_banks
+from hftlab.bandits.transfer import camab_trial, pad_transfer_map, transfer_map
+from hftlab.bandits.ucb import PolicyParams, init_state, run_policy
+from hftlab.config import pick
+from hftlab.errors import InputError
+
+# Final cumulative regret reported by the CAMAB code (realized regret, mean of 20 trials).
+PUBLISHED = {
+    "advertising": {"UCB": 35.5, "TOpt": 5.15, "IMIT": 27.75, "TExp": 29.8},
+    "zhang_bareinboim": {"UCB": 7.4, "TOpt": 0.1, "IMIT": 12.55, "TExp": 4.5, "B-UCB": 2.75},
+    "exact": {"UCB": 21.65, "TExp": 12.3},
+    "reversed": {"UCB": 23.6, "TExp": 29.5},
+}
+
+CAMAB_EXPERIMENTS = {
+    "advertising": ("online advertising (6 base -> 4 abstract arms)", 1000),
+    "zhang_bareinboim": ("Zhang & Bareinboim task 1 (confounded base)", 500),
+    "exact": ("TExp, exact abstraction (Time marginalised)", 500),
+    "reversed": ("TExp, reversed reward map", 500),
+}
+
+
+def camab_abstraction(name: str):
+    if name == "advertising":
+        return models.advertising()
+    if name == "zhang_bareinboim":
+        return models.zhang_bareinboim()
+    if name == "exact":
+        return models.advertising_exact(False)
+    if name == "reversed":
+        return models.advertising_exact(True)
+    raise InputError(f"unknown experiment {name!r} (choose from {', '.join(CAMAB_EXPERIMENTS)})")
+
+
+def _summaries(arms, rewards, env, horizon: int, cps: np.ndarray) -> dict:
+    """Metrics of a batch of runs ``arms, rewards: (S, T)``."""
+    gaps = env.gaps
+    curve = M.pseudo_regret_curve(arms, gaps)
+    realized = M.realized_regret_curve(rewards, jnp.max(env.means))
+    K = env.n_arms
+    onehot = jax.nn.one_hot(arms, K)
+    counts = onehot.sum(1)
+    sums = (onehot * rewards[..., None]).sum(1)
+    final = np.asarray(curve[:, -1])
+    return {
+        "pseudo_regret": M.summarize(final),
+        "realized_regret": M.summarize(np.asarray(realized[:, -1])),
+        "optimal_fraction": M.summarize(np.asarray(M.optimal_fraction(arms, gaps))),
+        "simple_regret": M.summarize(np.asarray(M.simple_regret(counts, sums, gaps))),
+        "curve": {"t": (cps + 1).tolist(), **{k: np.asarray(v).tolist() for k, v in M.summarize(np.asarray(curve[:, cps])).items() if k != "n"}},
+    }
+
+
+PAD_ARMS = 6  # CAMAB problems are padded to this many arms (base and abstract) ...
+PAD_HORIZON = 1000  # ... and compiled for this horizon, so all four share one compilation
+
+
+@partial(jax.jit, static_argnames=("horizon", "with_bounds"))
+def _camab_batch(keys, base, abstract, tmap, c, bounds, limit, horizon: int, with_bounds: bool):
+    """``camab_trial`` vmapped over seeds; environments are arguments (padded to common
+    shapes), so experiments share one compilation."""
+    return jax.vmap(lambda k: camab_trial(k, base, abstract, tmap, c, horizon, bounds, with_bounds, limit))(keys)
+
+
+def camab_experiment(name: str, n_seeds: int, horizon: int | None = None, seed: int = 0, c: float = math.sqrt(2.0)) -> dict:
+    """Run one CAMAB experiment over ``n_seeds`` vmapped seeds."""
+    if n_seeds < 2:
+        raise InputError(f"--seeds must be at least 2 (got {n_seeds})")
+    title, default_h = CAMAB_EXPERIMENTS.get(name, (None, None))
+    ab = camab_abstraction(name)
+    horizon = int(horizon or default_h)
+    if horizon < 2:
+        raise InputError(f"--horizon must be at least 2 (got {horizon})")
+    base, abstract = envs.base_env(ab), envs.abstract_env(ab)
+    tmap = transfer_map(ab)
+    kb, ka = max(PAD_ARMS, base.n_arms), max(PAD_ARMS, abstract.n_arms)
+    V = max(base.values.shape[1], abstract.values.shape[1])
+    base_p, abstract_p = envs.pad_table(base, kb, V), envs.pad_table(abstract, ka, V)
+    tmap_p = pad_transfer_map(tmap, kb, ka)
+    lower, upper = (np.full(ka, -np.inf, np.float32), np.full(ka, np.inf, np.float32))
+    with_bounds = name == "zhang_bareinboim"
+    if with_bounds:
+        lo, hi = models.zhang_bareinboim_bounds()
+        lower[: lo.size], upper[: hi.size] = lo, hi
+    bounds = (jnp.asarray(lower), jnp.asarray(upper))
+    keys = jax.random.split(jax.random.key(seed), n_seeds)
+    compiled_h = max(horizon, PAD_HORIZON)
+    args = (keys, base_p, abstract_p, tmap_p, jnp.float32(c), bounds, jnp.int32(horizon))
+    t0 = time.perf_counter()
+    # B-UCB always runs (with infinite bounds it is UCB1), so every experiment has the
+    # same program; it is reported only where bounds exist.
+    jax.block_until_ready(_camab_batch(*args, horizon=compiled_h, with_bounds=True))  # compile + first run
+    t1 = time.perf_counter()
+    out = jax.block_until_ready(_camab_batch(*args, horizon=compiled_h, with_bounds=True))
+    t2 = time.perf_counter()
+    out = {k: (a[:, :horizon], r[:, :horizon]) for k, (a, r) in out.items() if with_bounds or k != "B-UCB"}
+    cps = M.checkpoints(horizon)
+    algos = {alg: _summaries(a, r, abstract_p, horizon, cps) for alg, (a, r) in out.items()}
+    return {
+        "name": name,
+        "title": title,
+        "horizon": horizon,
+        "n_seeds": n_seeds,
+        "c": c,
+        "wall_s": t2 - t1,
+        "compile_s": (t1 - t0) - (t2 - t1),
+        "ic_error": {
+            "js": ab.ic_error("js"),
+            "w1": ab.ic_error("wasserstein", 1),
+            "w2": ab.ic_error("wasserstein", 2),
+        },
+        "transfer": {"slope": tmap.slope, "intercept": tmap.intercept, "bound_error": tmap.error},
+        "base_means": ab.base_means().tolist(),
+        "abstract_means": ab.abstract_means().tolist(),
+        "omega": ab.omega.tolist(),
+        "algorithms": algos,
+        "published": PUBLISHED.get(name, {}),
+    }
+
+
+# ------------------------------------------------------------------ AT-UCB on the epidemic
+
+
+@dataclass(frozen=True)
+class ATUCBSettings:
+    horizon: int = 10_000
+    n_seeds: int = 200
+    n_prime: int = 2000  # coarse pulls per abstract arm
+    delta: float = 0.05
+    eps_multiples: tuple = (0.0, 0.5, 1.0, 1.5, 2.0, 3.0, 5.0)  # ε as multiples of ε*
+    n_prime_grid: tuple = (50, 200, 800, 3200)
+    n_fine: int = 512  # ABM runs per arm in the bank
+    n_coarse: int = 512  # ODE runs per arm in the bank
+    epidemic: EpidemicConfig = field(default_factory=EpidemicConfig)
+    seed: int = 0
+
+    @staticmethod
+    def default() -> "ATUCBSettings":
+        return pick(
+            ATUCBSettings(),
+            ATUCBSettings(horizon=2000, n_seeds=32, n_fine=64, n_coarse=128, n_prime=2000,
+                          n_prime_grid=(100, 500, 2000), epidemic=EpidemicConfig(grid=24)),
+        )
+
+
+def epidemic_banks(s: ATUCBSettings) -> tuple[EpidemicBanks, float]:
+    t0 = time.perf_counter()
+    banks = simulate_banks(jax.random.key(s.seed + 101), s.epidemic, lockdown_arms(), s.n_fine, s.n_coarse)
+    return banks, time.perf_counter() - t0
+
+
+def _atucb_batch(fine, coarse, omega, horizon, n_max, cps, delta):
+    """jit(vmap over ε (outer) × seeds (inner)) of AT-UCB, reduced to small summaries."""
+    gaps = fine.gaps
+
+    def one(key, eps, n_prime):
+        state, (arms, _) = atucb_run(key, fine, coarse, omega, eps, n_prime, delta, horizon, n_max)
+        curve = jnp.cumsum(gaps[arms])
+        return curve[cps], state.active, M.optimal_fraction(arms, gaps), M.simple_regret(state.counts, state.sums, gaps)
+
+    seeds = jax.vmap(one, in_axes=(0, None, None))
+    return jax.jit(jax.vmap(seeds, in_axes=(None, 0, 0)))
+
+
+def atucb_experiment(s: ATUCBSettings | None = None, banks: EpidemicBanks | None = None) -> dict:
+    """AT-UCB vs UCB1 / Thompson / ε-greedy on the ABM bandit, ε swept as multiples of ε*."""
+    s = s or ATUCBSettings.default()
+    bank_s = 0.0
+    if banks is None:
+        banks, bank_s = epidemic_banks(s)
+    fine, coarse = envs.from_samples(banks.fine), envs.from_samples(banks.coarse)
+    K = fine.n_arms
+    omega = jnp.arange(K, dtype=jnp.int32)
+    eps_star = banks.abstraction_error
+    eps_values = [m * eps_star for m in s.eps_multiples] + [math.inf]
+    cps = M.checkpoints(s.horizon)
+    keys = jax.random.split(jax.random.key(s.seed), s.n_seeds)
+    gaps = np.asarray(fine.gaps)
+    best = int(np.argmin(gaps))
+
+    # ε sweep at fixed n′ (ε = ∞ is UCB1: every arm survives, same keys)
+    n_max = max(s.n_prime, max(s.n_prime_grid))
+    batch = _atucb_batch(fine, coarse, omega, s.horizon, n_max, jnp.asarray(cps), s.delta)
+    E = len(eps_values)
+    eps_arr = jnp.asarray(eps_values, jnp.float32)
+    np_arr = jnp.full((E,), s.n_prime, jnp.float32)
+    t0 = time.perf_counter()
+    jax.block_until_ready(batch(keys, eps_arr, np_arr))
+    t1 = time.perf_counter()
+    curves, active, optf, simple = jax.block_until_ready(batch(keys, eps_arr, np_arr))
+    t2 = time.perf_counter()
+    curves, active = np.asarray(curves), np.asarray(active)
+    sweep = []
+    for i, eps in enumerate(eps_values):
+        sweep.append({
+            "eps": eps,
+            "eps_over_eps_star": (eps / eps_star) if math.isfinite(eps) and eps_star > 0 else math.inf,
+            "pseudo_regret": M.summarize(curves[i, :, -1]),
+            "surviving_arms": M.summarize(active[i].sum(-1)),
+            "optimal_kept": float(active[i, :, best].mean()),
+            "optimal_fraction": M.summarize(np.asarray(optf[i])),
+            "simple_regret": M.summarize(np.asarray(simple[i])),
+            "curve": {k: v.tolist() for k, v in M.summarize(curves[i, :, :]).items() if k != "n"},
+        })
+
+    # n′ sweep at ε = ε*
+    G = len(s.n_prime_grid)
+    curves_np, active_np, _, _ = jax.block_until_ready(
+        batch(keys, jnp.full((G,), eps_star, jnp.float32), jnp.asarray(s.n_prime_grid, jnp.float32)))
+    n_sweep = [{
+        "n_prime": n,
+        "beta_prime": float(coarse_radius(n, K, s.delta)),
+        "pseudo_regret": M.summarize(np.asarray(curves_np[i, :, -1])),
+        "surviving_arms": M.summarize(np.asarray(active_np[i]).sum(-1)),
+        "optimal_kept": float(np.asarray(active_np[i, :, best]).mean()),
+    } for i, n in enumerate(s.n_prime_grid)]
+
+    # baselines on the fine bandit
+    baselines = {}
+    for name, policy in (("Thompson (Gaussian)", "gaussian_ts"), ("eps-greedy (0.05)", "egreedy")):
+        f = jax.jit(jax.vmap(lambda k: run_policy(k, fine, init_state(K), PolicyParams(eps=0.05), policy, s.horizon)[1]))
+        tb0 = time.perf_counter()
+        arms, rewards = jax.block_until_ready(f(keys))
+        summ = _summaries(arms, rewards, fine, s.horizon, cps)
+        summ["wall_s_incl_compile"] = time.perf_counter() - tb0
+        baselines[name] = summ
+
+    costs = measure_costs(s.epidemic, banks.beta_ode)
+    return {
+        "name": "atucb_epidemic",
+        "title": "AT-UCB on the ABM (fine) / ODE (coarse) SIRS pair, lockdown arms",
+        "horizon": s.horizon,
+        "n_seeds": s.n_seeds,
+        "n_prime": s.n_prime,
+        "delta": s.delta,
+        "beta_prime": float(coarse_radius(s.n_prime, K, s.delta)),
+        "eps_star": eps_star,
+        "wall_s": t2 - t1,
+        "compile_s": (t1 - t0) - (t2 - t1),
+        "bank_s": bank_s,
+        "costs": costs,
+        "arms": banks.arms.tolist(),
+        "fine_means": banks.fine_means.tolist(),
+        "coarse_means": banks.coarse_means.tolist(),
+        "beta_ode": banks.beta_ode,
+        "epidemic": asdict(s.epidemic),
+        "bank_sizes": {"fine": int(banks.fine.shape[1]), "coarse": int(banks.coarse.shape[1])},
+        "t": (cps + 1).tolist(),
+        "eps_sweep": sweep,
+        "n_prime_sweep": n_sweep,
+        "baselines": baselines,
+    }
+
+
+# ------------------------------------------------------------------ all + table
+
+
+def run_all(n_seeds: int | None = None, experiments: tuple[str, ...] | None = None, atucb: ATUCBSettings | None = None,
+            verbose: bool = False) -> dict:
+    """Every experiment; ``n_seeds`` overrides the CAMAB seeds (default 300, quick 48)."""
+    n = int(n_seeds or pick(300, 48))
+    names = experiments or tuple(CAMAB_EXPERIMENTS) + ("atucb_epidemic",)
+    out = {}
+    for name in names:
+        t0 = time.perf_counter()
+        if name == "atucb_epidemic":
+            out[name] = atucb_experiment(atucb)
+        else:
+            out[name] = camab_experiment(name, n)
+        out[name]["total_s"] = time.perf_counter() - t0
+        if verbose:
+            print(f"  {name}: {out[name]['total_s']:.1f} s", flush=True)
+    return out
+
+
+def results_table(results: dict) -> pd.DataFrame:
+    """One row per (experiment, algorithm): pseudo-regret mean ± sd, realized regret,
+    the published (realized, 20 trials) figure, seeds, horizon."""
+    rows = []
+    for name, r in results.items():
+        if name == "atucb_epidemic":
+            for e in r["eps_sweep"]:
+                label = "UCB1 (AT-UCB, eps=inf)" if not math.isfinite(e["eps"]) else f"AT-UCB eps={e['eps_over_eps_star']:.1f}eps*"
+                rows.append({"experiment": name, "algorithm": label, "pseudo_regret_mean": e["pseudo_regret"]["mean"],
+                             "pseudo_regret_sd": e["pseudo_regret"]["sd"], "realized_regret_mean": np.nan,
+                             "published": np.nan, "surviving_arms": e["surviving_arms"]["mean"],
+                             "seeds": r["n_seeds"], "horizon": r["horizon"]})
+            for alg, b in r["baselines"].items():
+                rows.append({"experiment": name, "algorithm": alg, "pseudo_regret_mean": b["pseudo_regret"]["mean"],
+                             "pseudo_regret_sd": b["pseudo_regret"]["sd"], "realized_regret_mean": b["realized_regret"]["mean"],
+                             "published": np.nan, "surviving_arms": np.nan, "seeds": r["n_seeds"], "horizon": r["horizon"]})
+            continue
+        for alg, a in r["algorithms"].items():
+            rows.append({"experiment": name, "algorithm": alg, "pseudo_regret_mean": a["pseudo_regret"]["mean"],
+                         "pseudo_regret_sd": a["pseudo_regret"]["sd"], "realized_regret_mean": a["realized_regret"]["mean"],
+                         "published": r["published"].get(alg, np.nan), "surviving_arms": np.nan,
+                         "seeds": r["n_seeds"], "horizon": r["horizon"]})
+    return pd.DataFrame(rows)
+
+
+def json_summary(results: dict) -> dict:
+    """The ``--json`` payload: per experiment and algorithm the final pseudo-regret
+    (mean, sd over seeds), seeds, horizon, wall time; plus the experiment's details."""
+    out = {}
+    for name, r in results.items():
+        entry = {"title": r["title"], "horizon": r["horizon"], "n_seeds": r["n_seeds"], "wall_s": r["wall_s"],
+                 "compile_s": r["compile_s"], "total_s": r.get("total_s"), "algorithms": {}}
+        if name == "atucb_epidemic":
+            for e in r["eps_sweep"]:
+                label = "UCB1" if not math.isfinite(e["eps"]) else f"AT-UCB(eps={e['eps']:.4f})"
+                entry["algorithms"][label] = {"pseudo_regret_mean": e["pseudo_regret"]["mean"], "pseudo_regret_sd": e["pseudo_regret"]["sd"],
+                                              "surviving_arms_mean": e["surviving_arms"]["mean"], "optimal_kept": e["optimal_kept"]}
+            for alg, b in r["baselines"].items():
+                entry["algorithms"][alg] = {"pseudo_regret_mean": b["pseudo_regret"]["mean"], "pseudo_regret_sd": b["pseudo_regret"]["sd"]}
+            entry.update({k: r[k] for k in ("eps_star", "n_prime", "delta", "beta_prime", "costs", "bank_s", "n_prime_sweep")})
+            entry["n_prime_sweep"] = [{k: (v["mean"] if isinstance(v, dict) else v) for k, v in d.items()} for d in r["n_prime_sweep"]]
+        else:
+            for alg, a in r["algorithms"].items():
+                entry["algorithms"][alg] = {"pseudo_regret_mean": a["pseudo_regret"]["mean"], "pseudo_regret_sd": a["pseudo_regret"]["sd"],
+                                            "realized_regret_mean": a["realized_regret"]["mean"], "realized_regret_sd": a["realized_regret"]["sd"],
+                                            "published_realized": r["published"].get(alg)}
+            entry["ic_error"] = r["ic_error"]
+        out[name] = entry
+    return _jsonable(out)
+
+
+def _jsonable(x):
+    if isinstance(x, dict):
+        return {str(k): _jsonable(v) for k, v in x.items()}
+    if isinstance(x, (list, tuple)):
+        return [_jsonable(v) for v in x]
+    if isinstance(x, (np.floating, float)):
+        v = float(x)
+        return v if math.isfinite(v) else None
+    if isinstance(x, (np.integer,)):
+        return int(x)
+    if isinstance(x, np.ndarray):
+        return _jsonable(x.tolist())
+    return x
