@@ -61,8 +61,10 @@ class Panel:
         self.title = str(title)
         self.button = widgets.Button(description="Run", button_style="primary", icon="play", tooltip="Rerun with these settings")
         self.status = widgets.HTML("")
+        self.status.add_class("hftlab-panel-status")
         self.output = widgets.Output()
         self.last: Any = None
+        self._shown_in: int | None = None  # kernel execution count of the cell that showed it
         self._charts: list[alt.JupyterChart] = []  # chart widgets now shown, in order
         self._shown_only_charts = False  # the output holds exactly self._charts
         self.button.on_click(lambda _: self.refresh(raise_errors=False))
@@ -143,5 +145,19 @@ class Panel:
 
     def show(self) -> "Panel":
         display(self.widget)
+        self._shown_in = _execution_count()
         self.refresh()
         return self
+
+    def _ipython_display_(self) -> None:
+        # ``Panel(...).show()`` as a cell's last line: already displayed, show no repr.
+        # A panel displayed in a later cell gets another view of the same widgets.
+        if self._shown_in is None or self._shown_in != _execution_count():
+            display(self.widget)
+
+
+def _execution_count() -> int | None:
+    from IPython import get_ipython
+
+    ip = get_ipython()
+    return None if ip is None else ip.execution_count
