@@ -169,42 +169,37 @@ def test_agent_messages_never_fall_back():
     assert b.orders(B)[-1] == (99, 6, 42, 3)
 
 
-def test_full_side_evicts_worst_latest_when_better():
+def test_full_side_rejects_the_remainder():
     b = book_with([limit(B, 100, 1, 1), limit(B, 98, 1, 2), limit(B, 98, 1, 3)], capacity=3)
-    b.apply(limit(B, 99, 5, 4))  # better than the worst (98): evicts the latest at 98 (id 3)
+    b.apply(limit(B, 99, 5, 4))  # better than the worst, but the side is full: rejected
     assert b.overflow == 1
-    assert sorted(o[2] for o in b.orders(B)) == [1, 2, 4]
-    b.apply(limit(B, 98, 5, 5))  # not strictly better than the worst (98): rejected
-    assert b.overflow == 2
-    assert sorted(o[2] for o in b.orders(B)) == [1, 2, 4]
-    b.apply(limit(B, 97, 5, 6))  # worse: rejected
-    assert b.overflow == 3 and b.count(B) == 3
+    assert sorted(o[2] for o in b.orders(B)) == [1, 2, 3]
+    b.apply(limit(B, 97, 5, 6))  # worse: rejected too
+    assert b.overflow == 2 and b.count(B) == 3
     # the asks are a separate side with their own capacity
     b.apply(limit(S, 105, 1, 7))
-    assert b.count(S) == 1 and b.overflow == 3
+    assert b.count(S) == 1 and b.overflow == 2
 
 
-def test_full_side_asks_and_matching_frees_slots():
-    b = book_with([limit(S, 101, 1, 1), limit(S, 103, 1, 2)], capacity=2)
-    b.apply(limit(S, 102, 1, 3))  # better than 103: evicts 103
-    assert [o[0] for o in b.orders(S)] == [101, 102] and b.overflow == 1
-    b.apply(limit(S, 104, 1, 4))  # worse: rejected
-    assert [o[0] for o in b.orders(S)] == [101, 102] and b.overflow == 2
+def test_full_side_matching_frees_slots():
     b2 = book_with([limit(B, 100, 1, 1), limit(B, 99, 1, 2)], capacity=2)
     b2.apply(limit(S, 101, 1, 3))
     b2.apply(limit(S, 102, 1, 4))
     # a crossing sell takes bid 100 first; its remainder (2 @ 100) then finds the asks full
-    # and evicts the worst ask (102), since 100 is strictly better
+    # and is rejected, but the fill itself happened
     trades = b2.apply(limit(S, 100, 3, 5))
     assert [(t[0], t[1]) for t in trades] == [(100, 1)]
-    assert b2.overflow == 1 and b2.orders(S) == [(100, 2, 5, 0), (101, 1, 3, 0)]
+    assert b2.overflow == 1 and b2.orders(S) == [(101, 1, 3, 0), (102, 1, 4, 0)]
     assert b2.orders(B) == [(99, 1, 2, 0)]
+    b2.apply(msg(M.DELETE, S, 102, 1, 4, trader=0))  # a freed slot takes the next order
+    b2.apply(limit(S, 103, 1, 6))
+    assert [o[0] for o in b2.orders(S)] == [101, 103] and b2.overflow == 1
 
 
-def test_full_side_evicted_order_is_gone_for_cancels():
+def test_full_side_rejected_order_is_unknown_to_cancels():
     b = book_with([limit(B, 100, 1, 1), limit(B, 98, 1, 2)], capacity=2)
-    b.apply(limit(B, 99, 1, 3))  # evicts id 2
-    b.apply(msg(M.CANCEL, B, 98, 1, 2, trader=1))
+    b.apply(limit(B, 99, 1, 3))  # rejected
+    b.apply(msg(M.CANCEL, B, 99, 1, 3, trader=1))
     assert b.unresolved == 1
 
 

@@ -113,11 +113,6 @@ class _Side:
         cands = [o for o in q if o.oid < 0]
         return min(cands, key=lambda o: o.seq) if cands else None
 
-    def worst_latest(self) -> _Order:
-        """The order to evict: worst price, latest arrival among the worst."""
-        q = self.levels[self.worst_price()]
-        return max(q, key=lambda o: o.seq)
-
     def l2(self, levels: int) -> list[tuple[int, int]]:
         ps = reversed(self.prices) if self.is_bid else iter(self.prices)
         out = []
@@ -132,9 +127,8 @@ class ReferenceBook:
     """The contract's order book in plain Python: sorted price levels of FIFO queues.
 
     ``capacity`` (per side) is ``None`` for unbounded, or the engine's capacity: when a
-    resting remainder finds its side full, the worst-priced order (latest arrival among
-    the worst) is evicted if the new price is strictly better, otherwise the remainder is
-    rejected; either way ``overflow += 1``.
+    resting remainder finds its side full, the remainder is rejected (the resting orders
+    keep their places) and ``overflow += 1``.
 
     ``apply(row)`` takes one engine message row (``TYPE SIDE PRICE SIZE OID TRADER TIME_S
     TIME_NS``) and returns the reported trades as 9-tuples (``PRICE QTY PASSIVE_OID AGGR_OID
@@ -234,10 +228,7 @@ class ReferenceBook:
         self.next_seq += 1
         if self.capacity is not None and own.count >= self.capacity:
             self.overflow += 1
-            if own.better(price, own.worst_price()):
-                own.remove(own.worst_latest())
-            else:
-                return  # rejected
+            return  # rejected: the side is full
         own.add(order)
 
     def _reduce(self, typ, direction, price, size, oid, trader, ts, tns, fills) -> None:
