@@ -124,10 +124,10 @@ JS_CHART_SIGNATURE = """(panel) => Array.from(panel.querySelectorAll('.vega-embe
 }).join('|')"""
 
 JS_NOTEBOOK_HEIGHT = """() => {
-  const cells = Array.from(document.querySelectorAll('.jp-NotebookPanel .jp-Cell'));
   const scroller = document.querySelector('.jp-NotebookPanel .jp-WindowedPanel-outer');
-  const offset = scroller ? scroller.scrollTop : 0;
-  const bottom = Math.max(0, ...cells.map(c => c.getBoundingClientRect().bottom + offset));
+  if (scroller) scroller.scrollTop = 0;
+  const cells = Array.from(document.querySelectorAll('.jp-NotebookPanel .jp-Cell'));
+  const bottom = Math.max(0, ...cells.map(c => c.getBoundingClientRect().bottom));
   return Math.ceil(bottom + 80);
 }"""
 
