@@ -10,7 +10,7 @@ kernel to go idle and asserts that
 * no traceback, "Error loading script", "Error displaying widget" or widget error
   box is visible in any output;
 * a notebook that draws shows at least one rendered chart (a ``.vega-embed`` holding
-  a non-empty canvas or SVG);
+  a non-empty canvas or SVG, or a chart shown as an image), and every chart drew;
 * the browser asked nothing of the network beyond the local JupyterLab server —
   every other request is blocked and fails the test, so charts must render offline;
 * on ``01_order_book.ipynb`` (else the first notebook with a ``Panel`` driven by an
@@ -104,19 +104,26 @@ JS_STATE = """() => {
           kernel: kernel ? kernel.status : null, kernelName: kernel ? kernel.name : null, dialogs, cells};
 }"""
 
-JS_CHARTS = """() => Array.from(document.querySelectorAll('.jp-Notebook .vega-embed')).map(el => {
-  const g = el.querySelector('canvas, svg.marks');
-  if (!g) return false;
-  const r = g.getBoundingClientRect();
-  return r.width > 0 && r.height > 0;
-})"""
+JS_CHARTS = """() => {
+  const vega = Array.from(document.querySelectorAll('.jp-Notebook .vega-embed')).map(el => {
+    const g = el.querySelector('canvas, svg.marks');
+    if (!g) return false;
+    const r = g.getBoundingClientRect();
+    return r.width > 0 && r.height > 0;
+  });
+  // Charts shown as static images (e.g. HFTLAB_RENDERER=png, or saved figures displayed).
+  const images = Array.from(document.querySelectorAll('.jp-Notebook .jp-RenderedImage img, .jp-Notebook .jp-RenderedSVG svg'))
+    .map(img => img.tagName === 'IMG' ? (img.complete && img.naturalWidth > 0) : img.getBoundingClientRect().width > 0);
+  return vega.concat(images);
+}"""
 
 JS_OUTPUT_TEXT = """() => Array.from(document.querySelectorAll('.jp-Notebook .jp-OutputArea-output'))
   .filter(e => !e.parentElement.closest('.jp-OutputArea-output')).map(e => e.innerText)"""
 
 JS_WIDGET_ERRORS = """() => Array.from(document.querySelectorAll('.jp-Notebook .jupyter-widgets-error-widget')).length"""
 
-JS_CHART_SIGNATURE = """(panel) => Array.from(panel.querySelectorAll('.vega-embed')).map(el => {
+JS_CHART_SIGNATURE = """(panel) => Array.from(panel.querySelectorAll('.vega-embed, .jp-RenderedImage img')).map(el => {
+  if (el.tagName === 'IMG') return el.src;
   const c = el.querySelector('canvas');
   if (c) return c.toDataURL();
   const s = el.querySelector('svg.marks');
