@@ -181,3 +181,141 @@ def tour(args: argparse.Namespace) -> None:
     ks = validate.k_step(lobster.to_messages(day), day.orderbook, ks=(1, 10, 100), n_windows=pick(1000, 200))
     print("k-step     " + "  ".join(f"k={int(k)}: {a:.3f}" for k, a in zip(ks["k"], ks["agreement"])))
     save_chart(agreement_chart(ks.assign(day=day.name)), "tour_replay_agreement")
+
+
+# --------------------------------------------------------------------------- batched replays (notebook 01)
+
+
+def _windows_fn():
+    from functools import partial
+
+    import jax
+
+    from hftlab.lob import engine
+
+    @partial(jax.jit, static_argnames=("window", "capacity", "levels"))
+    def replay_windows(starts, messages, orderbook, window: int, capacity: int, levels: int):
+        """vmapped over ``starts``: seed from row s, replay messages s+1..s+window; final L2 and overflow."""
+
+        def one(s):
+            book = engine.from_l2(orderbook[s], capacity)
+            msgs = jax.lax.dynamic_slice_in_dim(messages, s + 1, window)
+            book, _ = engine.replay(book, msgs, trades=False)
+            return engine.l2(book, levels), book.overflow
+
+        return jax.vmap(one)(starts)
+
+    return replay_windows
+
+
+_CACHE: dict = {}
+
+
+def replay_windows(day, starts, window: int, capacity: int = 128):
+    """Replay many windows of one day as ONE vmapped batch of books.
+
+    Book b is seeded from orderbook row ``starts[b]`` and replays the ``window`` messages
+    after it. Returns ``(l2, overflow)``: int32 ``(B, L, 4)`` final books and ``(B,)`` overflow counters.
+    """
+    import jax.numpy as jnp
+
+    from hftlab.lob import lobster, validate
+
+    starts = np.asarray(starts, np.int32)
+    if window < 1 or len(day) <= window:
+        raise InputError(f"window of {window} messages does not fit a day of {len(day)} messages")
+    if starts.size and (starts.min() < 0 or starts.max() + window >= len(day)):
+        raise InputError(f"window starts must lie in 0..{len(day) - window - 1}")
+    key = id(day)
+    if _CACHE.get("key") != key:
+        _CACHE.update(key=key, msgs=jnp.asarray(lobster.to_messages(day)), ob=jnp.asarray(validate.clip_orderbook(day.orderbook)))
+    fn = _CACHE.setdefault("fn", _windows_fn())
+    l2, overflow = fn(jnp.asarray(starts), _CACHE["msgs"], _CACHE["ob"], int(window), int(capacity), day.levels)
+    return l2, overflow
+
+
+def batched_throughput(day, batch_sizes=(1, 64, 1024), window: int = 1000, capacity: int = 128, repeats: int = 3,
+                       seed: int = 0, baseline_books: int = 64):
+    """Book-messages per second of vmapped replays of B windows, against the plain-Python dictionary book.
+
+    Every configuration replays windows of ``window`` messages from random start rows of
+    ``day`` (different windows per book). JAX timings: median of ``repeats`` runs after a
+    first, compiling run (whose extra time is reported as ``compile_s``). The baseline, in
+    the same run: :class:`hftlab.lob.reference.DictBook` replaying ``baseline_books`` of
+    the same windows one after another, messages pre-converted to Python lists.
+
+    Returns a DataFrame: ``label``, ``books``, ``window``, ``seconds``, ``msgs_per_s``, ``compile_s``, ``overflow``.
+    """
+    import jax
+    import pandas as pd
+
+    from hftlab.lob import lobster
+    from hftlab.lob.reference import DictBook
+
+    rng = np.random.default_rng(seed)
+    rows = []
+    for B in batch_sizes:
+        starts = rng.integers(0, len(day) - window - 1, size=int(B))
+        t0 = time.perf_counter()
+        out = replay_windows(day, starts, window, capacity)
+        jax.block_until_ready(out)
+        first = time.perf_counter() - t0
+        runs = []
+        for _ in range(max(int(repeats), 1)):
+            t0 = time.perf_counter()
+            out = replay_windows(day, starts, window, capacity)
+            jax.block_until_ready(out)
+            runs.append(time.perf_counter() - t0)
+        sec = float(np.median(runs))
+        rows.append(dict(label=f"JAX B={B}", books=int(B), window=window, seconds=sec, msgs_per_s=B * window / sec,
+                         compile_s=max(first - sec, 0.0), overflow=int(np.asarray(out[1]).sum())))
+    msgs = lobster.to_messages(day)
+    starts = rng.integers(0, len(day) - window - 1, size=int(baseline_books))
+    seeds = [day.orderbook[s] for s in starts]
+    lists = [DictBook.prepare(msgs[s + 1: s + 1 + window]) for s in starts]
+    runs = []
+    for _ in range(max(int(repeats), 1)):
+        books = [DictBook.from_l2(r) for r in seeds]  # seeding is not timed
+        t0 = time.perf_counter()
+        for b, rows_ in zip(books, lists):
+            b.replay(rows_)
+        runs.append(time.perf_counter() - t0)
+    sec = float(np.median(runs))
+    rows.append(dict(label="dict book (Python)", books=int(baseline_books), window=window, seconds=sec,
+                     msgs_per_s=baseline_books * window / sec, compile_s=0.0, overflow=0))
+    return pd.DataFrame(rows)
+
+
+def window_view(day, start: int, length: int, capacity: int = 256):
+    """Charts for a window of a day: the replayed book next to the file's book at its end, and mid / spread.
+
+    A book seeded from orderbook row ``start`` replays the next ``length`` messages (padded
+    with no-op rows to a power of two, so few lengths compile); returns
+    ``[depth charts side by side, mid / spread chart]`` and the agreement flag in the titles.
+    """
+    import altair as alt
+    import jax.numpy as jnp
+
+    from hftlab.lob import engine, lobster, stats
+    from hftlab.lob import messages as M
+    from hftlab.viz.lob import depth_chart, mid_spread_chart
+
+    n = len(day)
+    length = int(np.clip(length, 1, n - 1))
+    start = int(np.clip(start, 0, n - 1 - length))  # a start past the end slides the window back
+    msgs = lobster.to_messages(day)[start + 1: start + 1 + length]
+    padded = np.zeros((int(2 ** np.ceil(np.log2(length))), M.N_MSG_FIELDS), np.int32)
+    padded[:length] = msgs
+    book, _ = engine.replay(engine.from_l2(day.orderbook[start], capacity), jnp.asarray(padded), trades=False)
+    mine = np.asarray(engine.l2(book, day.levels))
+    theirs = lobster.orderbook_l2(day)[start + length]
+    n_cmp = max(day.levels - 1, 1)
+    same = bool((mine[:n_cmp] == theirs[:n_cmp]).all())
+    end = start + length
+    depth = alt.hconcat(
+        depth_chart(mine, title=f"replayed: row {start} + {length} messages", width=330),
+        depth_chart(theirs, title=f"orderbook file row {end} ({'agrees' if same else 'differs'} on levels 1..{n_cmp})", width=330),
+    )
+    mid = mid_spread_chart(stats.mid_spread_series(day, start, length + 1), title=f"{day.name}: messages {start}..{end}",
+                           x="message")
+    return [depth, mid]

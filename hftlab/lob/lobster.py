@@ -522,12 +522,35 @@ def day_label(path: PathLike) -> str:
     return name
 
 
+# --------------------------------------------------------------------------- choosing a day (notebooks)
+
+BUNDLED = "bundled"
+
+
+def day_choices() -> list[tuple[str, str]]:
+    """``(label, value)`` pairs for a day picker: the bundled synthetic day, then the real days present."""
+    return [("SYNTH 2012-06-21 L10 (bundled, synthetic)", BUNDLED)] + [(day_label(p), str(p)) for p in sample_days()]
+
+
+_LOADED: dict[str, LobsterDay] = {}
+
+
+def load_choice(value: str) -> LobsterDay:
+    """Load a :func:`day_choices` value (``"bundled"`` or a path), cached for the session."""
+    if value not in _LOADED:
+        _LOADED[value] = sample_day() if value == BUNDLED else load_day(value)
+    return _LOADED[value]
+
+
 __all__ = [
+    "BUNDLED",
     "LobsterDay",
+    "day_choices",
     "day_label",
     "file_names",
     "l2_to_orderbook",
     "load",
+    "load_choice",
     "load_day",
     "load_zip",
     "orderbook_l2",
