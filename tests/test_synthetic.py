@@ -105,3 +105,26 @@ def test_bad_arguments():
         synthetic.generate_day(n_messages=0)
     with pytest.raises(InputError, match="multiple of tick"):
         synthetic.generate_day(start_price=2_000_050)
+
+
+def test_stylized_fact_frames_and_charts(small_day, bundled):
+    from hftlab.viz import lob as lobviz
+
+    days = {"small": small_day, "bundled": bundled}
+    facts = stats.stylized_facts(days)
+    assert set(facts) == {"spread", "order_size", "inter_arrival", "mid_return", "message_mix"}
+    for fact, df in facts.items():
+        assert set(df["day"]) == set(days), fact
+        for _, part in df.groupby("day"):
+            assert abs(part["fraction"].sum() - 1.0) < 1e-9, fact
+    mix = facts["message_mix"]
+    assert mix.loc[(mix.day == "bundled") & (mix.type == 1), "count"].item() == int((bundled.types == 1).sum())
+    spec = lobviz.stylized_facts_chart(facts).to_dict()
+    assert len(spec["vconcat"]) == 2
+    series = stats.mid_spread_series(bundled, start=100, length=500, max_points=200)
+    assert len(series) <= 200 and series["message"].between(100, 600).all()
+    assert (series["spread_ticks"] > 0).all()
+    lobviz.mid_spread_chart(series).to_dict()
+    depth = lobviz.depth_frame(lobster.orderbook_l2(bundled)[-1])
+    assert set(depth["side"]) == {"bid", "ask"} and (depth.groupby("side")["cumulative"].diff().dropna() > 0).all()
+    lobviz.depth_chart(lobster.orderbook_l2(bundled)[-1]).to_dict()
