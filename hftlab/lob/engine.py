@@ -211,6 +211,7 @@ def _micro_step(book: Book, pend: Pending, nxt, live=True):
 
     aggressive = (typ == M.LIMIT) | (typ == M.MARKET) | (typ == M.IOC)
     remaining = jnp.where(pend.active, pend.remaining, jnp.where(aggressive, jnp.maximum(size, 0), 0))
+    fills = jnp.where(pend.active, pend.fills, 0)  # fills so far of the current message
 
     # (a) the opposite side: best price, and the earliest order there
     opp_oid, opp_seq = _row(orders, opp, OID), _row(orders, opp, SEQ)
@@ -218,7 +219,7 @@ def _micro_step(book: Book, pend: Pending, nxt, live=True):
     best_key = jnp.min(opp_key)
     j_best = jnp.argmin(jnp.where(opp_key == best_key, opp_seq, BIG)).astype(jnp.int32)
     limit_key = jnp.where(typ == M.MARKET, BIG - 1, _side_key(opp, price))
-    crosses = aggressive & (remaining > 0) & (best_key <= limit_key) & (pend.fills <= capacity)
+    crosses = aggressive & (remaining > 0) & (best_key <= limit_key) & (fills <= capacity)
 
     # (b) the own side: one score, lowest wins: the order by id < the seeded order at the price
     #     (unknown-id fallback) < nothing; a resting order looks for the first free slot instead
@@ -253,12 +254,12 @@ def _micro_step(book: Book, pend: Pending, nxt, live=True):
         slot[PRICE], traded, slot[OID], jnp.where(crosses, oid, 0), slot[TRADER], jnp.where(crosses, trader, 0),
         cur[M.TIME_S], cur[M.TIME_NS], jnp.where(crosses, side, -side),
     )
-    trade_index = jnp.where(crosses, pend.fills, 0)
+    trade_index = jnp.where(crosses, fills, 0)
 
     # (e) bookkeeping: is the message finished?
     left = remaining - fill
     consumed = live & ~(crosses & (left > 0))
-    pend = Pending(crosses & (left > 0), cur, left, jnp.where(crosses, pend.fills + 1, 0))
+    pend = Pending(crosses & (left > 0), cur, left, fills + 1)
     book = Book(
         orders,
         book.next_seq + placing,
