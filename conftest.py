@@ -6,7 +6,7 @@ Set here, before any kernel starts, so nbval's notebook kernels inherit them too
 import os
 from pathlib import Path
 
-ROOT = Path(__file__).resolve().parent.parent
+ROOT = Path(__file__).resolve().parent
 
 os.environ.setdefault("HFTLAB_QUICK", "1")
 os.environ.setdefault("JAX_COMPILATION_CACHE_DIR", str(ROOT / ".jax_cache"))
