@@ -5,12 +5,16 @@ NASDAQ sample days (AMZN, GOOG, 2012-06-21; see ``hftlab.lob.stats``):
 
 * **limit orders** (type 1) on a random side, placed at a distance ``d`` ticks from the
   same-side best price: inside the spread (``d < 0``) with probability ``p_inside``
-  when the spread allows it, at the best (``d = 0``) with probability ``p_at_best``,
-  deeper otherwise with ``d - 1 ~ Geometric(p_depth)`` (capped at ``max_depth``);
-* **cancellations** of a uniformly chosen resting order: full deletions (type 3) and,
-  with probability ``p_partial``, partial cancellations (type 2). The cancellation
-  intensity is queue-reactive: proportional to the number of resting orders over
-  ``target_orders``, so the book hovers around that size;
+  when the spread allows it (by one tick with probability ``p_one_tick``, else by a
+  uniform 1..``max_improve`` x the ticks inside the spread), at the best (``d = 0``) with
+  probability ``p_at_best``, deeper otherwise with ``d ~ Geometric(p_depth)`` (capped at
+  ``max_depth``);
+* **cancellations**: full deletions (type 3) and, with probability ``p_partial``, partial
+  cancellations (type 2) of a resting order chosen at the touch (probability
+  ``p_cancel_best``: orders at the best are cancelled more often), among the most recent
+  ones (``p_cancel_recent``: fleeting orders), else uniformly. The cancellation intensity
+  is queue-reactive: proportional to the number of resting orders over ``target_orders``,
+  so the book hovers around that size;
 * **marketable orders**, as LOBSTER shows them: a market order of size ``q`` becomes one
   type-4 execution per resting order it fills, FIFO at the touch and through the levels;
   a marketable limit order also rests its remainder (a type 1 at its limit price);
@@ -59,14 +63,15 @@ class SynthParams:
     w_market: float = 0.035
     w_marketable_limit: float = 0.006
     w_hidden: float = 0.022
-    target_orders: int = 40  # both sides together
+    target_orders: int = 45  # both sides together
     p_partial: float = 0.02  # share of cancellations that are partial (type 2)
     p_cancel_best: float = 0.35  # share of cancellations that hit an order at the touch
     p_cancel_recent: float = 0.2  # share of cancellations that hit a recently placed order
     recent_window: int = 8
     # placement relative to the same-side best, in ticks
-    p_inside: float = 0.15
-    p_one_tick: float = 0.5  # an improving order improves by one tick, else uniformly inside the spread
+    p_inside: float = 0.22
+    p_one_tick: float = 0.5  # an improving order improves by one tick, else uniformly by up to
+    max_improve: float = 0.5  # this share of the ticks inside the spread
     p_at_best: float = 0.18
     p_depth: float = 0.08
     max_depth: int = 40
@@ -157,7 +162,7 @@ class _Flow:
             room = 0
         u = rng.random()
         if room > 0 and u < p.p_inside:  # improve the best: by one tick, or anywhere inside the spread
-            d = -1 if rng.random() < p.p_one_tick else -int(rng.integers(1, room + 1))
+            d = -1 if rng.random() < p.p_one_tick else -int(rng.integers(1, max(int(room * p.max_improve), 1) + 1))
         elif u < p.p_inside + p.p_at_best:
             d = 0
         else:
