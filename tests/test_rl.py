@@ -125,3 +125,17 @@ def test_bad_config_is_one_line_input_error():
     hp["env"] = {"no_such_field": 1.0}
     with pytest.raises(InputError, match="no_such_field"):
         make_train(CFG, ENV)(jax.random.PRNGKey(0), ENV.default_params(), hp)
+
+
+def test_greedy_policy_reaches_the_optimum_on_given_windows(trained):
+    from hftlab.rl.evaluate import greedy_episodes
+
+    p = ENV.default_params()
+    df = greedy_episodes(trained["params"], CFG, ENV, p, np.arange(5), jax.random.PRNGKey(1))
+    assert len(df) == 5 * (ENV.num_agents("guess") + ENV.num_agents("chain"))
+    assert set(df.policy) == {"ippo"}
+    for t in ENV.learning_types:
+        got = df[df.type == t].episode_return
+        np.testing.assert_allclose(got, ENV.optimal_return(t, p), rtol=1e-5)
+    with pytest.raises(InputError, match="windows"):
+        greedy_episodes(trained["params"], CFG, ENV, p, np.zeros((2, 2), int), jax.random.PRNGKey(1))

@@ -43,6 +43,7 @@ class AgentConfig:
     max_grad_norm: float = 0.5
     gamma: float = 0.99
     gae_lambda: float = 0.95
+    reward_scale: float = 1.0
     anneal_lr: bool = True
 
     def check(self, name: str) -> None:
@@ -56,6 +57,8 @@ class AgentConfig:
             raise InputError(f"agent {name!r}: gru_size must be positive (got {self.gru_size})")
         if not self.lr > 0:
             raise InputError(f"agent {name!r}: lr must be positive (got {self.lr})")
+        if not self.reward_scale > 0:
+            raise InputError(f"agent {name!r}: reward_scale must be positive (got {self.reward_scale})")
         for k in ("ent_coef", "vf_coef", "clip_eps", "max_grad_norm"):
             if not getattr(self, k) >= 0:
                 raise InputError(f"agent {name!r}: {k} must be non-negative (got {getattr(self, k)})")
@@ -75,6 +78,7 @@ class AgentHParams:
     max_grad_norm: jnp.ndarray
     gamma: jnp.ndarray
     gae_lambda: jnp.ndarray
+    reward_scale: jnp.ndarray  # rewards are multiplied by it for GAE and the value targets
 
 
 HPARAM_NAMES = tuple(f.name for f in fields(AgentHParams))

@@ -18,7 +18,8 @@ compiles whole: no Python in the hot loop. One *update* is
    + c_v \\max((V-R)^2, (V_{clip}-R)^2)/2 - c_e H[\\pi]` with
    :math:`\\rho = \\pi_\\theta(a|s)/\\pi_{old}(a|s)` and advantages normalised per
    minibatch; optax ``clip_by_global_norm`` then ``adam`` with the learning rate
-   annealed linearly to 0 over the run.
+   annealed linearly to 0 over the run. Rewards are multiplied by the type's
+``reward_scale`` before GAE (values learn scaled returns; reported returns are not scaled).
 
 The MLP treats every (step, actor) sample independently (minibatches are shuffled
 samples); the GRU keeps whole rollout sequences per actor (minibatches are shuffled
@@ -324,7 +325,7 @@ def make_train(config: TrainConfig, env, progress: Callable | None = None, mesh=
                     return (gae, v), gae
 
                 _, adv = jax.lax.scan(gae_step, (jnp.zeros_like(last_val[t]), last_val[t]),
-                                      (tr["done"], tr["value"], tr["reward"]), reverse=True)
+                                      (tr["done"], tr["value"], tr["reward"] * hp[t].reward_scale), reverse=True)
                 targets = adv + tr["value"]
                 batch = {k: tr[k] for k in ("obs", "action", "logp", "value", "reset")}
                 p, o, losses = update_type(t, params[t], opt_states[t], txs[t], hp[t],
