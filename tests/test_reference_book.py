@@ -19,8 +19,8 @@ def limit(side, price, size, oid, trader=0, t=0):
     return msg(M.LIMIT, side, price, size, oid, trader, 34200, t)
 
 
-def book_with(rows, capacity=None):
-    b = ReferenceBook(capacity=capacity)
+def book_with(rows, capacity=None, full_side="reject"):
+    b = ReferenceBook(capacity=capacity, full_side=full_side)
     for r in rows:
         assert b.apply(r) == []
     return b
@@ -201,6 +201,20 @@ def test_full_side_rejected_order_is_unknown_to_cancels():
     b.apply(limit(B, 99, 1, 3))  # rejected
     b.apply(msg(M.CANCEL, B, 99, 1, 3, trader=1))
     assert b.unresolved == 1
+
+
+def test_full_side_evict_policy_evicts_worst_latest_when_better():
+    b = book_with([limit(B, 100, 1, 1), limit(B, 98, 1, 2), limit(B, 98, 1, 3)], capacity=3, full_side="evict")
+    b.apply(limit(B, 99, 5, 4))  # better than the worst (98): evicts the latest at 98 (id 3)
+    assert b.overflow == 1 and sorted(o[2] for o in b.orders(B)) == [1, 2, 4]
+    b.apply(limit(B, 98, 5, 5))  # not strictly better than the worst (98): rejected
+    assert b.overflow == 2 and sorted(o[2] for o in b.orders(B)) == [1, 2, 4]
+    a = book_with([limit(S, 101, 1, 1), limit(S, 103, 1, 2)], capacity=2, full_side="evict")
+    a.apply(limit(S, 102, 1, 3))  # better than 103: evicts it
+    a.apply(limit(S, 104, 1, 4))  # worse: rejected
+    assert [o[0] for o in a.orders(S)] == [101, 102] and a.overflow == 2
+    with pytest.raises(ValueError):
+        ReferenceBook(full_side="drop")
 
 
 def test_trade_overflow_counted_beyond_max_trades():

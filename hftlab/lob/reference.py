@@ -113,6 +113,11 @@ class _Side:
         cands = [o for o in q if o.oid < 0]
         return min(cands, key=lambda o: o.seq) if cands else None
 
+    def worst_latest(self) -> _Order:
+        """The order to evict: worst price, latest arrival among the worst."""
+        q = self.levels[self.worst_price()]
+        return max(q, key=lambda o: o.seq)
+
     def l2(self, levels: int) -> list[tuple[int, int]]:
         ps = reversed(self.prices) if self.is_bid else iter(self.prices)
         out = []
@@ -126,9 +131,14 @@ class _Side:
 class ReferenceBook:
     """The contract's order book in plain Python: sorted price levels of FIFO queues.
 
-    ``capacity`` (per side) is ``None`` for unbounded, or the engine's capacity: when a
-    resting remainder finds its side full, the remainder is rejected (the resting orders
-    keep their places) and ``overflow += 1``.
+    ``capacity`` (per side) is ``None`` for unbounded, or the engine's capacity. When a
+    resting remainder finds its side full, ``overflow += 1`` and ``full_side`` decides:
+
+    * ``"reject"`` (default, what ``hftlab.lob.engine`` does): the remainder is dropped and
+      the resting orders keep their places;
+    * ``"evict"``: if the new price is strictly better than the worst resting price, the
+      worst-priced order (latest arrival among the worst) is evicted and the new one rests;
+      otherwise the remainder is rejected.
 
     ``apply(row)`` takes one engine message row (``TYPE SIDE PRICE SIZE OID TRADER TIME_S
     TIME_NS``) and returns the reported trades as 9-tuples (``PRICE QTY PASSIVE_OID AGGR_OID
@@ -139,8 +149,11 @@ class ReferenceBook:
     message type 0..9, every applied message counted).
     """
 
-    def __init__(self, capacity: int | None = None, max_trades: int = 16):
+    def __init__(self, capacity: int | None = None, max_trades: int = 16, full_side: str = "reject"):
+        if full_side not in ("reject", "evict"):
+            raise ValueError(f"full_side must be 'reject' or 'evict', got {full_side!r}")
         self.capacity = capacity
+        self.full_side = full_side
         self.max_trades = max_trades
         self.sides = (_Side(is_bid=True), _Side(is_bid=False))
         self.next_seq = 0
@@ -152,9 +165,10 @@ class ReferenceBook:
     # ------------------------------------------------------------------ seeding
 
     @classmethod
-    def from_l2(cls, row: Sequence[int] | np.ndarray, capacity: int | None = None, max_trades: int = 16) -> "ReferenceBook":
+    def from_l2(cls, row: Sequence[int] | np.ndarray, capacity: int | None = None, max_trades: int = 16,
+                full_side: str = "reject") -> "ReferenceBook":
         """A book seeded from a LOBSTER orderbook row (see :meth:`seed_l2`)."""
-        book = cls(capacity=capacity, max_trades=max_trades)
+        book = cls(capacity=capacity, max_trades=max_trades, full_side=full_side)
         book.seed_l2(row)
         return book
 
@@ -228,7 +242,10 @@ class ReferenceBook:
         self.next_seq += 1
         if self.capacity is not None and own.count >= self.capacity:
             self.overflow += 1
-            return  # rejected: the side is full
+            if self.full_side == "evict" and own.better(price, own.worst_price()):
+                own.remove(own.worst_latest())
+            else:
+                return  # rejected: the side is full
         own.add(order)
 
     def _reduce(self, typ, direction, price, size, oid, trader, ts, tns, fills) -> None:
