@@ -112,13 +112,18 @@ def test_panel_runs_with_the_control_values_and_updates_its_chart_in_place():
     assert "done in" in p.status.value and not p.button.disabled and p.button.description == "Run"
 
 
-def test_panel_replaces_chart_widgets_when_the_layout_changes():
+def test_panel_reuses_chart_widgets_and_closes_the_extra_ones():
     p = Panel({"k": widgets.IntSlider(value=1, min=1, max=3)}, lambda k: [line(3 + i) for i in range(k)]).show()
-    old = list(p._charts)
+    first = p._charts[0]
     p.controls["k"].value = 3
     p.button.click()
-    assert len(p._charts) == 3 and not set(map(id, old)) & set(map(id, p._charts))
-    assert all(jc.comm is None for jc in old)  # closed, not leaked
+    assert len(p._charts) == 3 and p._charts[0] is first
+    assert [len(next(iter(jc.spec["datasets"].values()))) for jc in p._charts] == [3, 4, 5]
+    extra = p._charts[1:]
+    p.controls["k"].value = 1
+    p.button.click()
+    assert p._charts == [first]
+    assert all(jc.comm is None for jc in extra)  # closed, not leaked
 
 
 def test_panel_button_errors_are_shown_not_raised(capsys):

@@ -5,11 +5,11 @@ returns an Altair chart (or a list of charts / other displayables); the Run butt
 reruns it with the controls' current values and redraws the Output.
 
 With the offline renderer (see :mod:`hftlab.viz.render`) each Altair chart is shown as
-an ``alt.JupyterChart`` widget that the panel owns: a rerun that returns the same number
-of charts updates those widgets in place (the bundled JavaScript is sent to the browser
-once, not on every click, and the view does not flicker); otherwise the old widgets are
-closed and new ones displayed. A failing rerun shows its error inside the panel — the
-place the person who clicked is looking — instead of only in the browser's log.
+an ``alt.JupyterChart`` widget that the panel owns and reuses: a rerun gives the i-th
+chart widget the i-th new chart, so the bundled vega JavaScript (about 1 MB) is sent to
+the browser once per chart slot, not on every click; widgets no longer needed are
+closed, not leaked. A failing rerun shows its error inside the panel — the place the
+person who clicked is looking — instead of only in the browser's log.
 """
 
 from __future__ import annotations
@@ -66,7 +66,6 @@ class Panel:
         self.last: Any = None
         self._shown_in: int | None = None  # kernel execution count of the cell that showed it
         self._charts: list[alt.JupyterChart] = []  # chart widgets now shown, in order
-        self._shown_only_charts = False  # the output holds exactly self._charts
         self.button.on_click(lambda _: self.refresh(raise_errors=False))
         header = [widgets.HTML(f"<b>{html.escape(self.title)}</b>")] if self.title else []
         row = widgets.HBox(list(controls.values()) + [self.button, self.status], layout=widgets.Layout(flex_flow="row wrap", align_items="center"))
@@ -77,28 +76,31 @@ class Panel:
         return {k: w.value for k, w in self.controls.items()}
 
     # -- drawing -------------------------------------------------------------------
-    def _close_charts(self) -> None:
-        for jc in self._charts:
+    def _chart_widget(self, i: int, chart: alt.TopLevelMixin) -> alt.JupyterChart:
+        """The i-th chart widget showing ``chart``: an existing one gets the new spec."""
+        if i < len(self._charts):
+            self._charts[i].chart = chart
+        else:
+            self._charts.append(alt.JupyterChart(chart, embed_options=alt.renderers.options.get("embed_options")))
+        return self._charts[i]
+
+    def _close_charts(self, keep: int = 0) -> None:
+        for jc in self._charts[keep:]:
             jc.close()
-        self._charts = []
-        self._shown_only_charts = False
+        del self._charts[keep:]
 
     def _draw(self, items: list[Any], widget_charts: bool) -> None:
-        if widget_charts and self._shown_only_charts and items and len(items) == len(self._charts) and all(map(_is_chart, items)):
-            for jc, chart in zip(self._charts, items):  # in place: the views re-embed the new spec
-                jc.chart = chart
-            return
+        """Replace the Output's content by ``items``, reusing this panel's chart widgets."""
         self.output.clear_output(wait=True)
-        self._close_charts()
+        n = 0
         with self.output:
             for item in items:
                 if widget_charts and _is_chart(item):
-                    jc = alt.JupyterChart(item, embed_options=alt.renderers.options.get("embed_options"))
-                    self._charts.append(jc)
-                    display(jc)
+                    display(self._chart_widget(n, item))
+                    n += 1
                 else:
                     display(item)
-        self._shown_only_charts = widget_charts and bool(items) and all(map(_is_chart, items))
+        self._close_charts(keep=n)
 
     def _show_error(self, err: Exception) -> None:
         self.output.clear_output(wait=True)
@@ -111,14 +113,15 @@ class Panel:
 
                 ip = get_ipython()
                 if ip is not None:
-                    ip.showtraceback()
+                    ip.showtraceback((type(err), err, err.__traceback__))
                 else:
                     traceback.print_exception(err)
 
     def refresh(self, raise_errors: bool = True) -> Any:
         """Run with the controls' current values and redraw; returns the result.
 
-        With ``raise_errors=False`` (the Run button) an exception is shown in the
+        What the run prints (or progress bars it shows) appears in the panel while it
+        runs. With ``raise_errors=False`` (the Run button) an exception is shown in the
         Output area and the status line instead of propagating.
         """
         from hftlab.viz.render import setup_rendering
@@ -128,16 +131,25 @@ class Panel:
         self.button.description = "Running…"
         self.status.value = ""
         t0 = time.perf_counter()
+        error: Exception | None = None
         try:
-            result = self.run_fn(**self.values())
-            self._draw(_items(result), widget_charts)
-            self.last = result
-            self.status.value = f"<span style='color:#777'>done in {time.perf_counter() - t0:.1f} s</span>"
-        except Exception as err:
-            self.status.value = f"<span style='color:#c00'>failed: {html.escape(type(err).__name__)}</span>"
-            if raise_errors:
-                raise
-            self._show_error(err)
+            # Inside the Output so prints / progress bars land in the panel; the error is
+            # kept, not raised through the context manager (which would swallow it).
+            with self.output:
+                try:
+                    result = self.run_fn(**self.values())
+                except Exception as err:
+                    error = err
+            if error is None:
+                self._draw(_items(result), widget_charts)
+                self.last = result
+                self.status.value = f"<span style='color:#777'>done in {time.perf_counter() - t0:.1f} s</span>"
+            else:
+                if not raise_errors:
+                    self._show_error(error)
+                self.status.value = f"<span style='color:#c00'>failed: {html.escape(type(error).__name__)}</span>"
+                if raise_errors:
+                    raise error
         finally:
             self.button.description = "Run"
             self.button.disabled = False
