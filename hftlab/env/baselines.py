@@ -1,0 +1,132 @@
+"""Fixed-policy baselines, rollouts and episode evaluation on chosen windows.
+
+A baseline takes a learning type's place as an *alternative configuration*: the
+learning agents of that type are replaced by the same number of fixed-policy agents
+with the same task (:func:`baseline_config`), so the learned policy and every baseline
+run on identical windows and keys (:func:`evaluate`).
+
+* execution: ``twap_near``, ``twap_far`` (:data:`BASELINES`);
+* market making: ``fixed_spread``, ``avellaneda_stoikov``.
+
+:func:`rollout` runs ``num_envs`` environments for ``num_steps`` steps (``lax.scan`` over
+steps, ``vmap`` over environments) with a policy ``policy(key, obs) -> actions``
+(default: uniformly random actions) and returns the stacked rewards, dones and info.
+"""
+
+from __future__ import annotations
+
+from functools import partial
+
+import jax
+import jax.numpy as jnp
+
+from hftlab.env import config as C
+from hftlab.env.config import EnvConfig
+from hftlab.errors import InputError
+
+BASELINES = {C.EXECUTION: (C.TWAP_NEAR, C.TWAP_FAR), C.MARKET_MAKING: (C.FIXED_SPREAD, C.AVELLANEDA_STOIKOV)}
+
+
+def baseline_config(config: EnvConfig, learning_type: str, baseline: str) -> EnvConfig:
+    """``config`` with the agents of ``learning_type`` replaced by ``baseline`` agents (same count, same task)."""
+    if learning_type not in BASELINES:
+        raise InputError(f"baseline_config: unknown learning type {learning_type!r} (choose from {', '.join(BASELINES)})")
+    if baseline not in BASELINES[learning_type]:
+        raise InputError(f"baseline_config: {baseline!r} is not a baseline for {learning_type} "
+                         f"(choose from {', '.join(BASELINES[learning_type])})")
+    n = config.count(learning_type)
+    if n == 0:
+        raise InputError(f"baseline_config: the configuration has no {learning_type} agents to replace")
+    return config.replace(**{learning_type: 0, baseline: config.count(baseline) + n})
+
+
+def random_policy(env):
+    """``policy(key, obs) -> actions``: uniform random actions for every learning type."""
+
+    def policy(key, obs):
+        keys = jax.random.split(key, max(len(env.learning_types), 1))
+        return {t: jax.random.randint(k, (env.num_agents(t),), 0, env.num_actions(t))
+                for k, t in zip(keys, env.learning_types)}
+
+    return policy
+
+
+def constant_policy(env, actions: dict | None = None):
+    """``policy(key, obs) -> actions``: the same action every step (default: action 0, hold / tightest quotes)."""
+    actions = actions or {}
+
+    def policy(key, obs):
+        return {t: jnp.full((env.num_agents(t),), actions.get(t, 0), jnp.int32) for t in env.learning_types}
+
+    return policy
+
+
+def rollout(env, params, key, num_steps: int, num_envs: int | None = None, policy=None, windows=None):
+    """Run environments for ``num_steps`` steps; returns ``(final_state, traj)``.
+
+    ``traj`` holds ``rewards``, ``dones``, ``info`` stacked over steps (leading axis
+    ``num_steps``, then ``num_envs`` when given). ``windows`` (int array of
+    ``num_envs``) starts each environment on a chosen window (:meth:`reset_window`).
+    """
+    policy = random_policy(env) if policy is None else policy
+
+    def one(key, window):
+        k0, k1 = jax.random.split(key)
+        if window is None:
+            obs, state = env.reset(k0, params)
+        else:
+            obs, state = env.reset_window(k0, params, window)
+
+        def body(carry, k):
+            obs, state = carry
+            ka, ks = jax.random.split(k)
+            obs, state, rew, dones, info = env.step(ks, state, policy(ka, obs), params)
+            return (obs, state), {"rewards": rew, "dones": dones, "info": info}
+
+        (_, state), traj = jax.lax.scan(body, (obs, state), jax.random.split(k1, num_steps))
+        return state, traj
+
+    if num_envs is None:
+        return jax.jit(one)(key, windows)
+    keys = jax.random.split(key, num_envs)
+    if windows is None:
+        state, traj = jax.jit(jax.vmap(lambda k: one(k, None)))(keys)
+    else:
+        state, traj = jax.jit(jax.vmap(one))(keys, jnp.asarray(windows, jnp.int32))
+    traj = jax.tree.map(lambda x: jnp.swapaxes(x, 0, 1), traj)  # steps first
+    return state, traj
+
+
+def episode_metrics(traj, agent_type: str):
+    """The metrics of ``agent_type`` on the steps where an episode ended: dict of arrays (episodes, agents)."""
+    done = traj["dones"]["__all__"] if "__all__" in traj["dones"] else None
+    if done is None:
+        raise InputError("episode_metrics: traj has no dones")
+    info = traj["info"][agent_type]
+    mask = jnp.asarray(done).reshape(-1)
+    return {k: jnp.asarray(v).reshape((-1,) + v.shape[2 if v.ndim > 2 else 1:])[mask] for k, v in info.items()}
+
+
+def evaluate(config: EnvConfig, params, windows, key, policy=None):
+    """One episode per window for the configuration and every baseline of its learning types.
+
+    Returns ``{name: {agent_type: {metric: (len(windows), agents)}}}`` with ``name`` =
+    ``"policy"`` for ``config`` itself (actions from ``policy``, default constant action 0)
+    and ``"<learning_type>:<baseline>"`` for each baseline configuration; all runs use the
+    same windows and keys.
+    """
+    from hftlab.env.market import MarketEnv
+
+    windows = jnp.asarray(windows, jnp.int32)
+    out = {}
+    runs = [("policy", config)]
+    for lt in C.LEARNING_TYPES:
+        if config.count(lt):
+            runs += [(f"{lt}:{b}", baseline_config(config, lt, b)) for b in BASELINES[lt]]
+    for name, cfg in runs:
+        env = MarketEnv(cfg)
+        pol = policy if (policy is not None and name == "policy") else constant_policy(env)
+        _, traj = rollout(env, params, key, cfg.episode_steps, num_envs=int(windows.shape[0]), policy=pol,
+                          windows=windows)
+        out[name] = {t: {k: v[-1] for k, v in traj["info"][t].items()} for t in env.types}
+    return out

@@ -1,0 +1,196 @@
+"""Static configuration (:class:`EnvConfig`) and per-run parameters (:class:`EnvParams`) of the market.
+
+``EnvConfig`` is a frozen, hashable dataclass: everything that fixes array shapes or code
+paths (agents per type, action / observation variants, book capacity, messages per
+step, episode length). It is validated at construction; a bad value raises
+:class:`~hftlab.errors.InputError` with one line naming the field.
+
+``EnvParams`` is a pytree (``flax.struct.dataclass``) passed to ``reset`` / ``step``: the
+market data (flat messages, seed rows, window starts), the window range episodes sample
+from (train vs held out = different params), task sizes and reward weights. Another day
+with the same shapes runs through the same compiled code.
+"""
+
+from __future__ import annotations
+
+import dataclasses
+from dataclasses import dataclass
+
+import jax.numpy as jnp
+import numpy as np
+from flax import struct
+
+from hftlab.errors import InputError
+
+# agent types, in the order their agents are laid out (trader id = 1 + global agent index)
+EXECUTION, MARKET_MAKING = "execution", "market_making"
+TWAP_NEAR, TWAP_FAR, FIXED_SPREAD, AVELLANEDA_STOIKOV, NOISE = (
+    "twap_near", "twap_far", "fixed_spread", "avellaneda_stoikov", "noise")
+LEARNING_TYPES = (EXECUTION, MARKET_MAKING)
+FIXED_TYPES = (TWAP_NEAR, TWAP_FAR, FIXED_SPREAD, AVELLANEDA_STOIKOV, NOISE)
+AGENT_TYPES = LEARNING_TYPES + FIXED_TYPES
+EXEC_LIKE = (EXECUTION, TWAP_NEAR, TWAP_FAR)  # carry an execution task
+MM_LIKE = (MARKET_MAKING, FIXED_SPREAD, AVELLANEDA_STOIKOV)  # quote both sides, unwind at the end
+
+EXECUTION_ACTIONS = ("qty_levels", "levels")
+MM_ACTIONS = ("ticks", "half_spread")
+OBSERVATIONS = ("depth", "compact")
+PENALTIES = ("quadratic", "linear", "none")
+
+# agent order ids: AGENT_OID_BASE + agent * OID_STRIDE + counter (mod OID_STRIDE)
+AGENT_OID_BASE = 1_600_000_000
+OID_STRIDE = 1 << 20
+MAX_AGENTS = (2**31 - 1 - AGENT_OID_BASE) // OID_STRIDE
+
+
+@dataclass(frozen=True)
+class EnvConfig:
+    """Static configuration of :class:`hftlab.env.MarketEnv` (hashable; changes recompile).
+
+    Agents per type (any number each): ``execution``, ``market_making`` (learning: their
+    actions come from outside), ``twap_near``, ``twap_far``, ``fixed_spread``,
+    ``avellaneda_stoikov``, ``noise`` (fixed policies acting inside ``step``).
+
+    Attributes:
+      messages_per_step: k historical messages replayed per environment step.
+      episode_steps: T steps per episode (windows must hold ``T * k`` messages).
+      capacity: order slots per book side (must exceed the data's peak plus agent orders).
+      max_trades: trade rows recorded per agent message (an agent order sweeping more
+        resting orders than this is executed but under-reported: ``info['trade_overflow']``).
+      execution_actions: ``"qty_levels"`` (quantity x price level, + hold) or ``"levels"``
+        (the TWAP slice at one of the levels, + hold).
+      mm_actions: ``"ticks"`` (bid / ask offsets in ticks from the touch) or
+        ``"half_spread"`` (offsets in multiples of the half-spread from the mid), each x sizes, + flatten.
+      observation: ``"depth"`` (features + ``obs_levels`` of depth per side) or ``"compact"``.
+      inventory_penalty: ``"quadratic"``, ``"linear"`` or ``"none"`` (weight in params).
+      exec_qty_multiples: quantity choices of ``qty_levels`` in TWAP slices (ceil(Q / T)).
+      mm_offsets: quote offsets (ticks, or half-spread multiples) for each side.
+      mm_size_multiples: quote sizes in units of ``params.mm_size``.
+      debug: put each step's agent messages in ``info['agent_messages']`` (tests).
+      allow_no_agents: permit a world of historical flow only (plain replay); otherwise
+        zero agents is a configuration error.
+    """
+
+    execution: int = 1
+    market_making: int = 1
+    twap_near: int = 0
+    twap_far: int = 0
+    fixed_spread: int = 0
+    avellaneda_stoikov: int = 0
+    noise: int = 0
+    messages_per_step: int = 100
+    episode_steps: int = 32
+    capacity: int = 128
+    max_trades: int = 16
+    execution_actions: str = "qty_levels"
+    mm_actions: str = "ticks"
+    observation: str = "depth"
+    obs_levels: int = 5
+    inventory_penalty: str = "quadratic"
+    exec_qty_multiples: tuple = (1, 2, 4)
+    mm_offsets: tuple = (0, 1, 2, 4)
+    mm_size_multiples: tuple = (1, 2)
+    passive_ticks: int = 2
+    debug: bool = False
+    allow_no_agents: bool = False
+
+    def __post_init__(self):
+        def bad(msg):
+            raise InputError(f"EnvConfig: {msg}")
+
+        for t in AGENT_TYPES:
+            n = getattr(self, t)
+            if not isinstance(n, (int, np.integer)) or isinstance(n, bool) or n < 0:
+                bad(f"{t} must be a non-negative number of agents, got {n!r}")
+        total = sum(getattr(self, t) for t in AGENT_TYPES)
+        if total == 0 and not self.allow_no_agents:
+            bad("zero agents (set a count for at least one agent type, or allow_no_agents=True for plain replay)")
+        if total > MAX_AGENTS:
+            bad(f"{total} agents is more than the {MAX_AGENTS} the order-id space allows")
+        for name, lo in (("messages_per_step", 1), ("episode_steps", 1), ("capacity", 1), ("max_trades", 1),
+                         ("obs_levels", 1), ("passive_ticks", 1)):
+            v = getattr(self, name)
+            if not isinstance(v, (int, np.integer)) or isinstance(v, bool) or v < lo:
+                bad(f"{name} must be an integer >= {lo}, got {v!r}")
+        for name, allowed in (("execution_actions", EXECUTION_ACTIONS), ("mm_actions", MM_ACTIONS),
+                              ("observation", OBSERVATIONS), ("inventory_penalty", PENALTIES)):
+            v = getattr(self, name)
+            if v not in allowed:
+                bad(f"unknown {name} variant {v!r} (choose from {', '.join(allowed)})")
+        for name in ("exec_qty_multiples", "mm_offsets", "mm_size_multiples"):
+            v = getattr(self, name)
+            if not isinstance(v, tuple) or len(v) == 0:
+                bad(f"{name} must be a non-empty tuple, got {v!r}")
+        if any((not isinstance(x, (int, np.integer))) or x < 1 for x in self.exec_qty_multiples + self.mm_size_multiples):
+            bad("exec_qty_multiples and mm_size_multiples must be positive integers")
+        if any(x < 0 for x in self.mm_offsets):
+            bad(f"mm_offsets must be non-negative, got {self.mm_offsets}")
+
+    # ---- layout
+    def count(self, t: str) -> int:
+        return int(getattr(self, t))
+
+    @property
+    def types(self) -> tuple[str, ...]:
+        """Agent types present, in layout order."""
+        return tuple(t for t in AGENT_TYPES if self.count(t) > 0)
+
+    @property
+    def num_agents_total(self) -> int:
+        return sum(self.count(t) for t in AGENT_TYPES)
+
+    def offset(self, t: str) -> int:
+        """Global index of the first agent of type ``t`` (trader id = index + 1)."""
+        return sum(self.count(u) for u in AGENT_TYPES[: AGENT_TYPES.index(t)])
+
+    def replace(self, **kw) -> "EnvConfig":
+        return dataclasses.replace(self, **kw)
+
+    @classmethod
+    def market_replay(cls, **kw) -> "EnvConfig":
+        """A world with no agents (historical flow only)."""
+        zero = {t: 0 for t in AGENT_TYPES}
+        zero.update(kw)
+        return cls(allow_no_agents=True, **zero)
+
+
+@struct.dataclass
+class EnvParams:
+    """Run parameters of :class:`hftlab.env.MarketEnv` (a pytree; never closed over).
+
+    Market data: ``messages`` int32 ``(N, 8)``, ``seeds`` int32 ``(W, 4L)`` (the orderbook
+    row before each window), ``starts`` int32 ``(W,)``; episodes sample a window in
+    ``[window_lo, window_hi)``. ``tick``: the price grid. Prices are in the data's units
+    (dollars x 10 000); rewards are in ticks (execution: per task share; market making:
+    per ``mm_size`` share).
+
+    Tasks and weights: ``exec_qty`` (Q shares), ``exec_side`` (+1 buy, -1 sell, 0 random
+    per episode and agent), ``drift_weight`` (1: an execution episode's rewards sum to
+    its slippage against the arrival mid), ``deadline_penalty_ticks`` (price concession,
+    beyond the far touch, of any part of a deadline / unwind order the book cannot fill),
+    ``mm_size``, ``inventory_penalty`` (weight), fixed-policy settings (``fs_half_spread``
+    ticks, Avellaneda–Stoikov ``as_gamma``, ``as_kappa``, ``as_sigma`` ticks per step),
+    noise traders (``noise_prob`` per step, ``noise_market_prob``, ``noise_max_size``,
+    ``noise_levels`` ticks).
+    """
+
+    messages: jnp.ndarray
+    seeds: jnp.ndarray
+    starts: jnp.ndarray
+    window_lo: jnp.ndarray
+    window_hi: jnp.ndarray
+    tick: jnp.ndarray
+    exec_qty: jnp.ndarray
+    exec_side: jnp.ndarray
+    drift_weight: jnp.ndarray
+    deadline_penalty_ticks: jnp.ndarray
+    mm_size: jnp.ndarray
+    inventory_penalty: jnp.ndarray
+    fs_half_spread: jnp.ndarray
+    as_gamma: jnp.ndarray
+    as_kappa: jnp.ndarray
+    as_sigma: jnp.ndarray
+    noise_prob: jnp.ndarray
+    noise_market_prob: jnp.ndarray
+    noise_max_size: jnp.ndarray
+    noise_levels: jnp.ndarray

@@ -1,0 +1,125 @@
+"""Market data for the environment: one flat message array plus window starts.
+
+A day (:class:`hftlab.lob.lobster.LobsterDay`) becomes a :class:`MarketData`:
+
+* ``messages``: int32 ``(N, 8)``, every message of the day in the engine layout
+  (:mod:`hftlab.lob.messages`), one flat array (no per-window copies);
+* ``starts``: int32 ``(W,)``, the first message of each episode window; episode ``w``
+  replays ``messages[starts[w] : starts[w] + window_len]``;
+* ``seeds``: int32 ``(W, 4L)``, the LOBSTER orderbook row *before* ``starts[w]`` (the
+  book the window starts from, see :func:`hftlab.lob.engine.from_l2`);
+* ``tick``: the price grid (gcd of the limit-order prices), ``max_oid`` (agent order ids
+  are placed above it), and ``peak_orders``: the most resting orders one side reaches in
+  any window replayed from its seed with no agents (measured with the reference book), so
+  the environment can check its book capacity before anything is compiled.
+
+Episodes sample windows from an index range ``[lo, hi)``; :func:`split_windows` gives the
+train range (the first part of the day) and the held-out range (the later part).
+"""
+
+from __future__ import annotations
+
+from dataclasses import dataclass
+
+import numpy as np
+
+from hftlab.errors import InputError
+from hftlab.lob import messages as M
+
+
+@dataclass(frozen=True, eq=False)
+class MarketData:
+    """A day prepared for :class:`hftlab.env.MarketEnv` (numpy arrays; see the module docstring)."""
+
+    messages: np.ndarray
+    starts: np.ndarray
+    seeds: np.ndarray
+    window_len: int
+    levels: int
+    tick: int
+    max_oid: int
+    peak_orders: int
+    name: str = ""
+
+    @property
+    def num_windows(self) -> int:
+        return int(self.starts.shape[0])
+
+    def __repr__(self) -> str:
+        return (f"MarketData({self.name or 'day'}: {self.messages.shape[0]} messages, {self.num_windows} windows of "
+                f"{self.window_len}, {self.levels} levels, tick {self.tick}, peak {self.peak_orders} orders/side)")
+
+
+def _clip_rows(rows: np.ndarray) -> np.ndarray:
+    return np.clip(np.asarray(rows, np.int64), -(2**31) + 1, 2**31 - 1).astype(np.int32)
+
+
+def window_peak(messages: np.ndarray, seed_row: np.ndarray) -> int:
+    """Most resting orders on one side while ``messages`` replay from ``seed_row`` (reference book)."""
+    from hftlab.lob.reference import ReferenceBook
+
+    return int(max(ReferenceBook.from_l2(seed_row).peak_orders(messages)))
+
+
+def load_market_data(day, window_len: int, stride: int | None = None, measure: bool = True) -> MarketData:
+    """Prepare a LOBSTER day (or the engine's ``(N, 8)`` messages + orderbook) for the environment.
+
+    Args:
+      day: a :class:`~hftlab.lob.lobster.LobsterDay` (e.g. ``lobster.sample_day()``).
+      window_len: messages per episode window (at least ``episode_steps * messages_per_step``
+        of the environment that will use it).
+      stride: messages between consecutive window starts (default ``window_len // 2``).
+      measure: measure ``peak_orders`` per window with the reference book (a few seconds
+        on a real day); without it the bound is the seed levels plus the window's limit orders.
+
+    Raises :class:`InputError` if the window does not fit in the day.
+    """
+    from hftlab.lob import lobster
+
+    if not isinstance(day, lobster.LobsterDay):
+        raise InputError(f"load_market_data: day must be a LobsterDay (hftlab.lob.lobster.load_day), got {type(day).__name__}")
+    msgs = lobster.to_messages(day)
+    n = msgs.shape[0]
+    window_len = int(window_len)
+    if window_len < 1:
+        raise InputError(f"load_market_data: window_len must be positive, got {window_len}")
+    if window_len > n - 1:
+        raise InputError(f"load_market_data: window_len {window_len} is longer than the data ({n} messages, "
+                         f"{n - 1} after the first orderbook row)")
+    stride = max(1, window_len // 2) if stride is None else int(stride)
+    if stride < 1:
+        raise InputError(f"load_market_data: stride must be positive, got {stride}")
+    starts = np.arange(1, n - window_len + 1, stride, dtype=np.int64)
+    seeds = _clip_rows(day.orderbook[starts - 1])
+    limit_prices = msgs[msgs[:, M.TYPE] == M.LIMIT, M.PRICE].astype(np.int64)
+    tick = int(np.gcd.reduce(limit_prices[limit_prices > 0])) if limit_prices.size else 1
+    if measure:
+        peak = max(window_peak(msgs[s:s + window_len], day.orderbook[s - 1]) for s in starts)
+    else:
+        is_lim = msgs[:, M.TYPE] == M.LIMIT
+        csum = np.concatenate([[0], np.cumsum(is_lim)])
+        peak = int(np.max(csum[starts + window_len] - csum[starts])) + day.levels
+    return MarketData(
+        messages=msgs, starts=starts.astype(np.int32), seeds=seeds, window_len=window_len, levels=day.levels,
+        tick=max(tick, 1), max_oid=int(msgs[:, M.OID].max()), peak_orders=int(peak), name=day.name,
+    )
+
+
+def split_windows(data: MarketData, train_fraction: float = 0.75) -> tuple[tuple[int, int], tuple[int, int]]:
+    """``((lo, hi) train, (lo, hi) held out)``: the first ``train_fraction`` of the windows and the rest.
+
+    Held-out windows start after the last training window ends (no shared messages).
+    """
+    if not 0.0 < train_fraction < 1.0:
+        raise InputError(f"split_windows: train_fraction must be in (0, 1), got {train_fraction}")
+    w = data.num_windows
+    cut = int(round(w * train_fraction))
+    cut = min(max(cut, 1), w - 1) if w >= 2 else w
+    if w < 2:
+        raise InputError(f"split_windows: {data.name or 'data'} has {w} window(s); a split needs at least 2")
+    train = (0, cut)
+    end_of_train = int(data.starts[cut - 1]) + data.window_len
+    test_lo = int(np.searchsorted(data.starts, end_of_train))
+    if test_lo >= w:
+        test_lo = cut  # windows overlap the last training window only when the day is too short
+    return train, (test_lo, w)

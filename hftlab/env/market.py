@@ -1,0 +1,495 @@
+"""``MarketEnv``: the multi-agent market on a replayed order book (JaxMARL / gymnax style).
+
+Every agent's orders are real orders in one :mod:`hftlab.lob` book, matched against the
+historical order flow and against each other. One environment step (:meth:`MarketEnv.step`):
+
+1. each agent type turns its action (learning types) or its policy (fixed types) into
+   desired orders per order slot (:mod:`hftlab.env.agents`);
+2. these become one block of agent messages with a fixed number of rows: deletes of
+   stale resting orders first (all agents), then new limit / market orders, then the
+   market makers' flatten / unwind orders; rows with nothing to do are NOOPs. Agent order
+   ids are ``AGENT_OID_BASE + agent * OID_STRIDE + counter``, above every historical id;
+   trader id = 1 + agent index (0 = the historical flow);
+3. the block goes through the book in one ``hftlab.lob.replay`` (trades recorded), then
+   the next ``k`` historical messages (``lax.dynamic_slice`` of the flat array) in a
+   second ``replay`` that records no trades — the expensive part runs at the engine's
+   plain replay speed;
+4. fills: the agent block's trades are attributed by trader id (one-hot sums, buyer and
+   seller of every trade); during the historical block an agent can only be the
+   *passive* side (historical messages never name agent orders), so its fills there are
+   the drop in its resting orders' quantities, at their prices, against trader 0;
+5. on the last step execution-type agents send a market order for their remainder and
+   market makers unwind; a part the book cannot fill is executed against the historical
+   flow at the far touch plus ``deadline_penalty_ticks`` (counted in ``info['market']['virtual']``);
+6. rewards, metrics and observations per type; when the episode ends the state is reset
+   inside ``step`` (auto-reset) and ``info`` carries the finished episode's metrics.
+
+Cash is kept exactly, as int32 *ticks relative to the episode's reference price* ``ref``
+(the arrival mid on the tick grid): a buy of q at p moves ``-q (p - ref) / tick`` to the
+buyer and the opposite to the seller, so the values stay small and shares and cash of
+agents plus the historical flow (``state.hist_inv``, ``state.hist_cash``) sum to zero
+after every step. Historical cancels / executions of orders that no longer exist (an
+agent consumed them) change nothing and are counted by the engine
+(``info['market']['unresolved']``).
+"""
+
+from __future__ import annotations
+
+from functools import partial
+
+import jax
+import jax.numpy as jnp
+import numpy as np
+from flax import struct
+
+from hftlab.env import config as C
+from hftlab.env.agents import execution as ex
+from hftlab.env.agents import fixed
+from hftlab.env.agents import market_making as mm
+from hftlab.env.agents.common import Orders, View, grid_down
+from hftlab.env.config import EnvConfig, EnvParams
+from hftlab.env.data import MarketData
+from hftlab.errors import InputError
+from hftlab.lob import engine
+from hftlab.lob import messages as M
+
+SLOTS = {C.EXECUTION: 1, C.TWAP_NEAR: 1, C.TWAP_FAR: 1, C.NOISE: 1,
+         C.MARKET_MAKING: 2, C.FIXED_SPREAD: 2, C.AVELLANEDA_STOIKOV: 2}
+PRICE_SCALE = 10_000.0  # data prices are dollars x 10 000
+
+
+@struct.dataclass
+class EnvState:
+    """State of one environment (agent arrays over all agents in layout order, see ``EnvConfig.offset``)."""
+
+    book: engine.Book
+    view: View  # the market view of ``book``
+    t: jnp.ndarray  # step within the episode
+    ptr: jnp.ndarray  # next historical message
+    window: jnp.ndarray
+    ref: jnp.ndarray  # reference price (tick grid) for cash
+    arrival: jnp.ndarray  # arrival mid (float)
+    side: jnp.ndarray  # (A,) task side of execution-type agents (+1 buy / -1 sell), 0 otherwise
+    inv: jnp.ndarray  # (A,) shares
+    cash: jnp.ndarray  # (A,) ticks relative to ref
+    hist_inv: jnp.ndarray  # the historical flow's side of all agent trades
+    hist_cash: jnp.ndarray
+    oid: jnp.ndarray  # (A, 2) order id per slot (0: none)
+    counter: jnp.ndarray  # (A,) order-id counter
+    bought: jnp.ndarray  # (A,) shares bought this episode
+    sold: jnp.ndarray  # (A,)
+    last_fill: jnp.ndarray  # (A,) signed shares filled in the last step
+    inv_sum: jnp.ndarray  # (A,) sums over steps of inventory, inventory^2, value change, its square
+    inv_sq: jnp.ndarray
+    ret_sum: jnp.ndarray
+    ret_sq: jnp.ndarray
+    virtual: jnp.ndarray  # (A,) shares executed against the flow at the deadline penalty price
+
+
+def _touch_view(book: engine.Book, last_mid, tick, levels: int) -> View:
+    top = engine.l2(book, levels)  # (L, 4): ask p, ask s, bid p, bid s
+    a0, as0, b0, bs0 = top[0, 0], top[0, 1], top[0, 2], top[0, 3]
+    has_a, has_b = as0 > 0, bs0 > 0
+    base = grid_down(last_mid, tick)
+    bid = jnp.where(has_b, b0, jnp.where(has_a, a0 - tick, base))
+    ask = jnp.where(has_a, a0, jnp.where(has_b, b0 + tick, base + tick))
+    mid = jnp.where(has_a | has_b, (bid.astype(jnp.float32) + ask.astype(jnp.float32)) / 2.0, last_mid)
+    tot = (as0 + bs0).astype(jnp.float32)
+    return View(
+        bid=bid.astype(jnp.int32), ask=ask.astype(jnp.int32), mid=mid.astype(jnp.float32),
+        spread=((ask - bid) / tick).astype(jnp.float32),
+        imbalance=jnp.where(tot > 0, (bs0 - as0) / jnp.maximum(tot, 1.0), 0.0).astype(jnp.float32),
+        bid_depth=top[:, 3], ask_depth=top[:, 1], tick=jnp.asarray(tick, jnp.int32),
+    )
+
+
+def _lookup(book: engine.Book, oid):
+    """Resting (qty, price, side) of the orders ``oid`` (A, 2); 0s where none rests."""
+    ids = book.orders[:, engine.OID]  # (2, C)
+    eq = (ids[None, None] == oid[:, :, None, None]) & (oid >= C.AGENT_OID_BASE)[:, :, None, None]
+    qty = jnp.sum(jnp.where(eq, book.orders[:, engine.QTY][None, None], 0), axis=(-2, -1))
+    price = jnp.sum(jnp.where(eq, book.orders[:, engine.PRICE][None, None], 0), axis=(-2, -1))
+    on_bid = jnp.any(eq[:, :, engine.BID], axis=-1)
+    on_ask = jnp.any(eq[:, :, engine.ASK], axis=-1)
+    side = jnp.where(on_bid, 1, jnp.where(on_ask, -1, 0)).astype(jnp.int32)
+    return qty, price, side
+
+
+class MarketEnv:
+    """The market. ``env = MarketEnv(EnvConfig(...))``; ``params = env.default_params(data)``.
+
+    API: :meth:`reset`, :meth:`reset_window`, :meth:`step` (auto-reset), :attr:`learning_types`,
+    :meth:`num_agents`, :meth:`num_actions`, :meth:`obs_size`. Observations, actions,
+    rewards and dones are dicts keyed by learning type, arrays over that type's agents.
+    """
+
+    def __init__(self, config: EnvConfig | None = None):
+        config = EnvConfig() if config is None else config
+        if not isinstance(config, EnvConfig):
+            raise InputError(f"MarketEnv: config must be an EnvConfig, got {type(config).__name__}")
+        self.config = cfg = config
+        self.types = cfg.types
+        self.learning_types = tuple(t for t in C.LEARNING_TYPES if cfg.count(t) > 0)
+        self.fixed_types = tuple(t for t in C.FIXED_TYPES if cfg.count(t) > 0)
+        self.A = cfg.num_agents_total
+        # static layout of the agent message block
+        sa, ss, ma = [], [], []
+        agent_type = []
+        for t in C.AGENT_TYPES:
+            for i in range(cfg.count(t)):
+                a = cfg.offset(t) + i
+                agent_type.append(t)
+                for s in range(SLOTS[t]):
+                    sa.append(a)
+                    ss.append(s)
+                if t in C.MM_LIKE:
+                    ma.append(a)
+        self.agent_type = tuple(agent_type)
+        self._slot_agent = np.asarray(sa, np.int32)
+        self._slot_idx = np.asarray(ss, np.int32)
+        self._mkt_agent = np.asarray(ma, np.int32)
+        self.num_rows = 2 * len(sa) + len(ma)
+        exec_like = np.array([t in C.EXEC_LIKE for t in agent_type], bool)
+        mm_like = np.array([t in C.MM_LIKE for t in agent_type], bool)
+        self._exec_mask, self._mm_mask = exec_like, mm_like
+        self._max_resting_per_side = len(sa)
+
+    # ------------------------------------------------------------------ spaces
+    def num_agents(self, t: str) -> int:
+        self._check_type(t)
+        return self.config.count(t)
+
+    def num_actions(self, t: str) -> int:
+        self._check_type(t)
+        return ex.num_actions(self.config) if t == C.EXECUTION else mm.num_actions(self.config)
+
+    def obs_size(self, t: str) -> int:
+        self._check_type(t)
+        return ex.obs_size(self.config) if t == C.EXECUTION else mm.obs_size(self.config)
+
+    def _check_type(self, t):
+        if t not in C.LEARNING_TYPES:
+            raise InputError(f"MarketEnv: {t!r} is not a learning agent type (choose from {', '.join(C.LEARNING_TYPES)})")
+
+    def _sl(self, t):
+        o = self.config.offset(t)
+        return slice(o, o + self.config.count(t))
+
+    # ------------------------------------------------------------------ params
+    def default_params(self, data: MarketData, window_range: tuple[int, int] | None = None, **overrides) -> EnvParams:
+        """Params for ``data`` (a :class:`MarketData`), checked against this configuration.
+
+        ``window_range``: ``(lo, hi)`` window indices to sample from (default all; see
+        :func:`hftlab.env.data.split_windows`). ``overrides``: any :class:`EnvParams` field.
+        """
+        cfg = self.config
+        if not isinstance(data, MarketData):
+            raise InputError(f"default_params: data must be MarketData (hftlab.env.load_market_data), got {type(data).__name__}")
+        need = cfg.episode_steps * cfg.messages_per_step
+        if need > data.window_len:
+            raise InputError(f"default_params: an episode needs {cfg.episode_steps} steps x {cfg.messages_per_step} "
+                             f"messages = {need}, longer than the data's windows of {data.window_len} messages")
+        cap_need = data.peak_orders + self._max_resting_per_side
+        if cfg.capacity < max(cap_need, data.levels):
+            raise InputError(f"default_params: capacity {cfg.capacity} is too small for {data.name or 'the data'} "
+                             f"(needs {max(cap_need, data.levels)}: peak {data.peak_orders} resting orders per side "
+                             f"+ {self._max_resting_per_side} agent orders)")
+        if data.max_oid >= C.AGENT_OID_BASE:
+            raise InputError(f"default_params: historical order ids reach {data.max_oid}, into the agent id range "
+                             f"{C.AGENT_OID_BASE}+")
+        lo, hi = (0, data.num_windows) if window_range is None else (int(window_range[0]), int(window_range[1]))
+        if not 0 <= lo < hi <= data.num_windows:
+            raise InputError(f"default_params: window_range ({lo}, {hi}) is not a non-empty range within "
+                             f"0..{data.num_windows}")
+        f32, i32 = jnp.float32, jnp.int32
+        values = dict(
+            messages=jnp.asarray(data.messages, i32), seeds=jnp.asarray(data.seeds, i32),
+            starts=jnp.asarray(data.starts, i32), window_lo=jnp.asarray(lo, i32), window_hi=jnp.asarray(hi, i32),
+            tick=jnp.asarray(data.tick, i32), exec_qty=jnp.asarray(500, i32), exec_side=jnp.asarray(1, i32),
+            drift_weight=jnp.asarray(1.0, f32), deadline_penalty_ticks=jnp.asarray(5, i32),
+            mm_size=jnp.asarray(100, i32), inventory_penalty=jnp.asarray(0.01, f32),
+            fs_half_spread=jnp.asarray(2.0, f32), as_gamma=jnp.asarray(0.1, f32), as_kappa=jnp.asarray(1.5, f32),
+            as_sigma=jnp.asarray(1.0, f32), noise_prob=jnp.asarray(0.5, f32), noise_market_prob=jnp.asarray(0.2, f32),
+            noise_max_size=jnp.asarray(100, i32), noise_levels=jnp.asarray(5, i32),
+        )
+        for k, v in overrides.items():
+            if k not in values:
+                raise InputError(f"default_params: unknown parameter {k!r}")
+            values[k] = jnp.asarray(v, values[k].dtype)
+        if int(values["exec_side"]) not in (-1, 0, 1):
+            raise InputError(f"default_params: exec_side must be +1 (buy), -1 (sell) or 0 (random), got {int(values['exec_side'])}")
+        if int(values["exec_qty"]) < 1 or int(values["mm_size"]) < 1:
+            raise InputError("default_params: exec_qty and mm_size must be positive")
+        return EnvParams(**values)
+
+    # ------------------------------------------------------------------ reset
+    def reset(self, key, params: EnvParams):
+        """``(obs, state)`` of a new episode on a random window in ``[window_lo, window_hi)``."""
+        kw, kr = jax.random.split(key)
+        w = jax.random.randint(kw, (), params.window_lo, params.window_hi)
+        return self.reset_window(kr, params, w)
+
+    def reset_window(self, key, params: EnvParams, window):
+        """``(obs, state)`` of a new episode on window ``window`` (deterministic evaluation)."""
+        state = self._reset_state(key, params, window)
+        zero = jnp.zeros((self.A, 2), jnp.int32)
+        return self._observe(state, params, zero, zero), state
+
+    def _reset_state(self, key, params: EnvParams, window) -> EnvState:
+        cfg, A = self.config, self.A
+        w = jnp.asarray(window, jnp.int32)
+        book = engine.from_l2(params.seeds[w], cfg.capacity)
+        start = params.starts[w]
+        first_price = params.messages[start, M.PRICE].astype(jnp.float32)
+        view = _touch_view(book, first_price, params.tick, cfg.obs_levels)
+        ref = grid_down(view.mid, params.tick)
+        rnd = jnp.where(jax.random.bernoulli(key, 0.5, (A,)), 1, -1)
+        side = jnp.where(params.exec_side == 0, rnd, params.exec_side)
+        side = jnp.where(jnp.asarray(self._exec_mask), side, 0).astype(jnp.int32)
+        zi = jnp.zeros((A,), jnp.int32)
+        zf = jnp.zeros((A,), jnp.float32)
+        return EnvState(
+            book=book, view=view, t=jnp.int32(0), ptr=start, window=w, ref=ref, arrival=view.mid, side=side,
+            inv=zi, cash=zi, hist_inv=jnp.int32(0), hist_cash=jnp.int32(0), oid=jnp.zeros((A, 2), jnp.int32),
+            counter=zi, bought=zi, sold=zi, last_fill=zi, inv_sum=zf, inv_sq=zf, ret_sum=zf, ret_sq=zf, virtual=zi,
+        )
+
+    # ------------------------------------------------------------------ observations
+    def _observe(self, state: EnvState, params: EnvParams, rest_qty, rest_price):
+        cfg, T = self.config, self.config.episode_steps
+        obs = {}
+        if C.EXECUTION in self.learning_types:
+            s = self._sl(C.EXECUTION)
+            d = state.side[s]
+            obs[C.EXECUTION] = ex.observe(
+                state.t, T, d, d * state.inv[s], params.exec_qty, state.view, state.arrival,
+                rest_qty[s, 0], rest_price[s, 0], jnp.abs(state.last_fill[s]), cfg)
+        if C.MARKET_MAKING in self.learning_types:
+            s = self._sl(C.MARKET_MAKING)
+            obs[C.MARKET_MAKING] = mm.observe(
+                state.t, T, state.inv[s], params.mm_size, state.view, state.arrival, rest_qty[s], rest_price[s],
+                state.last_fill[s], cfg)
+        return obs
+
+    # ------------------------------------------------------------------ the world step
+    def _desired(self, key, state: EnvState, actions, params) -> Orders:
+        """Desired orders of all agents, (A, 2) slots (single-slot types use slot 0)."""
+        cfg, T, view = self.config, self.config.episode_steps, state.view
+        last = state.t >= T - 1
+        parts = []
+        keys = jax.random.split(key, len(C.AGENT_TYPES))
+        for ti, t in enumerate(C.AGENT_TYPES):
+            n = cfg.count(t)
+            if n == 0:
+                continue
+            s = self._sl(t)
+            inv, d = state.inv[s], state.side[s]
+            if t in C.EXEC_LIKE:
+                executed = d * inv
+                remaining = jnp.maximum(params.exec_qty - executed, 0)
+                if t == C.EXECUTION:
+                    o = ex.decode(actions[t], d, remaining, view, params, cfg)
+                else:
+                    o = fixed.twap(state.t, T, params.exec_qty, d, executed, view, far=(t == C.TWAP_FAR))
+                o = jax.tree.map(lambda a, b: jnp.where(last, a, b), ex.deadline(d, remaining), o)
+            elif t in C.MM_LIKE:
+                if t == C.MARKET_MAKING:
+                    o = mm.decode(actions[t], inv, view, params, cfg)
+                elif t == C.FIXED_SPREAD:
+                    o = fixed.fixed_spread(n, view, params)
+                else:
+                    o = fixed.avellaneda_stoikov(inv, state.t, T, view, params)
+                o = jax.tree.map(lambda a, b: jnp.where(last, a, b), mm.flatten(inv), o)
+            else:
+                o = fixed.noise(keys[ti], n, view, params)
+            if SLOTS[t] == 1:
+                o = jax.tree.map(lambda x: jnp.concatenate([x, jnp.zeros_like(x)], axis=1) if x.ndim == 2 else x, o)
+            parts.append(o)
+        return jax.tree.map(lambda *xs: jnp.concatenate(xs, axis=0), *parts)
+
+    def _agent_block(self, state: EnvState, o: Orders, rest, time_s, time_ns):
+        """(rows (R, 8), new slot oids (A, 2), shares submitted (A,))."""
+        rq, rp, rs = rest
+        sa, ss, ma = self._slot_agent, self._slot_idx, self._mkt_agent
+        want, side, price, qty, mkt = o.want[sa, ss], o.side[sa, ss], o.price[sa, ss], o.qty[sa, ss], o.market[sa, ss]
+        q0, p0, s0, oid0 = rq[sa, ss], rp[sa, ss], rs[sa, ss], state.oid[sa, ss]
+        has = q0 > 0
+        same = has & (s0 == side) & (p0 == price) & (q0 == qty) & ~mkt
+        change = want & ~same
+        trader = jnp.asarray(sa + 1, jnp.int32)
+        base = C.AGENT_OID_BASE + jnp.asarray(sa, jnp.int32) * C.OID_STRIDE
+        new_oid = base + (state.counter[sa] * 3 + jnp.asarray(ss, jnp.int32)) % C.OID_STRIDE
+        send = change & (qty > 0)
+        z = jnp.zeros_like(qty)
+        ts, tns = jnp.full_like(qty, time_s), jnp.full_like(qty, time_ns)
+
+        def rows(typ, sd, pr, sz, oid, tr, tss, tnss):
+            return jnp.stack([typ, sd, pr, sz, oid, tr, tss, tnss], axis=1).astype(jnp.int32)
+
+        dele = rows(jnp.where(change & has, M.DELETE, M.NOOP), jnp.where(s0 == 0, 1, s0), p0, q0, oid0, trader, ts, tns)
+        new = rows(jnp.where(send, jnp.where(mkt, M.MARKET, M.LIMIT), M.NOOP), side, price, jnp.maximum(qty, 0),
+                   new_oid, trader, ts, tns)
+        blocks = [dele, new]
+        if ma.size:
+            f = o.flat[ma]
+            mbase = C.AGENT_OID_BASE + jnp.asarray(ma, jnp.int32) * C.OID_STRIDE
+            moid = mbase + (state.counter[ma] * 3 + 2) % C.OID_STRIDE
+            zm = jnp.zeros_like(f)
+            blocks.append(rows(jnp.where(f != 0, M.MARKET, M.NOOP), jnp.where(f >= 0, 1, -1), zm, jnp.abs(f), moid,
+                               jnp.asarray(ma + 1, jnp.int32), zm + time_s, zm + time_ns))
+        block = jnp.concatenate(blocks, axis=0)
+        slot_new = jnp.where(change, jnp.where(send & ~mkt, new_oid, 0), oid0)
+        oid = state.oid.at[sa, ss].set(slot_new)
+        onehot = jnp.asarray(np.eye(self.A, dtype=np.int32)[sa].T)  # (A, n_slots)
+        submitted = onehot @ jnp.where(send, qty, 0)
+        if ma.size:
+            submitted = submitted.at[ma].add(jnp.abs(o.flat[ma]))
+        return block, oid, submitted
+
+    def step(self, key, state: EnvState, actions, params: EnvParams):
+        """One step of every environment: ``(obs, state, rewards, dones, info)``, auto-reset at the end."""
+        cfg, A, T = self.config, self.A, self.config.episode_steps
+        actions = {} if actions is None else actions
+        for t in self.learning_types:
+            if t not in actions:
+                raise InputError(f"step: actions has no entry for learning type {t!r}")
+        k_pol, k_reset = jax.random.split(key)
+        k = cfg.messages_per_step
+        tick = params.tick
+        hist = jax.lax.dynamic_slice(params.messages, (state.ptr, 0), (k, M.N_MSG_FIELDS))
+        book0 = state.book
+        last = state.t >= T - 1
+        ids = jnp.arange(A + 1, dtype=jnp.int32)
+
+        d_inv = jnp.zeros((A + 1,), jnp.int32)  # index 0: historical flow, a + 1: agent a
+        d_cash = jnp.zeros((A + 1,), jnp.int32)
+        d_buy = jnp.zeros((A + 1,), jnp.int32)  # gross shares bought / sold this step
+        d_sell = jnp.zeros((A + 1,), jnp.int32)
+        trade_over = jnp.int32(0)
+        submitted = jnp.zeros((A,), jnp.int32)
+        oid = state.oid
+        block = jnp.zeros((0, M.N_MSG_FIELDS), jnp.int32)
+        book1 = book0
+        if A > 0:
+            rest0 = _lookup(book0, state.oid)
+            o = self._desired(k_pol, state, actions, params)
+            block, oid, submitted = self._agent_block(state, o, rest0, hist[0, M.TIME_S], hist[0, M.TIME_NS])
+            book1, tr = engine.replay(book0, block, max_trades=cfg.max_trades, trades=True)
+            trade_over = book1.trade_overflow - book0.trade_overflow
+            tr = tr.reshape(-1, M.N_TRADE_FIELDS)
+            q = tr[:, M.T_QTY]
+            buy_aggr = tr[:, M.T_AGGR_SIDE] > 0
+            buyer = jnp.where(buy_aggr, tr[:, M.T_AGGR_TRADER], tr[:, M.T_PASSIVE_TRADER])
+            seller = jnp.where(buy_aggr, tr[:, M.T_PASSIVE_TRADER], tr[:, M.T_AGGR_TRADER])
+            c = q * ((tr[:, M.T_PRICE] - state.ref) // tick)
+            ohb = (buyer[:, None] == ids[None]).astype(jnp.int32)
+            ohs = (seller[:, None] == ids[None]).astype(jnp.int32)
+            d_buy, d_sell = q @ ohb, q @ ohs
+            d_inv = d_buy - d_sell
+            d_cash = c @ ohs - c @ ohb
+            q1, p1, s1 = _lookup(book1, oid)
+        # the historical block: no trades recorded; agents can only be filled passively here
+        book2, _ = engine.replay(book1, hist, max_trades=1, trades=False)
+        rest_qty, rest_price = jnp.zeros((A, 2), jnp.int32), jnp.zeros((A, 2), jnp.int32)
+        if A > 0:
+            q2, p2, _ = _lookup(book2, oid)
+            passive = jnp.maximum(q1 - q2, 0)
+            pi = jnp.sum(s1 * passive, axis=1)
+            pc = -jnp.sum(s1 * passive * ((p1 - state.ref) // tick), axis=1)
+            d_inv = d_inv.at[1:].add(pi).at[0].add(-jnp.sum(pi))
+            d_cash = d_cash.at[1:].add(pc).at[0].add(-jnp.sum(pc))
+            pb = jnp.sum(jnp.where(s1 > 0, passive, 0), axis=1)
+            ps = jnp.sum(jnp.where(s1 < 0, passive, 0), axis=1)
+            d_buy = d_buy.at[1:].add(pb).at[0].add(jnp.sum(ps))
+            d_sell = d_sell.at[1:].add(ps).at[0].add(jnp.sum(pb))
+            rest_qty, rest_price = q2, p2
+        view2 = _touch_view(book2, state.view.mid, tick, cfg.obs_levels)
+
+        # deadline: execution remainder / market-maker inventory at the far touch + penalty, vs the flow
+        inv_now = state.inv + d_inv[1:]
+        exec_mask, mm_mask = jnp.asarray(self._exec_mask), jnp.asarray(self._mm_mask)
+        resid = jnp.where(exec_mask, state.side * jnp.maximum(params.exec_qty - state.side * inv_now, 0),
+                          jnp.where(mm_mask, -inv_now, 0))
+        resid = jnp.where(last, resid, 0)
+        pen = params.deadline_penalty_ticks * tick
+        vprice = jnp.where(resid > 0, view2.ask + pen, view2.bid - pen)
+        vc = -resid * ((vprice - state.ref) // tick)
+        d_inv = d_inv.at[1:].add(resid).at[0].add(-jnp.sum(resid))
+        d_cash = d_cash.at[1:].add(vc).at[0].add(-jnp.sum(vc))
+        vb, vs = jnp.maximum(resid, 0), jnp.maximum(-resid, 0)
+        d_buy = d_buy.at[1:].add(vb).at[0].add(jnp.sum(vs))
+        d_sell = d_sell.at[1:].add(vs).at[0].add(jnp.sum(vb))
+
+        inv, cash = state.inv + d_inv[1:], state.cash + d_cash[1:]
+        fill = d_inv[1:]
+        # market VWAP of the step: the historical executions (types 4, 5) in the block
+        is_ex = (hist[:, M.TYPE] == M.EXECUTE) | (hist[:, M.TYPE] == M.HIDDEN)
+        w = jnp.where(is_ex, hist[:, M.SIZE], 0).astype(jnp.float32)
+        dev = (hist[:, M.PRICE] - state.ref).astype(jnp.float32)
+        vwap = jnp.where(jnp.sum(w) > 0, state.ref + jnp.sum(w * dev) / jnp.maximum(jnp.sum(w), 1.0), view2.mid)
+
+        v_old = mm.value(state.inv, state.cash, state.view.mid, state.ref, tick)
+        v_new = mm.value(inv, cash, view2.mid, state.ref, tick)
+        dv = v_new - v_old
+        new_state = state.replace(
+            book=book2, view=view2, t=state.t + 1, ptr=state.ptr + k, inv=inv, cash=cash,
+            hist_inv=state.hist_inv + d_inv[0], hist_cash=state.hist_cash + d_cash[0], oid=oid,
+            counter=state.counter + 1, bought=state.bought + d_buy[1:], sold=state.sold + d_sell[1:],
+            last_fill=fill, inv_sum=state.inv_sum + inv, inv_sq=state.inv_sq + inv.astype(jnp.float32) ** 2,
+            ret_sum=state.ret_sum + dv, ret_sq=state.ret_sq + dv * dv, virtual=state.virtual + jnp.abs(resid),
+        )
+
+        # rewards and episode metrics per type
+        rewards, info = {}, {}
+        for t in self.types:
+            s = self._sl(t)
+            if t in C.EXEC_LIKE:
+                r = ex.reward(d_inv[1:][s], d_cash[1:][s], vwap, state.ref, state.arrival, tick, params.exec_qty,
+                              params.drift_weight)
+                info[t] = ex.metrics(inv[s], cash[s], state.side[s], state.ref, state.arrival, tick, params.exec_qty,
+                                     state.side[s] * state.inv[s])
+                info[t]["slippage_ticks"] = (ex.slippage(inv[s], cash[s], state.ref, state.arrival, tick)
+                                             / tick).astype(jnp.float32)
+            else:
+                r = mm.reward(v_new[s], v_old[s], inv[s], tick, params.mm_size, params.inventory_penalty,
+                              cfg.inventory_penalty)
+                n_steps = jnp.float32(T)
+                mean_i = new_state.inv_sum[s] / n_steps
+                mean_r = new_state.ret_sum[s] / n_steps
+                sd_r = jnp.sqrt(jnp.maximum(new_state.ret_sq[s] / n_steps - mean_r ** 2, 0.0))
+                info[t] = {
+                    "pnl": (v_new[s] / PRICE_SCALE).astype(jnp.float32),
+                    "inventory": state.inv[s].astype(jnp.float32),
+                    "inventory_std": jnp.sqrt(jnp.maximum(new_state.inv_sq[s] / n_steps - mean_i ** 2, 0.0)),
+                    "fills": (new_state.bought[s] + new_state.sold[s]).astype(jnp.float32),
+                    "sharpe": jnp.where(sd_r > 0, mean_r / jnp.maximum(sd_r, 1e-9), 0.0).astype(jnp.float32),
+                }
+            if t in self.learning_types:
+                rewards[t] = r.astype(jnp.float32)
+
+        done = new_state.t >= T
+        info["market"] = {
+            "unresolved": book2.unresolved - book0.unresolved,
+            "overflow": book2.overflow - book0.overflow,
+            "trade_overflow": trade_over,
+            "virtual": jnp.sum(jnp.abs(resid)),
+            "hist_inv": new_state.hist_inv,
+            "hist_cash": new_state.hist_cash,
+            "mid": view2.mid, "bid": view2.bid, "ask": view2.ask, "vwap": vwap.astype(jnp.float32),
+            "window": state.window, "t": state.t,
+        }
+        info["agents"] = {"fill": fill, "bought": d_buy[1:], "sold": d_sell[1:], "cash": d_cash[1:], "inventory": inv, "cash_total": cash,
+                          "submitted": submitted}
+        if cfg.debug:
+            info["agent_messages"] = block
+            info["historical_messages"] = hist
+
+        reset_state = self._reset_state(k_reset, params, jax.random.randint(
+            jax.random.fold_in(k_reset, 1), (), params.window_lo, params.window_hi))
+        out_state = jax.tree.map(lambda a, b: jnp.where(done, a, b), reset_state, new_state)
+        rq = jnp.where(done, 0, rest_qty)
+        rp = jnp.where(done, 0, rest_price)
+        obs = self._observe(out_state, params, rq, rp)
+        dones = {t: jnp.full((cfg.count(t),), done) for t in self.learning_types}
+        dones["__all__"] = done
+        return obs, out_state, rewards, dones, info

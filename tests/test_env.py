@@ -1,0 +1,232 @@
+"""Tests of hftlab.env: conservation, tasks, replay equivalence, determinism, resets, errors."""
+
+from __future__ import annotations
+
+import jax
+import jax.numpy as jnp
+import numpy as np
+import pytest
+
+from hftlab.env import EnvConfig, MarketEnv, load_market_data, split_windows
+from hftlab.env.baselines import baseline_config, constant_policy, random_policy, rollout
+from hftlab.errors import InputError
+from hftlab.lob import engine, lobster
+from hftlab.lob.reference import ReferenceBook
+
+T, K = 16, 50
+
+
+@pytest.fixture(scope="module")
+def data():
+    return load_market_data(lobster.sample_day(), window_len=T * K)
+
+
+def _world(**kw):
+    base = dict(execution=1, market_making=1, twap_near=1, twap_far=1, fixed_spread=1, avellaneda_stoikov=1, noise=2,
+                episode_steps=T, messages_per_step=K)
+    base.update(kw)
+    return EnvConfig(**base)
+
+
+@pytest.fixture(scope="module")
+def world(data):
+    env = MarketEnv(_world())
+    params = env.default_params(data, exec_side=0, noise_market_prob=0.4)
+    _, traj = rollout(env, params, jax.random.PRNGKey(3), num_steps=3 * T + 5, num_envs=4)
+    return env, params, jax.tree.map(np.asarray, traj)
+
+
+def test_conservation_over_random_rollouts(world):
+    env, _, traj = world
+    ag, mk = traj["info"]["agents"], traj["info"]["market"]
+    # shares and cash of agents + historical counterparty sum to zero after every step
+    assert np.all(ag["inventory"].sum(-1) + mk["hist_inv"] == 0)
+    assert np.all(ag["cash_total"].sum(-1) + mk["hist_cash"] == 0)
+    # the accounting is complete: no unreported fills, no rejected orders
+    assert np.all(mk["trade_overflow"] == 0) and np.all(mk["overflow"] == 0)
+    # inventory equals the running sum of signed fills within each episode
+    done = traj["dones"]["__all__"]
+    inv = np.zeros(ag["fill"].shape[1:], np.int64)
+    for s in range(done.shape[0]):
+        inv = inv + ag["fill"][s]
+        np.testing.assert_array_equal(inv, ag["inventory"][s])
+        np.testing.assert_array_equal(ag["bought"][s] - ag["sold"][s], ag["fill"][s])
+        inv = np.where(done[s][:, None], 0, inv)
+    assert (np.abs(ag["fill"]).sum() > 0) and done.sum() == 4 * 3
+    # historical messages that hit consumed liquidity are counted, never a crash
+    assert mk["unresolved"].sum() > 0
+
+
+def test_fills_match_reference_book(data):
+    """Agent messages + historical messages replayed through the plain-Python reference book give the same fills."""
+    cfg = _world(debug=True)
+    env = MarketEnv(cfg)
+    params = env.default_params(data, exec_side=-1, noise_market_prob=0.4)
+    w = 2
+    _, traj = rollout(env, params, jax.random.PRNGKey(5), num_steps=T, windows=w)
+    traj = jax.tree.map(np.asarray, traj)
+    ref = ReferenceBook.from_l2(data.seeds[w], capacity=cfg.capacity, max_trades=cfg.max_trades)
+    A = env.A
+    for s in range(T - 1):  # the last step adds deadline executions outside the book
+        bought, sold = np.zeros(A + 1, np.int64), np.zeros(A + 1, np.int64)
+        for msg in list(traj["info"]["agent_messages"][s]) + list(traj["info"]["historical_messages"][s]):
+            for tr in ref.apply(msg):
+                price, qty, _, _, ptr, atr, _, _, aside = tr[:9]
+                buyer, seller = (atr, ptr) if aside > 0 else (ptr, atr)
+                bought[buyer] += qty
+                sold[seller] += qty
+        np.testing.assert_array_equal(bought[1:], traj["info"]["agents"]["bought"][s], err_msg=f"step {s}")
+        np.testing.assert_array_equal(sold[1:], traj["info"]["agents"]["sold"][s], err_msg=f"step {s}")
+
+
+def test_execution_completes_by_deadline(world):
+    env, params, traj = world
+    done = traj["dones"]["__all__"]
+    for t in ("execution", "twap_near", "twap_far"):
+        np.testing.assert_array_equal(traj["info"][t]["executed"][done], float(params.exec_qty))
+        fr = traj["info"][t]["fill_rate"][done]
+        assert np.all((fr >= 0) & (fr <= 1))
+    for t in ("market_making", "fixed_spread", "avellaneda_stoikov"):
+        sl = env._sl(t)
+        assert np.all(traj["info"]["agents"]["inventory"][done][:, sl] == 0)  # unwound at the end
+
+
+def test_twap_schedule_is_exact(data):
+    cfg = EnvConfig(execution=0, market_making=0, twap_far=1, episode_steps=T, messages_per_step=K)
+    env = MarketEnv(cfg)
+    Q = 3 * T + 5
+    params = env.default_params(data, exec_qty=Q, exec_side=1)
+    _, traj = rollout(env, params, jax.random.PRNGKey(0), num_steps=T, num_envs=3)
+    inv = np.asarray(traj["info"]["agents"]["inventory"])[..., 0]  # (T, envs)
+    sub = np.asarray(traj["info"]["agents"]["submitted"])[..., 0]
+    sched = np.array([((t + 1) * Q) // T for t in range(T)])
+    np.testing.assert_array_equal(inv, np.broadcast_to(sched[:, None], inv.shape))
+    np.testing.assert_array_equal(sub, np.broadcast_to(np.diff(np.r_[0, sched])[:, None], sub.shape))
+
+
+def test_no_agents_reproduces_plain_replay(data):
+    env = MarketEnv(EnvConfig.market_replay(episode_steps=T, messages_per_step=K))
+    params = env.default_params(data)
+    w = 3
+    obs, st = env.reset_window(jax.random.PRNGKey(0), params, w)
+    step = jax.jit(env.step)
+    for _ in range(T - 1):
+        obs, st, rew, dones, info = step(jax.random.PRNGKey(1), st, {}, params)
+    assert obs == {} and rew == {}
+    start = int(data.starts[w])
+    book = engine.from_l2(data.seeds[w], env.config.capacity)
+    book, _ = engine.replay(book, data.messages[start:start + (T - 1) * K], trades=False)
+    np.testing.assert_array_equal(np.asarray(engine.l2(st.book, 10)), np.asarray(engine.l2(book, 10)))
+    np.testing.assert_array_equal(np.asarray(st.book.orders), np.asarray(book.orders))
+    assert int(st.book.unresolved) == int(book.unresolved)
+
+
+def test_determinism_and_vmap_agree(data):
+    env = MarketEnv(_world())
+    params = env.default_params(data, exec_side=0)
+    key = jax.random.PRNGKey(11)
+    _, a = rollout(env, params, key, num_steps=T + 3, num_envs=3)
+    _, b = rollout(env, params, key, num_steps=T + 3, num_envs=3)
+    jax.tree.map(np.testing.assert_array_equal, a, b)
+    # unvmapped runs of the same keys
+    keys = jax.random.split(key, 3)
+    for i in (0, 2):
+        _, one = rollout(env, params, keys[i], num_steps=T + 3)
+        jax.tree.map(lambda x, y: np.testing.assert_allclose(x[:, i], y, rtol=1e-5, atol=1e-4), a, one)
+
+
+def test_auto_reset_and_episode_boundaries(world):
+    env, params, traj = world
+    t = traj["info"]["market"]["t"]
+    done = traj["dones"]["__all__"]
+    np.testing.assert_array_equal(done, t == T - 1)
+    np.testing.assert_array_equal(t[:, 0], np.arange(t.shape[0]) % T)
+    for typ in env.learning_types:
+        assert traj["dones"][typ].shape[-1] == env.num_agents(typ)
+        np.testing.assert_array_equal(traj["dones"][typ].all(-1), done)
+    # the episode after a reset starts on a fresh window from its start
+    w = traj["info"]["market"]["window"]
+    assert np.all((w >= 0) & (w < int(params.window_hi)))
+
+
+def test_single_agent_configurations(data):
+    for kind in ("execution", "market_making"):
+        other = "market_making" if kind == "execution" else "execution"
+        env = MarketEnv(EnvConfig(**{kind: 1, other: 0}, episode_steps=T, messages_per_step=K))
+        assert env.learning_types == (kind,)
+        params = env.default_params(data)
+        obs, st = env.reset(jax.random.PRNGKey(0), params)
+        assert obs[kind].shape == (1, env.obs_size(kind)) and obs[kind].dtype == jnp.float32
+        obs, st, rew, dones, info = jax.jit(env.step)(jax.random.PRNGKey(1), st, {kind: jnp.array([1])}, params)
+        assert rew[kind].shape == (1,) and dones[kind].shape == (1,)
+        assert np.all(np.isfinite(np.asarray(obs[kind])))
+
+
+def test_abm_only_fixed_agents_and_baselines(data):
+    cfg = EnvConfig(execution=0, market_making=0, fixed_spread=2, avellaneda_stoikov=1, noise=3,
+                    episode_steps=T, messages_per_step=K)
+    env = MarketEnv(cfg)
+    assert env.learning_types == ()
+    params = env.default_params(data)
+    _, traj = rollout(env, params, jax.random.PRNGKey(2), num_steps=T, num_envs=2)
+    assert np.asarray(traj["info"]["agents"]["bought"]).sum() > 0
+    bc = baseline_config(_world(), "execution", "twap_far")
+    assert bc.execution == 0 and bc.twap_far == 2
+    with pytest.raises(InputError, match="not a baseline"):
+        baseline_config(_world(), "execution", "fixed_spread")
+
+
+def test_invalid_configuration_fails_at_construction(data):
+    with pytest.raises(InputError, match="unknown execution_actions variant"):
+        EnvConfig(execution_actions="vwap")
+    with pytest.raises(InputError, match="zero agents"):
+        EnvConfig(execution=0, market_making=0)
+    with pytest.raises(InputError, match="longer than the data"):
+        load_market_data(lobster.sample_day(), window_len=10**6)
+    with pytest.raises(InputError, match="capacity 16 is too small"):
+        MarketEnv(_world(capacity=16)).default_params(data)
+    with pytest.raises(InputError, match="longer than the data's windows"):
+        MarketEnv(_world(episode_steps=T + 1)).default_params(data)
+    with pytest.raises(InputError, match="non-negative"):
+        EnvConfig(noise=-1)
+
+
+def test_split_windows_are_disjoint(data):
+    (a, b), (c, d) = split_windows(data, 0.5)
+    assert 0 == a < b <= c < d == data.num_windows
+    assert data.starts[b - 1] + data.window_len <= data.starts[c]
+
+
+def test_action_variants_and_spaces(data):
+    for ea, ma, ob in (("levels", "half_spread", "compact"), ("qty_levels", "ticks", "depth")):
+        env = MarketEnv(EnvConfig(execution_actions=ea, mm_actions=ma, observation=ob, episode_steps=T,
+                                  messages_per_step=K, inventory_penalty="linear"))
+        params = env.default_params(data)
+        _, traj = rollout(env, params, jax.random.PRNGKey(4), num_steps=T, num_envs=2)
+        for t in env.learning_types:
+            assert np.all(np.isfinite(np.asarray(traj["rewards"][t])))
+    assert MarketEnv(EnvConfig(execution_actions="levels")).num_actions("execution") == 5
+    assert MarketEnv(EnvConfig()).num_actions("market_making") == 4 * 4 * 2 + 1
+
+
+def test_execution_rewards_sum_to_arrival_slippage(data):
+    env = MarketEnv(EnvConfig(execution=1, market_making=0, noise=2, episode_steps=T, messages_per_step=K))
+    params = env.default_params(data)
+    _, traj = rollout(env, params, jax.random.PRNGKey(8), num_steps=T, num_envs=3)
+    total = np.asarray(traj["rewards"]["execution"]).sum(0)[:, 0]
+    slip = np.asarray(traj["info"]["execution"]["slippage_ticks"])[-1, :, 0] / float(params.exec_qty)
+    np.testing.assert_allclose(total, slip, rtol=1e-3, atol=1e-3)
+
+
+@pytest.mark.skipif(not lobster.sample_days(), reason="no real LOBSTER days in shared data")
+def test_real_day_runs_without_overflow():
+    day = lobster.load_day(min(lobster.sample_days(), key=lambda p: p.stat().st_size))
+    data = load_market_data(day, window_len=T * K, stride=4 * T * K)
+    cap = 1 << int(np.ceil(np.log2(data.peak_orders + 16)))
+    env = MarketEnv(_world(capacity=max(cap, 128)))
+    params = env.default_params(data)
+    _, traj = rollout(env, params, jax.random.PRNGKey(0), num_steps=T, num_envs=2)
+    mk = jax.tree.map(np.asarray, traj["info"]["market"])
+    assert mk["overflow"].sum() == 0 and mk["trade_overflow"].sum() == 0
+    ag = jax.tree.map(np.asarray, traj["info"]["agents"])
+    assert np.all(ag["inventory"].sum(-1) + mk["hist_inv"] == 0)
