@@ -232,14 +232,33 @@ class EpidemicBanks:
         return float(np.max(np.abs(self.fine_means - self.coarse_means)))
 
 
-def _abm_rewards(key, arms, n_runs, cfg, batch=256):
-    """(K, n_runs) ABM rewards, vmapped in batches to bound memory."""
+ABM_BATCH = 256  # runs per compiled ABM call (every ABM batch has this shape: one compilation)
+
+
+@partial(jax.jit, static_argnames=("cfg",))
+def _abm_batch(keys: jax.Array, arms: jax.Array, cfg: EpidemicConfig) -> jax.Array:
+    return jax.vmap(lambda k, a: abm_run(k, a, cfg))(keys, arms)
+
+
+def abm_prevalence(key: jax.Array, arms: np.ndarray, cfg: EpidemicConfig) -> np.ndarray:
+    """Prevalence curves ``(N, H)`` of ABM runs of ``arms`` (``(N, 2)``), in fixed-size batches."""
+    arms = np.asarray(arms, np.int32)
+    N = arms.shape[0]
+    pad = (-N) % ABM_BATCH
+    arms_p = np.concatenate([arms, np.repeat(arms[-1:], pad, 0)]) if pad else arms
+    keys = jax.random.split(key, arms_p.shape[0])
+    out = [np.asarray(_abm_batch(keys[i : i + ABM_BATCH], jnp.asarray(arms_p[i : i + ABM_BATCH]), cfg))
+           for i in range(0, arms_p.shape[0], ABM_BATCH)]
+    return np.concatenate(out)[:N]
+
+
+def _abm_rewards(key, arms, n_runs, cfg):
+    """(K, n_runs) ABM rewards."""
     K = arms.shape[0]
-    keys = jax.random.split(key, K * n_runs)
-    arm_rep = jnp.repeat(jnp.asarray(arms), n_runs, axis=0)
-    f = jax.jit(jax.vmap(lambda k, a: reward_from_prevalence(abm_run(k, a, cfg), a, cfg)))
-    out = [np.asarray(f(keys[i : i + batch], arm_rep[i : i + batch])) for i in range(0, K * n_runs, batch)]
-    return np.concatenate(out).reshape(K, n_runs)
+    arm_rep = np.repeat(np.asarray(arms), n_runs, axis=0)
+    prev = abm_prevalence(key, arm_rep, cfg)
+    r = jax.vmap(lambda p, a: reward_from_prevalence(p, a, cfg))(jnp.asarray(prev), jnp.asarray(arm_rep))
+    return np.asarray(r).reshape(K, n_runs)
 
 
 def simulate_banks(key: jax.Array, cfg: EpidemicConfig, arms: np.ndarray, n_fine: int, n_coarse: int, n_calib: int = 64) -> EpidemicBanks:
@@ -247,8 +266,8 @@ def simulate_banks(key: jax.Array, cfg: EpidemicConfig, arms: np.ndarray, n_fine
     ``n_coarse`` ODE runs of every arm."""
     k_cal, k_ode_cal, k_fine, k_coarse = jax.random.split(key, 4)
     no_lock = jnp.array([cfg.days, 0], jnp.int32)
-    curves = jax.jit(jax.vmap(lambda k: abm_run(k, no_lock, cfg)))(jax.random.split(k_cal, n_calib))
-    abm_curve = np.asarray(curves.mean(0))
+    curves = abm_prevalence(k_cal, np.tile(np.array([[cfg.days, 0]], np.int32), (n_calib, 1)), cfg)
+    abm_curve = curves.mean(0)
     reduce = np.max if cfg.objective == "peak" else np.mean
     beta_ode = calibrate_ode(float(np.mean(reduce(np.asarray(curves), axis=1))), cfg, k_ode_cal)
     ode_curve = np.asarray(ode_prevalence(jnp.asarray(beta_ode, jnp.float32), jnp.asarray(cfg.i0), no_lock, cfg))
@@ -260,14 +279,16 @@ def simulate_banks(key: jax.Array, cfg: EpidemicConfig, arms: np.ndarray, n_fine
     return EpidemicBanks(arms, fine, np.asarray(coarse).reshape(K, n_coarse), beta_ode, abm_curve, ode_curve, cfg)
 
 
-def measure_costs(cfg: EpidemicConfig, beta_ode: float, batch: int = 64, repeats: int = 3) -> dict:
-    """Wall time per simulated run of each model (vmapped batches; compile excluded; median)."""
-    arm = jnp.array([20, 28], jnp.int32)
+def measure_costs(cfg: EpidemicConfig, beta_ode: float, repeats: int = 3) -> dict:
+    """Wall time per simulated run of each model (vmapped batches of ``ABM_BATCH`` runs;
+    compile excluded; median of ``repeats``)."""
+    batch = ABM_BATCH
+    arms = jnp.tile(jnp.array([[25, 28]], jnp.int32), (batch, 1))
     keys = jax.random.split(jax.random.key(0), batch)
-    fa = jax.jit(jax.vmap(lambda k: abm_run(k, arm, cfg)))
-    fo = jax.jit(jax.vmap(lambda k: ode_run(k, arm, jnp.asarray(beta_ode, jnp.float32), cfg)))
+    fa = lambda k: _abm_batch(k, arms, cfg)  # noqa: E731  (same compiled program as the banks)
+    fo = jax.jit(jax.vmap(lambda k, a: ode_run(k, a, jnp.asarray(beta_ode, jnp.float32), cfg)))
     out = {}
-    for name, f in (("abm", fa), ("ode", fo)):
+    for name, f in (("abm", fa), ("ode", lambda k: fo(k, arms))):
         jax.block_until_ready(f(keys))
         ts = []
         for _ in range(repeats):

@@ -163,6 +163,14 @@ class ATUCBSettings:
     epidemic: EpidemicConfig = field(default_factory=EpidemicConfig)
     seed: int = 0
 
+    @property
+    def n_max(self) -> int:
+        return max(self.n_prime, max(self.n_prime_grid))
+
+    @property
+    def n_eps(self) -> int:
+        return len(self.eps_multiples) + 1  # + ε = ∞ (UCB1)
+
     @staticmethod
     def default() -> "ATUCBSettings":
         return pick(
@@ -178,17 +186,19 @@ def epidemic_banks(s: ATUCBSettings) -> tuple[EpidemicBanks, float]:
     return banks, time.perf_counter() - t0
 
 
-def _atucb_batch(fine, coarse, omega, horizon, n_max, cps, delta):
-    """jit(vmap over ε (outer) × seeds (inner)) of AT-UCB, reduced to small summaries."""
+@partial(jax.jit, static_argnames=("horizon", "n_max"))
+def _atucb_batch(keys, fine, coarse, omega, eps, n_prime, cps, delta, horizon: int, n_max: int):
+    """AT-UCB vmapped over (ε, n′) pairs (outer) × seeds (inner), reduced to small
+    summaries: regret curve at ``cps``, surviving arms, optimal-pull fraction, simple regret.
+    Environments are arguments, so same-shape calls share one compilation."""
     gaps = fine.gaps
 
-    def one(key, eps, n_prime):
-        state, (arms, _) = atucb_run(key, fine, coarse, omega, eps, n_prime, delta, horizon, n_max)
+    def one(key, e, npr):
+        state, (arms, _) = atucb_run(key, fine, coarse, omega, e, npr, delta, horizon, n_max)
         curve = jnp.cumsum(gaps[arms])
         return curve[cps], state.active, M.optimal_fraction(arms, gaps), M.simple_regret(state.counts, state.sums, gaps)
 
-    seeds = jax.vmap(one, in_axes=(0, None, None))
-    return jax.jit(jax.vmap(seeds, in_axes=(None, 0, 0)))
+    return jax.vmap(jax.vmap(one, in_axes=(0, None, None)), in_axes=(None, 0, 0))(keys, eps, n_prime)
 
 
 def atucb_experiment(s: ATUCBSettings | None = None, banks: EpidemicBanks | None = None) -> dict:
@@ -208,15 +218,17 @@ def atucb_experiment(s: ATUCBSettings | None = None, banks: EpidemicBanks | None
     best = int(np.argmin(gaps))
 
     # ε sweep at fixed n′ (ε = ∞ is UCB1: every arm survives, same keys)
-    n_max = max(s.n_prime, max(s.n_prime_grid))
-    batch = _atucb_batch(fine, coarse, omega, s.horizon, n_max, jnp.asarray(cps), s.delta)
+    n_max = s.n_max
+    def batch(keys, eps, n_prime):  # positional call: the same cache entry as ATUCBExplorer's
+        return _atucb_batch(keys, fine, coarse, omega, eps, n_prime, jnp.asarray(cps), jnp.float32(s.delta), horizon=s.horizon, n_max=n_max)
+
     E = len(eps_values)
     eps_arr = jnp.asarray(eps_values, jnp.float32)
     np_arr = jnp.full((E,), s.n_prime, jnp.float32)
     t0 = time.perf_counter()
-    jax.block_until_ready(batch(keys, eps_arr, np_arr))
+    jax.block_until_ready(batch(keys, eps=eps_arr, n_prime=np_arr))
     t1 = time.perf_counter()
-    curves, active, optf, simple = jax.block_until_ready(batch(keys, eps_arr, np_arr))
+    curves, active, optf, simple = jax.block_until_ready(batch(keys, eps=eps_arr, n_prime=np_arr))
     t2 = time.perf_counter()
     curves, active = np.asarray(curves), np.asarray(active)
     sweep = []
@@ -232,10 +244,14 @@ def atucb_experiment(s: ATUCBSettings | None = None, banks: EpidemicBanks | None
             "curve": {k: v.tolist() for k, v in M.summarize(curves[i, :, :]).items() if k != "n"},
         })
 
-    # n′ sweep at ε = ε*
+    # n′ sweep at ε = ε* (lanes padded to the ε sweep's count: same compiled program)
     G = len(s.n_prime_grid)
+    if G > E:
+        raise InputError(f"at most {E} values of n' (got {G})")
+    grid = np.full(E, s.n_prime_grid[-1], np.float32)
+    grid[:G] = s.n_prime_grid
     curves_np, active_np, _, _ = jax.block_until_ready(
-        batch(keys, jnp.full((G,), eps_star, jnp.float32), jnp.asarray(s.n_prime_grid, jnp.float32)))
+        batch(keys, eps=jnp.full((E,), eps_star, jnp.float32), n_prime=jnp.asarray(grid)))
     n_sweep = [{
         "n_prime": n,
         "beta_prime": float(coarse_radius(n, K, s.delta)),
@@ -297,18 +313,22 @@ class ATUCBExplorer:
         self.fine, self.coarse = envs.from_samples(banks.fine), envs.from_samples(banks.coarse)
         self.cps = M.checkpoints(self.s.horizon)
         self.keys = jax.random.split(jax.random.key(self.s.seed + 7), n_seeds or self.s.n_seeds)
-        omega = jnp.arange(self.fine.n_arms, dtype=jnp.int32)
-        self._batch = _atucb_batch(self.fine, self.coarse, omega, self.s.horizon, self.s.n_prime, jnp.asarray(self.cps), self.s.delta)
+        self.omega = jnp.arange(self.fine.n_arms, dtype=jnp.int32)
 
     @property
     def eps_star(self) -> float:
         return self.banks.abstraction_error
 
     def curves(self, eps_multiple: float) -> dict:
-        """``{"UCB1": {t, mean, sd}, "AT-UCB": {...}}`` and the surviving-arm count."""
-        eps = jnp.asarray([jnp.inf, eps_multiple * self.eps_star], jnp.float32)
-        n_prime = jnp.full((2,), self.s.n_prime, jnp.float32)
-        curves, active, _, _ = self._batch(self.keys, eps, n_prime)
+        """``{"curves": {"UCB1": {t, mean, sd}, "AT-UCB ...": {...}}, "surviving_arms": ...}``.
+
+        Lanes are padded to the ε sweep's shape, so the sweep's compilation is reused."""
+        E = self.s.n_eps
+        eps = np.full(E, np.inf, np.float32)
+        eps[1] = eps_multiple * self.eps_star
+        n_prime = jnp.full((E,), self.s.n_prime, jnp.float32)
+        curves, active, _, _ = _atucb_batch(self.keys, self.fine, self.coarse, self.omega, jnp.asarray(eps), n_prime,
+                                            jnp.asarray(self.cps), jnp.float32(self.s.delta), horizon=self.s.horizon, n_max=self.s.n_max)
         curves = np.asarray(curves)
         out = {}
         for i, name in enumerate(["UCB1", f"AT-UCB (ε = {eps_multiple:.2f} ε*)"]):
