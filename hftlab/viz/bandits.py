@@ -93,14 +93,17 @@ def abstraction_chart(ab, title: str = "") -> alt.HConcatChart:
 
 
 def regret_curves_chart(curves: dict[str, dict], title: str = "", y_title: str = "cumulative pseudo-regret",
-                        width: int = 420, height: int = 260, horizon: int | None = None) -> alt.LayerChart:
-    """Mean curves with a shaded mean ± sd band; ``curves[name] = {t, mean, sd}``."""
+                        width: int = 420, height: int = 260, horizon: int | None = None, floor: float | None = 0.0) -> alt.LayerChart:
+    """Mean curves with a shaded mean ± sd band (clipped at ``floor``: pseudo-regret is
+    never negative, a skewed spread would otherwise shade impossible values);
+    ``curves[name] = {t, mean, sd}``."""
     rows = []
     for name, c in curves.items():
         t, m, s = np.asarray(c["t"]), np.asarray(c["mean"]), np.asarray(c["sd"])
         keep = t <= horizon if horizon else slice(None)
         for ti, mi, si in zip(t[keep], m[keep], s[keep]):
-            rows.append({"t": int(ti), "mean": float(mi), "lo": float(mi - si), "hi": float(mi + si), "algorithm": name})
+            lo = float(mi - si) if floor is None else max(float(mi - si), floor)
+            rows.append({"t": int(ti), "mean": float(mi), "lo": lo, "hi": float(mi + si), "algorithm": name})
     df = pd.DataFrame(rows)
     color = alt.Color("algorithm:N", scale=alt.Scale(domain=list(curves), range=PALETTE[: len(curves)]))
     band = alt.Chart(df).mark_area(opacity=0.18).encode(x=alt.X("t:Q", title="round t"), y=alt.Y("lo:Q", title=y_title), y2="hi:Q", color=color)
