@@ -15,7 +15,7 @@ steps, ``vmap`` over environments) with a policy ``policy(key, obs) -> actions``
 
 from __future__ import annotations
 
-from functools import partial
+from functools import lru_cache
 
 import jax
 import jax.numpy as jnp
@@ -40,8 +40,9 @@ def baseline_config(config: EnvConfig, learning_type: str, baseline: str) -> Env
     return config.replace(**{learning_type: 0, baseline: config.count(baseline) + n})
 
 
+@lru_cache(maxsize=64)
 def random_policy(env):
-    """``policy(key, obs) -> actions``: uniform random actions for every learning type."""
+    """``policy(key, obs) -> actions``: uniform random actions for every learning type (cached per env)."""
 
     def policy(key, obs):
         keys = jax.random.split(key, max(len(env.learning_types), 1))
@@ -53,29 +54,27 @@ def random_policy(env):
 
 def constant_policy(env, actions: dict | None = None):
     """``policy(key, obs) -> actions``: the same action every step (default: action 0, hold / tightest quotes)."""
-    actions = actions or {}
+    return _constant_policy(env, tuple(sorted((actions or {}).items())))
+
+
+@lru_cache(maxsize=256)
+def _constant_policy(env, actions: tuple):
+    acts = dict(actions)
 
     def policy(key, obs):
-        return {t: jnp.full((env.num_agents(t),), actions.get(t, 0), jnp.int32) for t in env.learning_types}
+        return {t: jnp.full((env.num_agents(t),), acts.get(t, 0), jnp.int32) for t in env.learning_types}
 
     return policy
 
 
-def rollout(env, params, key, num_steps: int, num_envs: int | None = None, policy=None, windows=None):
-    """Run environments for ``num_steps`` steps; returns ``(final_state, traj)``.
-
-    ``traj`` holds ``rewards``, ``dones``, ``info`` stacked over steps (leading axis
-    ``num_steps``, then ``num_envs`` when given). ``windows`` (int array of
-    ``num_envs``) starts each environment on a chosen window (:meth:`reset_window`).
-    """
-    policy = random_policy(env) if policy is None else policy
-
-    def one(key, window):
+@lru_cache(maxsize=64)
+def _rollout_fn(env, params_treedef, num_steps: int, batched: bool, with_windows: bool, policy):
+    def one(params, key, window):
         k0, k1 = jax.random.split(key)
-        if window is None:
-            obs, state = env.reset(k0, params)
-        else:
+        if with_windows:
             obs, state = env.reset_window(k0, params, window)
+        else:
+            obs, state = env.reset(k0, params)
 
         def body(carry, k):
             obs, state = carry
@@ -86,15 +85,28 @@ def rollout(env, params, key, num_steps: int, num_envs: int | None = None, polic
         (_, state), traj = jax.lax.scan(body, (obs, state), jax.random.split(k1, num_steps))
         return state, traj
 
+    if batched:
+        return jax.jit(jax.vmap(one, in_axes=(None, 0, 0 if with_windows else None)))
+    return jax.jit(one)
+
+
+def rollout(env, params, key, num_steps: int, num_envs: int | None = None, policy=None, windows=None):
+    """Run environments for ``num_steps`` steps; returns ``(final_state, traj)``.
+
+    ``traj`` holds ``rewards``, ``dones``, ``info`` stacked over steps (leading axis
+    ``num_steps``, then ``num_envs`` when given). ``windows`` (an int, or ``num_envs``
+    ints) starts each environment on a chosen window (:meth:`reset_window`). The
+    compiled function is cached per (environment configuration, sizes, policy).
+    """
+    policy = random_policy(env) if policy is None else policy
+    with_windows = windows is not None
+    fn = _rollout_fn(env, jax.tree.structure(params), int(num_steps), num_envs is not None, with_windows, policy)
+    w = jnp.asarray(windows if with_windows else 0, jnp.int32)
     if num_envs is None:
-        return jax.jit(one)(key, windows)
+        return fn(params, key, w)
     keys = jax.random.split(key, num_envs)
-    if windows is None:
-        state, traj = jax.jit(jax.vmap(lambda k: one(k, None)))(keys)
-    else:
-        state, traj = jax.jit(jax.vmap(one))(keys, jnp.asarray(windows, jnp.int32))
-    traj = jax.tree.map(lambda x: jnp.swapaxes(x, 0, 1), traj)  # steps first
-    return state, traj
+    state, traj = fn(params, keys, w)
+    return state, jax.tree.map(lambda x: jnp.swapaxes(x, 0, 1), traj)  # steps first
 
 
 def episode_metrics(traj, agent_type: str):
@@ -130,3 +142,62 @@ def evaluate(config: EnvConfig, params, windows, key, policy=None):
                           windows=windows)
         out[name] = {t: {k: v[-1] for k, v in traj["info"][t].items()} for t in env.types}
     return out
+
+
+def trace_episode(env, params, window: int, key, actions: dict | None = None, policy=None, num_steps=None):
+    """One episode on ``window`` as a tidy table (pandas), for charts.
+
+    Runs ``num_steps`` (default the episode length) steps with constant ``actions``
+    (dict type -> action, default 0) or ``policy``. Returns ``(market, agents)``:
+    ``market`` one row per step (``step``, ``bid``, ``ask``, ``mid``, ``vwap`` in dollars,
+    ``unresolved``); ``agents`` one row per step and agent (``agent`` label, ``type``,
+    ``inventory``, ``pnl`` mark-to-mid in dollars, ``fill`` signed shares this step).
+    """
+    import numpy as np
+    import pandas as pd
+
+    from hftlab.env.market import PRICE_SCALE
+
+    n = env.config.episode_steps if num_steps is None else int(num_steps)
+    pol = policy if policy is not None else constant_policy(env, actions)
+    _, traj = rollout(env, params, key, n, windows=int(window), policy=pol)
+    mk = jax.tree.map(np.asarray, traj["info"]["market"])
+    ag = jax.tree.map(np.asarray, traj["info"]["agents"])
+    steps = np.arange(n)
+    market = pd.DataFrame({
+        "step": steps, "bid": mk["bid"] / PRICE_SCALE, "ask": mk["ask"] / PRICE_SCALE, "mid": mk["mid"] / PRICE_SCALE,
+        "vwap": mk["vwap"] / PRICE_SCALE, "unresolved": mk["unresolved"],
+    })
+    tick = float(params.tick)
+    # mark-to-mid value: cash (ticks rel. ref) * tick + inventory * (mid - ref); ref is fixed in an episode
+    _, st0 = env.reset_window(key, params, int(window))
+    ref = float(st0.ref)
+    rows = []
+    counts = {}
+    for a, t in enumerate(env.agent_type):
+        counts[t] = counts.get(t, 0) + 1
+        label = f"{t} {counts[t]}" if env.config.count(t) > 1 else t
+        pnl = (ag["cash_total"][:, a] * tick + ag["inventory"][:, a] * (mk["mid"] - ref)) / PRICE_SCALE
+        rows.append(pd.DataFrame({"step": steps, "agent": label, "type": t, "inventory": ag["inventory"][:, a],
+                                  "pnl": pnl, "fill": ag["fill"][:, a]}))
+    agents = pd.concat(rows, ignore_index=True) if rows else pd.DataFrame(
+        columns=["step", "agent", "type", "inventory", "pnl", "fill"])
+    return market, agents
+
+
+def baseline_table(config: EnvConfig, params, windows, key, policy=None):
+    """:func:`evaluate` as a tidy table: one row per (run, agent type, window, agent) with its metrics."""
+    import numpy as np
+    import pandas as pd
+
+    res = evaluate(config, params, windows, key, policy=policy)
+    frames = []
+    for run, by_type in res.items():
+        for t, metrics in by_type.items():
+            m = {k: np.asarray(v) for k, v in metrics.items()}
+            n_w, n_a = next(iter(m.values())).shape
+            df = pd.DataFrame({k: v.reshape(-1) for k, v in m.items()})
+            df["window"] = np.repeat(np.asarray(windows), n_a)
+            df["run"], df["type"] = run, t
+            frames.append(df)
+    return pd.concat(frames, ignore_index=True)

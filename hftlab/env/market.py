@@ -123,6 +123,12 @@ class MarketEnv:
     rewards and dones are dicts keyed by learning type, arrays over that type's agents.
     """
 
+    def __eq__(self, other):
+        return isinstance(other, MarketEnv) and other.config == self.config
+
+    def __hash__(self):
+        return hash(("MarketEnv", self.config))
+
     def __init__(self, config: EnvConfig | None = None):
         config = EnvConfig() if config is None else config
         if not isinstance(config, EnvConfig):

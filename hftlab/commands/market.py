@@ -1,0 +1,58 @@
+"""``hftlab tour`` part ``market``: the two-player world on the sample day and the fixed-policy baselines.
+
+Builds the multi-agent market (:mod:`hftlab.env`) on the bundled synthetic day: one
+execution agent and one market maker plus a TWAP trader, a fixed-spread quoter and a
+noise trader; runs one episode with fixed actions and charts quotes, fills, inventory and
+PnL; then runs the baselines (TWAP near / far touch for execution; fixed spread and
+Avellaneda–Stoikov for market making) over many held-out windows and charts their
+shortfall / PnL distributions. Same library calls as ``notebooks/02_market_env.ipynb``.
+"""
+
+from __future__ import annotations
+
+import argparse
+
+
+def two_player_world(quick: bool):
+    """``(env, data, params_train, params_test)`` of the notebook / tour world on the sample day."""
+    from hftlab.env import EnvConfig, MarketEnv, load_market_data, split_windows
+    from hftlab.lob import lobster
+
+    steps, k = (16, 100) if quick else (32, 100)
+    cfg = EnvConfig(execution=1, market_making=1, twap_near=1, fixed_spread=1, noise=1,
+                    episode_steps=steps, messages_per_step=k)
+    env = MarketEnv(cfg)
+    data = load_market_data(lobster.sample_day(), window_len=steps * k)
+    train, test = split_windows(data, 0.5)
+    return env, data, env.default_params(data, window_range=train), env.default_params(data, window_range=test)
+
+
+def tour(args: argparse.Namespace | None = None) -> dict:
+    import jax
+    import numpy as np
+
+    from hftlab.config import quick
+    from hftlab.env.baselines import baseline_table, trace_episode
+    from hftlab.viz import save_chart
+    from hftlab.viz.market import baselines_chart, episode_chart
+
+    q = quick()
+    env, data, p_train, p_test = two_player_world(q)
+    print(f"data: {data}")
+    print(f"world: {', '.join(f'{t} x{env.config.count(t)}' for t in env.types)}; "
+          f"{env.config.episode_steps} steps x {env.config.messages_per_step} messages; "
+          f"actions {{{', '.join(f'{t}: {env.num_actions(t)}' for t in env.learning_types)}}}")
+    market, agents = trace_episode(env, p_train, 0, jax.random.PRNGKey(0), actions={"execution": 3, "market_making": 5})
+    final = agents[agents["step"] == agents["step"].max()]
+    for _, r in final.iterrows():
+        print(f"  {r['agent']:20s} inventory {int(r['inventory']):6d}  PnL ${r['pnl']:9.2f}")
+    save_chart(episode_chart(market, agents, "Two-player world, one episode"), "02_episode")
+
+    lo, hi = int(p_test.window_lo), int(p_test.window_hi)
+    windows = np.arange(lo, hi)[: (8 if q else 64)]
+    table = baseline_table(env.config, p_test, windows, jax.random.PRNGKey(1))
+    summary = table.groupby(["run", "type"])[["shortfall_bps", "pnl"]].median()
+    print(f"baselines over {len(windows)} held-out windows (median):")
+    print(summary.dropna(how="all").round(2).to_string())
+    save_chart(baselines_chart(table), "02_baselines")
+    return {"episode": (market, agents), "baselines": table}
