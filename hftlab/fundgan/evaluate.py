@@ -1,0 +1,356 @@
+"""Does the latent code capture the strategy? Probes, parameter recovery, held-out metrics.
+
+- **Probes**: the fund's ``phi`` (encoder means averaged over its last 36 training
+  months, in windows of ``enc_months``) -> style class, with a linear SVM and an RBF SVM;
+  5-fold cross-validated macro recall (the mean of the per-class recalls). The same for
+  the fund's rule (index / mean-variance / tilt).
+- **Parameter recovery**: cross-validated R^2 of each true parameter from ``phi`` (ridge
+  regression; holdings and risk aversion on a log scale; risk aversion over active funds).
+- **Held-out portfolio metrics**: on the held-out last months, every fund's portfolio is
+  generated from its real drifted previous weights (one step ahead) and compared with
+  the real one: mean absolute error of the holdings count, the HHI and the turnover —
+  for the model and each baseline (:mod:`hftlab.fundgan.baselines`), the generator-only
+  model and the model with ``phi`` shuffled across funds.
+- **Strategy swap**: fund A's month with fund B's ``phi``. The model's change in factor
+  exposure is compared with the true one: fund B's rule applied to fund A's portfolio
+  and market (noise-free rules, from :mod:`hftlab.fundgan.universe`).
+- **Critic distance**: a fresh WGAN-GP critic trained for a fixed number of steps to
+  tell real from generated held-out portfolios; its final Wasserstein estimate.
+"""
+
+from __future__ import annotations
+
+from dataclasses import dataclass, field
+from functools import partial
+
+import jax
+import jax.numpy as jnp
+import numpy as np
+import optax
+import pandas as pd
+
+from hftlab.fundgan import baselines
+from hftlab.fundgan.model import Critic, gradient_penalty, portfolio_summary
+from hftlab.fundgan.train import Panel, TrainedModel, _drift, make_panel
+from hftlab.fundgan.universe import CHAR_NAMES, PARAM_NAMES, RULES, STYLES, portfolio_metrics
+
+METRICS = ("holdings", "hhi", "turnover")
+PHI_WINDOW = 36
+
+
+# ---------------------------------------------------------------------- applying the model
+@partial(jax.jit, static_argnums=(0,))
+def _encode_batch(enc, params, feats, w, w_prev):
+    return enc.apply(params, feats, w, w_prev)[0]
+
+
+def encode_funds(model: TrainedModel, universe, panel: Panel | None = None, batch: int = 64) -> np.ndarray:
+    """Each fund's ``phi``: encoder means over its last training months, averaged. (F, L)."""
+    panel = panel or make_panel(universe)
+    enc = model.modules[0]
+    m = model.config.enc_months
+    t_hi = model.t_train
+    t_lo = max(1, t_hi - PHI_WINDOW)
+    starts = list(range(t_lo, t_hi - m + 1, m)) or [max(1, t_hi - m)]
+    out = np.zeros((universe.n_funds, model.config.latent_dim), np.float32)
+    for s in starts:
+        t = jnp.arange(s, min(s + m, t_hi))
+        for lo in range(0, universe.n_funds, batch):
+            f = jnp.arange(lo, min(lo + batch, universe.n_funds))[:, None]
+            w = panel.w[f, t]
+            wp = _drift(panel.w[f, t - 1], panel.r[t])
+            feats = jnp.broadcast_to(panel.feats[t], (*w.shape, panel.feats.shape[-1]))
+            out[lo : lo + f.shape[0]] += np.asarray(_encode_batch(enc, model.gen_params["encoder"], feats, w, wp))
+    return out / len(starts)
+
+
+@partial(jax.jit, static_argnums=(0, 1))
+def _allocate(alloc, noise_dim, params, feats, w_prev, phi, key):
+    noise = jax.random.normal(key, (*w_prev.shape, noise_dim))
+    return alloc.apply(params, feats, w_prev, phi, noise)
+
+
+def generate(model: TrainedModel, panel: Panel, phi: np.ndarray, months: np.ndarray, seed: int = 0,
+             batch: int = 64, w_prev: np.ndarray | None = None) -> np.ndarray:
+    """One-step-ahead portfolios of every fund in ``months`` from its real drifted previous
+    weights (or ``w_prev``, (F, T, N)). ``phi`` (F, L). Returns (F, len(months), N)."""
+    alloc = model.modules[1]
+    t = jnp.asarray(months)
+    n_funds = phi.shape[0]
+    out = []
+    key = jax.random.PRNGKey(seed)
+    for lo in range(0, n_funds, batch):
+        f = jnp.arange(lo, min(lo + batch, n_funds))
+        wp = _drift(panel.w[f[:, None], t - 1], panel.r[t]) if w_prev is None else jnp.asarray(w_prev[lo : lo + len(f)])
+        feats = jnp.broadcast_to(panel.feats[t], (*wp.shape, panel.feats.shape[-1]))
+        ph = jnp.broadcast_to(jnp.asarray(phi[lo : lo + len(f)])[:, None], (*wp.shape[:2], phi.shape[-1]))
+        key, k = jax.random.split(key)
+        out.append(np.asarray(_allocate(alloc, model.config.noise_dim, model.gen_params["allocator"], feats, wp, ph, k)))
+    return np.concatenate(out, axis=0)
+
+
+# ---------------------------------------------------------------------- probes
+def probe_recall(phi: np.ndarray, labels: np.ndarray, kind: str = "linear", folds: int = 5, seed: int = 0) -> float:
+    """Cross-validated macro recall of a linear or RBF SVM from ``phi`` to ``labels``."""
+    from sklearn.model_selection import StratifiedKFold, cross_val_predict
+    from sklearn.pipeline import make_pipeline
+    from sklearn.preprocessing import StandardScaler
+    from sklearn.svm import SVC, LinearSVC
+    from sklearn.metrics import recall_score
+
+    clf = LinearSVC(C=1.0, max_iter=20000) if kind == "linear" else SVC(kernel="rbf", C=10.0, gamma="scale")
+    pipe = make_pipeline(StandardScaler(), clf)
+    n_min = int(np.bincount(labels).min()) if len(labels) else 0
+    k = max(2, min(folds, n_min))
+    pred = cross_val_predict(pipe, phi, labels, cv=StratifiedKFold(k, shuffle=True, random_state=seed))
+    return float(recall_score(labels, pred, average="macro"))
+
+
+def parameter_targets(universe) -> pd.DataFrame:
+    """The true parameters as regression targets (log holdings, log risk aversion)."""
+    f = universe.funds
+    out = f[list(PARAM_NAMES)].astype(float).copy()
+    out["holdings_target"] = np.log(out["holdings_target"])
+    out["risk_aversion"] = np.log(out["risk_aversion"])
+    return out
+
+
+def parameter_r2(phi: np.ndarray, universe, folds: int = 5, seed: int = 0) -> dict[str, float]:
+    """Cross-validated R^2 of every true parameter from ``phi`` (ridge regression)."""
+    from sklearn.linear_model import RidgeCV
+    from sklearn.metrics import r2_score
+    from sklearn.model_selection import KFold, cross_val_predict
+    from sklearn.pipeline import make_pipeline
+    from sklearn.preprocessing import StandardScaler
+
+    y = parameter_targets(universe)
+    out = {}
+    for name in PARAM_NAMES:
+        ok = np.isfinite(y[name].to_numpy())
+        yy = y[name].to_numpy()[ok]
+        pipe = make_pipeline(StandardScaler(), RidgeCV(alphas=np.logspace(-3, 3, 13)))
+        pred = cross_val_predict(pipe, phi[ok], yy, cv=KFold(folds, shuffle=True, random_state=seed))
+        out[name] = float(r2_score(yy, pred))
+    return out
+
+
+# ---------------------------------------------------------------------- portfolio metrics
+def metric_errors(w_gen: np.ndarray, w_real: np.ndarray, w_prev: np.ndarray) -> dict[str, float]:
+    """Mean absolute errors of holdings count, HHI and turnover (generated vs real)."""
+    g = portfolio_metrics(w_gen, w_prev)
+    r = portfolio_metrics(w_real, w_prev)
+    return {m: float(np.mean(np.abs(g[m] - r[m]))) for m in METRICS}
+
+
+def training_profile(universe, t_train: int) -> dict[str, np.ndarray]:
+    """Per-fund means over the training months: turnover, holdings, factor exposure."""
+    w = universe.weights[:, :t_train]
+    wp = universe.drifted_previous()[:, :t_train]
+    m = portfolio_metrics(w, wp)
+    z = universe.z_characteristics()[:t_train]
+    return {
+        "turnover": m["turnover"][:, 1:].mean(1),
+        "holdings": m["holdings"].mean(1),
+        "exposure": np.einsum("ftn,tnk->fk", w, z) / t_train,
+    }
+
+
+def heldout_errors(model: TrainedModel, universe, phi: np.ndarray, generator_only: TrainedModel | None = None,
+                   seed: int = 0, panel: Panel | None = None) -> pd.DataFrame:
+    """Portfolio-metric errors on the held-out months of the model, its controls and baselines."""
+    panel = panel or make_panel(universe)
+    months = np.arange(model.t_train, universe.n_months)
+    w_real = universe.weights[:, months]
+    w_prev = universe.drifted_previous()[:, months]
+    rng = np.random.default_rng(seed)
+    prof = training_profile(universe, model.t_train)
+    z = universe.z_characteristics()[months]
+    rows = {
+        "model": generate(model, panel, phi, months, seed),
+        "model, shuffled phi": generate(model, panel, phi[rng.permutation(len(phi))], months, seed),
+        "zero-trade": baselines.zero_trade(w_prev),
+        "turnover-matched random": baselines.random_turnover_matched(rng, w_prev, prof["turnover"]),
+        "factor-tilt matched": baselines.factor_tilt_matched(z, prof["exposure"], prof["holdings"]),
+    }
+    if generator_only is not None:
+        rows["generator-only"] = generate(generator_only, panel, np.zeros_like(phi), months, seed)
+    out = pd.DataFrame([{"method": k, **metric_errors(v, w_real, w_prev)} for k, v in rows.items()])
+    return out.set_index("method")
+
+
+# ---------------------------------------------------------------------- strategy swap
+def strategy_swap(model: TrainedModel, universe, phi: np.ndarray, n_pairs: int = 200, seed: int = 0,
+                  panel: Panel | None = None, generator_only: TrainedModel | None = None) -> pd.DataFrame:
+    """Swap ``phi`` between random pairs of funds of different styles in a held-out month.
+
+    Per exposure: mean |model change - true change|, the same for a model that ignores
+    the swap (the generator-only model: change 0), and the correlation of the changes.
+    """
+    from hftlab.fundgan.universe import fund_step, params_to_jax
+
+    panel = panel or make_panel(universe)
+    rng = np.random.default_rng(seed)
+    style = universe.style_codes()
+    a = rng.integers(0, universe.n_funds, 4 * n_pairs)
+    b = rng.integers(0, universe.n_funds, 4 * n_pairs)
+    keep = style[a] != style[b]
+    a, b = a[keep][:n_pairs], b[keep][:n_pairs]
+    t = model.t_train
+    wp_a = np.asarray(_drift(panel.w[a, t - 1], panel.r[t]))[:, None]  # (P, 1, N)
+    z = universe.z_characteristics()[t]
+    own = generate(model, panel, phi[a], np.array([t]), seed, w_prev=wp_a)[:, 0]
+    swap = generate(model, panel, phi[b], np.array([t]), seed, w_prev=wp_a)[:, 0]
+    d_model = (swap - own) @ z
+    # truth: rules of A and of B on A's drifted portfolio and this month's market, no noise
+    p = params_to_jax(universe.funds)
+    chars = jnp.asarray(universe.characteristics[t])
+    zt = jnp.asarray(z)
+    lc = chars[:, 6]
+    wl = panel.w[a, t - 1]
+    r = panel.r[t]
+    eps = jnp.zeros_like(wl)
+    start = jnp.full_like(wl, 1.0 / universe.n_stocks)
+
+    def truth(idx):
+        pp = jax.tree.map(lambda v: v[idx], p)
+        step = jax.vmap(fund_step, in_axes=(0, 0, 0, 0, None, None, None, None, None))
+        w, _ = step(pp, wl, start, eps, r, zt, chars[:, 1:5], lc, 100)
+        return np.asarray(w)
+
+    d_true = (truth(b) - truth(a)) @ z
+    rows = []
+    d_gen = np.zeros_like(d_true)
+    if generator_only is not None:
+        g_own = generate(generator_only, panel, np.zeros_like(phi[a]), np.array([t]), seed, w_prev=wp_a)[:, 0]
+        d_gen = (g_own - g_own) @ z
+    for k, name in enumerate(CHAR_NAMES):
+        c = np.corrcoef(d_model[:, k], d_true[:, k])[0, 1] if d_model[:, k].std() > 0 else 0.0
+        rows.append({
+            "exposure": name,
+            "model error": float(np.mean(np.abs(d_model[:, k] - d_true[:, k]))),
+            "generator-only error": float(np.mean(np.abs(d_gen[:, k] - d_true[:, k]))),
+            "true mean |change|": float(np.mean(np.abs(d_true[:, k]))),
+            "correlation": float(c),
+        })
+    return pd.DataFrame(rows).set_index("exposure")
+
+
+# ---------------------------------------------------------------------- critic distance
+def critic_distance(model: TrainedModel, universe, phi: np.ndarray, steps: int = 300, batch: int = 256,
+                    seed: int = 0, panel: Panel | None = None) -> float:
+    """Wasserstein estimate of a fresh WGAN-GP critic between real and generated held-out portfolios."""
+    panel = panel or make_panel(universe)
+    months = np.arange(model.t_train, universe.n_months)
+    w_gen = generate(model, panel, phi, months, seed)
+    w_real = universe.weights[:, months]
+    w_prev = universe.drifted_previous()[:, months]
+    z = universe.z_characteristics()[months][None]
+    capw = (universe.cap / universe.cap.sum(-1, keepdims=True))[months][None]
+    summ = lambda w: np.asarray(portfolio_summary(jnp.asarray(w), jnp.asarray(w_prev), jnp.asarray(z), jnp.asarray(capw)))  # noqa: E731
+    s_real = summ(w_real).reshape(-1, summ(w_real).shape[-1])
+    s_fake = summ(w_gen).reshape(s_real.shape)
+    cond = np.broadcast_to(phi[:, None], (*w_real.shape[:2], phi.shape[-1])).reshape(-1, phi.shape[-1])
+    return fit_critic_distance(s_real, s_fake, cond, steps=steps, batch=batch, seed=seed)
+
+
+def fit_critic_distance(s_real, s_fake, cond, steps: int = 300, batch: int = 256, seed: int = 0) -> float:
+    critic = Critic()
+    key = jax.random.PRNGKey(seed)
+    params = critic.init(key, jnp.asarray(s_real[:1]), jnp.asarray(cond[:1]))
+    opt = optax.adam(1e-3, b1=0.5, b2=0.9)
+    s_real, s_fake, cond = (jnp.asarray(x, jnp.float32) for x in (s_real, s_fake, cond))
+    n = s_real.shape[0]
+
+    def loss(p, idx, k):
+        one = lambda s, c: critic.apply(p, s, c)  # noqa: E731
+        r, f, c = s_real[idx], s_fake[idx], cond[idx]
+        d = critic.apply(p, r, c).mean() - critic.apply(p, f, c).mean()
+        return -d + 10.0 * gradient_penalty(one, r, f, c, k), d
+
+    @jax.jit
+    def run(params, key):
+        def step(carry, _):
+            p, o, k = carry
+            k, k1, k2 = jax.random.split(k, 3)
+            idx = jax.random.randint(k1, (batch,), 0, n)
+            (_, d), g = jax.value_and_grad(loss, has_aux=True)(p, idx, k2)
+            u, o = opt.update(g, o, p)
+            return (optax.apply_updates(p, u), o, k), d
+
+        (p, _, _), ds = jax.lax.scan(step, (params, opt.init(params), key), None, length=steps)
+        return ds
+
+    ds = run(params, key)
+    return float(jnp.mean(ds[-max(steps // 10, 1):]))
+
+
+# ---------------------------------------------------------------------- everything
+@dataclass
+class Evaluation:
+    """All evaluation figures of one trained model (one seed)."""
+
+    seed: int
+    probe: dict[str, float]
+    parameter_r2: dict[str, float]
+    errors: pd.DataFrame
+    swap: pd.DataFrame
+    train_seconds: float
+    phi: np.ndarray = field(repr=False)
+    shuffled_probe: dict[str, float] = field(default_factory=dict)
+
+    def to_dict(self) -> dict:
+        return {
+            "seed": self.seed,
+            "probe_macro_recall": self.probe,
+            "shuffled_phi_probe_macro_recall": self.shuffled_probe,
+            "parameter_r2": self.parameter_r2,
+            "portfolio_metric_errors": {m: self.errors[m].to_dict() for m in METRICS},
+            "strategy_swap": self.swap.to_dict(orient="index"),
+            "train_seconds": self.train_seconds,
+        }
+
+
+def evaluate(model: TrainedModel, universe, generator_only: TrainedModel | None = None, seed: int = 0) -> Evaluation:
+    """Probes, parameter R^2, held-out metric errors vs baselines, strategy swap."""
+    panel = make_panel(universe)
+    phi = encode_funds(model, universe, panel)
+    style, rule = universe.style_codes(), universe.rule_codes()
+    rng = np.random.default_rng(seed + 1)
+    shuffled = phi[rng.permutation(len(phi))]
+    probe = {
+        "style, linear": probe_recall(phi, style, "linear", seed=seed),
+        "style, rbf": probe_recall(phi, style, "rbf", seed=seed),
+        "rule, linear": probe_recall(phi, rule, "linear", seed=seed),
+        "rule, rbf": probe_recall(phi, rule, "rbf", seed=seed),
+    }
+    shuffled_probe = {
+        "style, linear": probe_recall(shuffled, style, "linear", seed=seed),
+        "style, rbf": probe_recall(shuffled, style, "rbf", seed=seed),
+    }
+    return Evaluation(
+        seed=model.seed,
+        probe=probe,
+        parameter_r2=parameter_r2(phi, universe, seed=seed),
+        errors=heldout_errors(model, universe, phi, generator_only, seed=seed, panel=panel),
+        swap=strategy_swap(model, universe, phi, seed=seed, panel=panel, generator_only=generator_only),
+        train_seconds=model.train_seconds,
+        phi=phi,
+        shuffled_probe=shuffled_probe,
+    )
+
+
+__all__ = [
+    "Evaluation",
+    "METRICS",
+    "critic_distance",
+    "encode_funds",
+    "evaluate",
+    "generate",
+    "heldout_errors",
+    "metric_errors",
+    "parameter_r2",
+    "probe_recall",
+    "strategy_swap",
+    "STYLES",
+    "RULES",
+]

@@ -1,0 +1,113 @@
+"""The whole experiment over several training seeds: what ``hftlab fundgan`` and the notebook run.
+
+``run_experiment(universe, cfg, seeds)`` trains the model and the generator-only
+baseline once per seed, evaluates both (:func:`hftlab.fundgan.evaluate.evaluate`) and
+collects tidy frames over seeds (:class:`ExperimentResult`): probes, parameter R^2,
+portfolio-metric errors per method, strategy-swap errors and training times.
+"""
+
+from __future__ import annotations
+
+import dataclasses
+from dataclasses import dataclass
+
+import numpy as np
+import pandas as pd
+
+from hftlab.fundgan.evaluate import METRICS, Evaluation, evaluate
+from hftlab.fundgan.train import TrainConfig, TrainedModel, train
+
+
+@dataclass
+class ExperimentResult:
+    evaluations: list[Evaluation]
+    models: list[TrainedModel]
+    generator_only: list[TrainedModel]
+
+    # ---- tidy frames over seeds
+    def probes(self) -> pd.DataFrame:
+        rows = [{"seed": e.seed, "probe": k, "recall": v} for e in self.evaluations for k, v in e.probe.items()]
+        rows += [{"seed": e.seed, "probe": f"{k} (shuffled phi)", "recall": v}
+                 for e in self.evaluations for k, v in e.shuffled_probe.items()]
+        return pd.DataFrame(rows)
+
+    def r2(self) -> pd.DataFrame:
+        return pd.DataFrame([{"seed": e.seed, "parameter": k, "r2": v} for e in self.evaluations for k, v in e.parameter_r2.items()])
+
+    def errors(self) -> pd.DataFrame:
+        rows = []
+        for e in self.evaluations:
+            for method, row in e.errors.iterrows():
+                for m in METRICS:
+                    rows.append({"seed": e.seed, "method": method, "metric": m, "error": float(row[m])})
+        return pd.DataFrame(rows)
+
+    def swap(self) -> pd.DataFrame:
+        return pd.concat([e.swap.reset_index().assign(seed=e.seed) for e in self.evaluations], ignore_index=True)
+
+    def train_seconds(self) -> pd.DataFrame:
+        return pd.DataFrame(
+            [{"seed": m.seed, "model": "model", "train_s": m.train_seconds, "compile_s": m.compile_seconds} for m in self.models]
+            + [{"seed": m.seed, "model": "generator-only", "train_s": m.train_seconds, "compile_s": m.compile_seconds}
+               for m in self.generator_only]
+        )
+
+    # ---- summaries
+    def error_table(self) -> pd.DataFrame:
+        """Mean and sd over seeds of every method's error, one column per metric."""
+        e = self.errors().groupby(["method", "metric"], sort=False)["error"].agg(["mean", "std"]).reset_index()
+        e["cell"] = [f"{m:.4g} ± {s:.2g}" for m, s in zip(e["mean"], e["std"].fillna(0))]
+        return e.pivot(index="method", columns="metric", values="cell")[list(METRICS)]
+
+    def model_beats_baselines(self) -> pd.DataFrame:
+        """Per metric: the model's mean error, the best baseline's, and whether the model wins on every seed."""
+        e = self.errors()
+        base = e[~e["method"].isin(["model", "model, shuffled phi"])]
+        rows = []
+        for m in METRICS:
+            mod = e[(e.method == "model") & (e.metric == m)].set_index("seed")["error"]
+            b = base[base.metric == m].pivot(index="seed", columns="method", values="error")
+            best = b.mean().idxmin()
+            rows.append({"metric": m, "model": mod.mean(), "best baseline": best, "baseline error": b[best].mean(),
+                         "model wins every seed": bool((mod.values[:, None] < b.loc[mod.index].values).all())})
+        return pd.DataFrame(rows).set_index("metric")
+
+    def to_json(self) -> dict:
+        def agg(values):
+            v = np.asarray(list(values), float)
+            return {"mean": float(v.mean()), "sd": float(v.std(ddof=1)) if len(v) > 1 else 0.0, "per_seed": v.tolist()}
+
+        p = self.probes()
+        r = self.r2()
+        e = self.errors()
+        t = self.train_seconds()
+        return {
+            "seeds": [ev.seed for ev in self.evaluations],
+            "probe_macro_recall": {k: agg(g["recall"]) for k, g in p.groupby("probe", sort=False)},
+            "parameter_r2": {k: agg(g["r2"]) for k, g in r.groupby("parameter", sort=False)},
+            "portfolio_metric_errors": {
+                m: {meth: agg(g["error"]) for meth, g in e[e.metric == m].groupby("method", sort=False)} for m in METRICS
+            },
+            "strategy_swap": {
+                name: {col: agg(g[col]) for col in ("model error", "generator-only error", "correlation")}
+                for name, g in self.swap().groupby("exposure", sort=False)
+            },
+            "train_seconds": {k: agg(g["train_s"]) for k, g in t.groupby("model", sort=False)},
+            "compile_seconds": {k: agg(g["compile_s"]) for k, g in t.groupby("model", sort=False)},
+            "per_seed": [ev.to_dict() for ev in self.evaluations],
+        }
+
+
+def run_experiment(universe, cfg: TrainConfig | None = None, seeds=(0, 1, 2), progress: bool = True,
+                   generator_only: bool = True) -> ExperimentResult:
+    """Train and evaluate the model (and the generator-only baseline) for every seed."""
+    cfg = cfg or TrainConfig.default()
+    evals, models, gens = [], [], []
+    for seed in seeds:
+        model = train(universe, cfg, seed=seed, progress=progress)
+        gen = train(universe, dataclasses.replace(cfg, use_phi=False), seed=seed, progress=progress) if generator_only else None
+        evals.append(evaluate(model, universe, generator_only=gen, seed=seed))
+        models.append(model)
+        if gen is not None:
+            gens.append(gen)
+    return ExperimentResult(evals, models, gens)

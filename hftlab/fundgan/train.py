@@ -1,0 +1,393 @@
+"""Training the fund-strategy GAN: WGAN-GP with an encoder, on the training months.
+
+One iteration is ``n_critic`` critic steps then one generator step (encoder and
+allocator together). Every step samples ``batch_funds`` funds; for each, ``enc_months``
+random training months feed the encoder and ``gen_months`` other random training
+months are generated (teacher-forced: the fund's real previous weights, drifted).
+
+Critic loss (WGAN-GP), fakes from the real universe and from synthetic months:
+
+    L_D = E[D(s_fake, phi)] - E[D(s_real, phi)] + gp * E[(|grad D(s_hat, phi)| - 1)^2]
+
+Generator loss (weights in :class:`LossWeights`, all configuration):
+
+    L_G = - adversarial * E[D(s_fake, phi)]
+          - counterfactual * E[D(s_synthetic, phi)]       (same phi, synthetic month)
+          + exposure * E[|(w_fake - w_real)^T z|^2]        (factor-exposure match)
+          + trading * E[|t(w_fake) - t(w_real)|^2]        (turnover / HHI / holdings match)
+          + weights * E[N |w_fake - w_real|^2]             (weight match)
+          + kl * KL(q(phi) || N(0, I))
+
+The whole loop is ``lax.scan`` over iterations inside one jitted chunk; a Python loop
+over chunks drives the progress bar.
+"""
+
+from __future__ import annotations
+
+import dataclasses
+import time
+from dataclasses import dataclass, field
+from typing import Any
+
+import jax
+import jax.numpy as jnp
+import numpy as np
+import optax
+import pandas as pd
+from flax import struct
+
+from hftlab.fundgan.market_model import FactorMarket, fit_factor_market, sample_month
+from hftlab.fundgan.model import (
+    Allocator,
+    Critic,
+    StrategyEncoder,
+    gradient_penalty,
+    kl_standard_normal,
+    portfolio_summary,
+    stock_features,
+    trading_stats,
+)
+
+
+@dataclass(frozen=True)
+class LossWeights:
+    """Weights of the generator / critic loss terms (see the module docstring)."""
+
+    adversarial: float = 1.0
+    counterfactual: float = 0.5
+    exposure: float = 20.0
+    trading: float = 1.0
+    weights: float = 0.0
+    kl: float = 1e-3
+    gradient_penalty: float = 10.0
+
+
+@dataclass(frozen=True)
+class TrainConfig:
+    """Static training configuration (hashable: a static argument of the jitted chunk)."""
+
+    iterations: int = 3000
+    batch_funds: int = 16
+    enc_months: int = 6
+    gen_months: int = 4
+    n_critic: int = 3
+    lr_generator: float = 1e-3
+    lr_critic: float = 1e-3
+    latent_dim: int = 8
+    noise_dim: int = 1
+    allocator_hidden: tuple[int, ...] = (48, 48)
+    critic_hidden: tuple[int, ...] = (128, 128)
+    test_months: int = 24  # the last months, held out from training
+    use_phi: bool = True  # False: the generator-only baseline (no strategy code)
+    chunk: int = 50  # iterations per jitted call (progress-bar granularity)
+    loss: LossWeights = field(default_factory=LossWeights)
+
+    @staticmethod
+    def default() -> "TrainConfig":
+        from hftlab.config import pick
+
+        return pick(TrainConfig(), TrainConfig(iterations=300, test_months=12, chunk=25))
+
+
+@struct.dataclass
+class Panel:
+    """The universe on the device, month-major market arrays and (F, T, N) weights."""
+
+    w: jax.Array  # (F, T, N)
+    r: jax.Array  # (T, N)
+    z: jax.Array  # (T, N, 7) z-scored characteristics
+    chars: jax.Array  # (T, N, 7) raw characteristics
+    capw: jax.Array  # (T, N) cap weights
+    feats: jax.Array  # (T, N, 9) allocator / encoder stock features
+
+
+def make_panel(universe) -> Panel:
+    z = universe.z_characteristics().astype(np.float32)
+    capw = (universe.cap / universe.cap.sum(-1, keepdims=True)).astype(np.float32)
+    r = universe.returns.astype(np.float32)
+    feats = np.asarray(stock_features(jnp.asarray(z), jnp.asarray(r), jnp.asarray(capw)))
+    return Panel(
+        w=jnp.asarray(universe.weights, jnp.float32),
+        r=jnp.asarray(r),
+        z=jnp.asarray(z),
+        chars=jnp.asarray(universe.characteristics, jnp.float32),
+        capw=jnp.asarray(capw),
+        feats=jnp.asarray(feats),
+    )
+
+
+@struct.dataclass
+class TrainState:
+    gen_params: Any  # {"encoder": ..., "allocator": ...}
+    critic_params: Any
+    gen_opt: Any
+    critic_opt: Any
+    step: jax.Array
+    key: jax.Array
+
+
+def build_modules(cfg: TrainConfig):
+    return (
+        StrategyEncoder(latent_dim=cfg.latent_dim),
+        Allocator(hidden=cfg.allocator_hidden, use_phi=cfg.use_phi),
+        Critic(hidden=cfg.critic_hidden),
+    )
+
+
+def _optimizers(cfg: TrainConfig):
+    def opt(lr):
+        return optax.chain(optax.clip_by_global_norm(1.0), optax.adam(lr, b1=0.5, b2=0.9))
+
+    return opt(cfg.lr_generator), opt(cfg.lr_critic)
+
+
+def init_state(cfg: TrainConfig, panel: Panel, key: jax.Array) -> TrainState:
+    enc, alloc, critic = build_modules(cfg)
+    k_e, k_a, k_c, key = jax.random.split(key, 4)
+    n = panel.w.shape[-1]
+    feats = panel.feats[:2][None]
+    w = panel.w[:1, :2]
+    enc_p = enc.init(k_e, feats, w, w)
+    phi = jnp.zeros((1, cfg.latent_dim))
+    alloc_p = alloc.init(k_a, panel.feats[:1], w[:, 0], phi, jnp.zeros((1, n, cfg.noise_dim)))
+    s = portfolio_summary(w[:, 0], w[:, 0], panel.z[:1], panel.capw[:1])
+    critic_p = critic.init(k_c, s, phi)
+    gen_params = {"encoder": enc_p, "allocator": alloc_p}
+    g_opt, c_opt = _optimizers(cfg)
+    return TrainState(gen_params, critic_p, g_opt.init(gen_params), c_opt.init(critic_p), jnp.asarray(0), key)
+
+
+def _drift(w, r):
+    g = w * (1 + r)
+    return g / g.sum(-1, keepdims=True)
+
+
+def sample_batch(key, panel: Panel, cfg: TrainConfig, t_train: int) -> dict:
+    """Funds and months for one step (months in [1, t_train): the previous month exists)."""
+    kf, ke, kg = jax.random.split(key, 3)
+    n_funds = panel.w.shape[0]
+    f = jax.random.randint(kf, (cfg.batch_funds,), 0, n_funds)
+    te = jax.random.randint(ke, (cfg.batch_funds, cfg.enc_months), 1, t_train)
+    tg = jax.random.randint(kg, (cfg.batch_funds, cfg.gen_months), 1, t_train)
+
+    def gather(t):
+        fi = f[:, None]
+        return {
+            "w": panel.w[fi, t],
+            "w_prev": _drift(panel.w[fi, t - 1], panel.r[t]),
+            "w_last": panel.w[fi, t - 1],
+            "feats": panel.feats[t],
+            "z": panel.z[t],
+            "capw": panel.capw[t],
+            "chars_last": panel.chars[t - 1],
+        }
+
+    return {"enc": gather(te), "gen": gather(tg)}
+
+
+def encode(enc, params, b, key, use_phi=True):
+    """Sampled phi, mean and log-variance for a batch's encoder months."""
+    mean, logvar = enc.apply(params, b["feats"], b["w"], b["w_prev"])
+    if not use_phi:
+        z = jnp.zeros_like(mean)
+        return z, z, z
+    phi = mean + jnp.exp(0.5 * logvar) * jax.random.normal(key, mean.shape)
+    return phi, mean, logvar
+
+
+def make_train_chunk(cfg: TrainConfig, t_train: int):
+    """A jitted ``(state, panel, market) -> (state, metrics)`` running ``cfg.chunk`` iterations."""
+    enc, alloc, critic = build_modules(cfg)
+    g_opt, c_opt = _optimizers(cfg)
+    lw = cfg.loss
+
+    def generate(gen_params, b, phi, key):
+        phi_m = jnp.broadcast_to(phi[:, None, :], (*b["w"].shape[:2], phi.shape[-1]))
+        noise = jax.random.normal(key, (*b["w"].shape, cfg.noise_dim))
+        return alloc.apply(gen_params["allocator"], b["feats"], b["w_prev"], phi_m, noise), phi_m
+
+    def synthetic(gen_params, market, b, phi_m, key):
+        k1, k2 = jax.random.split(key)
+        z, r, capw, w_prev = sample_month(market, k1, b["chars_last"], b["w_last"])
+        feats = stock_features(z, r, capw)
+        noise = jax.random.normal(k2, (*w_prev.shape, cfg.noise_dim))
+        w = alloc.apply(gen_params["allocator"], feats, w_prev, phi_m, noise)
+        return portfolio_summary(w, w_prev, z, capw)
+
+    def critic_fn(cp, s, c):
+        return critic.apply(cp, s, c)
+
+    def critic_loss(cp, gen_params, market, batch, key):
+        k_phi, k_gen, k_syn, k_gp = jax.random.split(key, 4)
+        b = batch["gen"]
+        phi, _, _ = encode(enc, gen_params["encoder"], batch["enc"], k_phi, cfg.use_phi)
+        w_fake, phi_m = generate(gen_params, b, phi, k_gen)
+        s_real = portfolio_summary(b["w"], b["w_prev"], b["z"], b["capw"])
+        s_fake = portfolio_summary(w_fake, b["w_prev"], b["z"], b["capw"])
+        s_syn = synthetic(gen_params, market, b, phi_m, k_syn)
+        flat = lambda a: a.reshape(-1, a.shape[-1])  # noqa: E731
+        # fakes: generated in the real months and in synthetic months, half each
+        s_real, cond = flat(s_real), flat(jax.lax.stop_gradient(phi_m))
+        s_fakes = jax.lax.stop_gradient(jnp.concatenate([flat(s_fake), flat(s_syn)]))
+        cond2 = jnp.concatenate([cond, cond])
+        d_real = critic_fn(cp, s_real, cond)
+        d_fakes = critic_fn(cp, s_fakes, cond2)
+        one = lambda s, c: critic_fn(cp, s, c)  # noqa: E731
+        gp = gradient_penalty(one, jnp.concatenate([s_real, s_real]), s_fakes, cond2, k_gp)
+        distance = d_real.mean() - d_fakes[: s_real.shape[0]].mean()
+        loss = d_fakes.mean() - d_real.mean() + lw.gradient_penalty * gp
+        return loss, {"distance": distance, "gp": gp}
+
+    def gen_loss(gp_, cp, market, batch, key):
+        k_phi, k_gen, k_syn = jax.random.split(key, 3)
+        b = batch["gen"]
+        phi, mean, logvar = encode(enc, gp_["encoder"], batch["enc"], k_phi, cfg.use_phi)
+        w_fake, phi_m = generate(gp_, b, phi, k_gen)
+        cond = jax.lax.stop_gradient(phi_m)
+        s_fake = portfolio_summary(w_fake, b["w_prev"], b["z"], b["capw"])
+        adv = -critic_fn(cp, s_fake, cond).mean()
+        cf = -critic_fn(cp, synthetic(gp_, market, b, phi_m, k_syn), cond).mean()
+        d = w_fake - b["w"]
+        expo = jnp.mean(jnp.sum(jnp.einsum("...n,...nk->...k", d, b["z"]) ** 2, -1))
+        wl2 = jnp.mean(d.shape[-1] * jnp.sum(d * d, -1))
+        trd = jnp.mean(jnp.sum((trading_stats(w_fake, b["w_prev"]) - trading_stats(b["w"], b["w_prev"])) ** 2, -1))
+        kl = kl_standard_normal(mean, logvar) if cfg.use_phi else 0.0
+        loss = lw.adversarial * adv + lw.counterfactual * cf + lw.exposure * expo + lw.trading * trd + lw.weights * wl2
+        loss = loss + lw.kl * kl
+        return loss, {"adversarial": adv, "counterfactual": cf, "exposure": expo, "trading": trd, "weights_l2": wl2,
+                      "kl": kl}
+
+    def iteration(state: TrainState, panel: Panel, market: FactorMarket):
+        key, k_crit, k_batch, k_gen = jax.random.split(state.key, 4)
+
+        def critic_step(c, k):
+            cp, c_os = c
+            k1, k2 = jax.random.split(k)
+            batch = sample_batch(k1, panel, cfg, t_train)
+            (_, aux), g = jax.value_and_grad(critic_loss, has_aux=True)(cp, state.gen_params, market, batch, k2)
+            upd, c_os = c_opt.update(g, c_os, cp)
+            return (optax.apply_updates(cp, upd), c_os), aux
+
+        (cp, c_os), c_aux = jax.lax.scan(
+            critic_step, (state.critic_params, state.critic_opt), jax.random.split(k_crit, cfg.n_critic)
+        )
+        batch = sample_batch(k_batch, panel, cfg, t_train)
+        (_, g_aux), g = jax.value_and_grad(gen_loss, has_aux=True)(state.gen_params, cp, market, batch, k_gen)
+        upd, g_os = g_opt.update(g, state.gen_opt, state.gen_params)
+        gen_params = optax.apply_updates(state.gen_params, upd)
+        new = TrainState(gen_params, cp, g_os, c_os, state.step + 1, key)
+        return new, {**jax.tree.map(lambda v: v[-1], c_aux), **g_aux}
+
+    @jax.jit
+    def chunk(state: TrainState, panel: Panel, market: FactorMarket):
+        # the panel is closed over, not carried, so the scan never copies it
+        return jax.lax.scan(lambda st, _: iteration(st, panel, market), state, None, length=cfg.chunk)
+
+    return chunk
+
+
+@dataclass
+class TrainedModel:
+    """Trained parameters with what is needed to apply them."""
+
+    config: TrainConfig
+    gen_params: Any
+    critic_params: Any
+    history: pd.DataFrame
+    train_seconds: float
+    compile_seconds: float
+    t_train: int
+    market: FactorMarket
+    seed: int = 0
+
+    @property
+    def modules(self):
+        return build_modules(self.config)
+
+
+def train(universe, cfg: TrainConfig | None = None, seed: int = 0, progress: bool = True) -> TrainedModel:
+    """Train on ``universe``'s first ``n_months - test_months`` months; returns the model.
+
+    ``progress`` shows a tqdm bar (auto: notebook widget or terminal).
+    """
+    from hftlab.fundgan.validate import check_train_config, check_universe
+
+    cfg = cfg or TrainConfig.default()
+    check_universe(universe)
+    check_train_config(cfg, universe.n_months)
+    t_train = universe.n_months - cfg.test_months
+    panel = make_panel(universe)
+    market = fit_factor_market(universe.factor_returns[:t_train], universe.characteristics[:t_train])
+    state = init_state(cfg, panel, jax.random.PRNGKey(seed))
+    chunk = make_train_chunk(cfg, t_train)
+    n_chunks = -(-cfg.iterations // cfg.chunk)
+    t0 = time.perf_counter()
+    compiled = chunk.lower(state, panel, market).compile()
+    compile_s = time.perf_counter() - t0
+    rows = []
+    bar = _progress(n_chunks * cfg.chunk, progress, "training" if cfg.use_phi else "training (generator only)")
+    t0 = time.perf_counter()
+    for _ in range(n_chunks):
+        state, m = compiled(state, panel, market)
+        m = jax.device_get(m)
+        step = int(state.step)
+        rows.append({"iteration": step, **{k: float(np.mean(v)) for k, v in m.items()}})
+        if bar is not None:
+            bar.update(cfg.chunk)
+            bar.set_postfix(W=f"{rows[-1]['distance']:.3f}", trading=f"{rows[-1]['trading']:.3f}")
+    train_s = time.perf_counter() - t0
+    if bar is not None:
+        bar.close()
+    return TrainedModel(
+        config=cfg,
+        gen_params=jax.device_get(state.gen_params),
+        critic_params=jax.device_get(state.critic_params),
+        history=pd.DataFrame(rows),
+        train_seconds=train_s,
+        compile_seconds=compile_s,
+        t_train=t_train,
+        market=market,
+        seed=seed,
+    )
+
+
+def untrained(universe, cfg: TrainConfig | None = None, seed: int = 0) -> TrainedModel:
+    """The model at initialisation (for comparisons with a trained one)."""
+    cfg = cfg or TrainConfig.default()
+    t_train = universe.n_months - cfg.test_months
+    panel = make_panel(universe)
+    state = init_state(cfg, panel, jax.random.PRNGKey(seed))
+    market = fit_factor_market(universe.factor_returns[:t_train], universe.characteristics[:t_train])
+    return TrainedModel(cfg, state.gen_params, state.critic_params, pd.DataFrame(), 0.0, 0.0, t_train, market, seed)
+
+
+def _progress(total: int, enabled: bool, desc: str):
+    if not enabled:
+        return None
+    from tqdm.auto import tqdm
+
+    return tqdm(total=total, desc=desc, unit="it")
+
+
+def with_overrides(cfg: TrainConfig, **kw) -> TrainConfig:
+    """``cfg`` with fields replaced; ``loss_<name>=`` replaces a loss weight."""
+    loss = {k[5:]: kw.pop(k) for k in list(kw) if k.startswith("loss_")}
+    if loss:
+        kw["loss"] = dataclasses.replace(cfg.loss, **loss)
+    return dataclasses.replace(cfg, **kw)
+
+
+__all__ = [
+    "LossWeights",
+    "Panel",
+    "TrainConfig",
+    "TrainState",
+    "TrainedModel",
+    "init_state",
+    "make_panel",
+    "make_train_chunk",
+    "sample_batch",
+    "train",
+    "untrained",
+    "with_overrides",
+]
