@@ -49,6 +49,21 @@ def episode_steps(env) -> int:
 
 
 def _episodes_fn(config: TrainConfig, env, report_types: dict):
+    """The compiled episode runner, cached per (train config, env type and config, reported types)."""
+    key = (config, type(env), getattr(env, "config", None), tuple(sorted(report_types.items())))
+    try:
+        hash(key)
+    except TypeError:
+        return _build_episodes_fn(config, env, report_types)
+    if key not in _EPISODES_CACHE:
+        _EPISODES_CACHE[key] = _build_episodes_fn(config, env, report_types)
+    return _EPISODES_CACHE[key]
+
+
+_EPISODES_CACHE: dict = {}
+
+
+def _build_episodes_fn(config: TrainConfig, env, report_types: dict):
     """Jitted ``run(params, env_params, windows, key) -> {type: {metric: (W, n)}}``.
 
     ``report_types`` maps a reported name to the ``info`` type holding its metrics (the

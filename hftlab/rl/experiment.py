@@ -1,0 +1,250 @@
+"""The IPPO market experiment end to end: data → train over seeds (one call) → held-out evaluation.
+
+Protocol (the project spec's): train on the first part of a day's windows, evaluate the
+greedy policies on the later windows (no shared messages, :func:`hftlab.env.split_windows`)
+— or on another day — against the fixed-policy baselines on the same windows and keys;
+every training seed separately; a claim holds only if it holds for every seed.
+
+``run_experiment(ExperimentSpec(...))`` is what ``hftlab train`` and the notebook call;
+:meth:`ExperimentResult.to_json` is the ``--json`` output.
+"""
+
+from __future__ import annotations
+
+import time
+from dataclasses import asdict, dataclass, field, replace
+
+import jax
+import jax.numpy as jnp
+import numpy as np
+import pandas as pd
+
+from hftlab.config import pick
+from hftlab.errors import InputError
+from hftlab.rl.config import AgentConfig, TrainConfig, default_hparams
+from hftlab.rl.evaluate import evaluate, summarize
+from hftlab.rl.ippo import TqdmProgress, make_train
+from hftlab.rl.sweep import hparams_for
+
+
+@dataclass(frozen=True)
+class ExperimentSpec:
+    """Everything that defines one run (defaults: full size; :meth:`quick_default` shrinks it)."""
+
+    day: str = "bundled"  # "bundled" or a path to a LOBSTER day (.zip or message CSV)
+    heldout_day: str | None = None  # evaluate on another day instead of the later windows
+    seeds: tuple[int, ...] = (0, 1, 2, 3)
+    num_envs: int = 64
+    num_steps: int = 32
+    updates: int = 60
+    update_epochs: int = 4
+    num_minibatches: int = 4
+    lr: float = 1e-3
+    ent_coef: float = 0.01
+    reward_scale: float = 0.1
+    gae_lambda: float = 0.9
+    network: str = "mlp"
+    hidden: int = 64
+    inventory_penalty: float = 0.01
+    messages_per_step: int = 50
+    episode_steps: int = 32
+    train_fraction: float = 0.75
+    max_eval_windows: int = 64
+    progress: bool = False
+
+    @classmethod
+    def quick_default(cls, **kw) -> "ExperimentSpec":
+        base = dict(seeds=(0, 1), num_envs=8, num_steps=8, updates=3, update_epochs=2, num_minibatches=2,
+                    hidden=32, messages_per_step=25, episode_steps=8, max_eval_windows=8)
+        base.update(kw)
+        return cls(**base)
+
+    @classmethod
+    def default(cls, **kw) -> "ExperimentSpec":
+        return pick(cls(**kw), cls.quick_default(**kw))
+
+    def train_config(self) -> TrainConfig:
+        a = AgentConfig(network=self.network, hidden=(self.hidden, self.hidden), gru_size=self.hidden, lr=self.lr,
+                        ent_coef=self.ent_coef, reward_scale=self.reward_scale, gae_lambda=self.gae_lambda)
+        return TrainConfig(num_envs=self.num_envs, num_steps=self.num_steps,
+                           total_timesteps=self.num_envs * self.num_steps * self.updates,
+                           update_epochs=self.update_epochs, num_minibatches=self.num_minibatches,
+                           agents=(("execution", a), ("market_making", a)),
+                           progress_every=max(1, self.updates // 20) if self.progress else 0)
+
+    def check(self) -> None:
+        if len(self.seeds) < 1:
+            raise InputError("experiment: needs at least one seed")
+        if self.updates < 1:
+            raise InputError(f"experiment: updates must be at least 1 (got {self.updates})")
+        if self.max_eval_windows < 1:
+            raise InputError(f"experiment: max_eval_windows must be at least 1 (got {self.max_eval_windows})")
+        self.train_config().check(("execution", "market_making"))
+
+
+def load_day(day: str):
+    from hftlab.lob import lobster
+
+    if day in ("bundled", "", None):
+        return lobster.sample_day()
+    return lobster.load_day(day)
+
+
+def market_setup(spec: ExperimentSpec):
+    """``(env, train_params, heldout_params, heldout_windows, info)`` for ``spec``."""
+    from hftlab.env import EnvConfig, MarketEnv, load_market_data, split_windows
+
+    window_len = spec.messages_per_step * spec.episode_steps
+    data = load_market_data(load_day(spec.day), window_len=window_len)
+    if spec.heldout_day:
+        test_data = load_market_data(load_day(spec.heldout_day), window_len=window_len)
+        train_range, test_range = (0, data.num_windows), (0, test_data.num_windows)
+    else:
+        test_data = data
+        train_range, test_range = split_windows(data, spec.train_fraction)
+    peak = max(data.peak_orders, test_data.peak_orders, data.levels)
+    capacity = int(2 ** np.ceil(np.log2(peak + 16)))
+    cfg = EnvConfig(messages_per_step=spec.messages_per_step, episode_steps=spec.episode_steps, capacity=capacity)
+    env = MarketEnv(cfg)
+    p_train = env.default_params(data, train_range, inventory_penalty=spec.inventory_penalty)
+    p_test = env.default_params(test_data, test_range, inventory_penalty=spec.inventory_penalty)
+    lo, hi = test_range
+    windows = np.arange(lo, hi, dtype=np.int32)
+    if windows.size > spec.max_eval_windows:  # evenly spread over the held-out range
+        windows = windows[np.linspace(0, windows.size - 1, spec.max_eval_windows).round().astype(int)]
+    info = {"train_day": data.name, "heldout_day": test_data.name, "train_windows": list(train_range),
+            "heldout_windows": [int(lo), int(hi)], "window_messages": window_len, "capacity": capacity}
+    return env, p_train, p_test, windows, info
+
+
+def train_seeds(train, env_params, seeds, hparams=None, jit: bool = True):
+    """Train every seed in one ``vmap``-ed call; outputs carry a leading seed axis."""
+    keys = jnp.stack([jax.random.PRNGKey(int(s)) for s in seeds])
+    hparams = hparams if hparams is not None else default_hparams(train.config, train.types)
+    f = jax.vmap(train, in_axes=(0, None, None))
+    return (jax.jit(f) if jit else f)(keys, env_params, hparams)
+
+
+@dataclass
+class ExperimentResult:
+    spec: ExperimentSpec
+    metrics: dict  # {type: {name: (S, U)}}, "env_steps": (S, U)
+    params: dict  # leaves (S, ...)
+    table: pd.DataFrame  # tidy held-out evaluation, column "seed"
+    setup: dict
+    timings: dict = field(default_factory=dict)
+
+    def seed_summary(self) -> pd.DataFrame:
+        """Per seed and policy: mean of the key metrics on the held-out windows."""
+        rows = []
+        for seed, g in self.table.groupby("seed"):
+            for _, r in summarize(g).iterrows():
+                rows.append({"seed": int(seed), **r.to_dict()})
+        return pd.DataFrame(rows)
+
+    def verdict(self) -> dict:
+        """Does the learned agent beat every baseline for every seed (held-out means)?
+
+        Execution: lower mean shortfall (bps) than TWAP near and far touch. Market
+        making: higher mean PnL than fixed spread and Avellaneda–Stoikov (inventory
+        standard deviation reported beside it, not part of the verdict).
+        """
+        s = self.seed_summary()
+        out = {}
+        for t, metric, better in (("execution", "shortfall_bps_mean", np.less),
+                                  ("market_making", "pnl_mean", np.greater)):
+            st = s[s.type == t]
+            if st.empty:
+                continue
+            per_seed = []
+            for seed, g in st.groupby("seed"):
+                mine = float(g[g.policy == "ippo"][metric].iloc[0])
+                base = g[g.policy != "ippo"]
+                per_seed.append(all(better(mine, float(v)) for v in base[metric]))
+            out[t] = {"beats_all_baselines_every_seed": bool(all(per_seed)),
+                      "seeds_beating_all_baselines": int(sum(per_seed)), "seeds": len(per_seed)}
+        return out
+
+    def to_json(self) -> dict:
+        ss = self.seed_summary()
+        seeds = []
+        for seed, g in ss.groupby("seed"):
+            entry = {"seed": int(seed)}
+            ex = g[g.type == "execution"]
+            if not ex.empty:
+                entry["execution"] = {r.policy: {"shortfall_bps": r.shortfall_bps_mean, "fill_rate": r.fill_rate_mean}
+                                      for r in ex.itertuples()}
+            mm = g[g.type == "market_making"]
+            if not mm.empty:
+                entry["market_making"] = {r.policy: {"pnl": r.pnl_mean, "inventory_std": r.inventory_std_mean}
+                                          for r in mm.itertuples()}
+            seeds.append(entry)
+        return {
+            "spec": {k: (list(v) if isinstance(v, tuple) else v) for k, v in asdict(self.spec).items()},
+            "setup": self.setup,
+            "num_windows": int(self.table.window.nunique()),
+            "env_steps_per_seed": int(np.asarray(self.metrics["env_steps"])[0, -1]),
+            "env_steps_total": int(np.asarray(self.metrics["env_steps"])[0, -1]) * len(self.spec.seeds),
+            "wall_time_s": self.timings,
+            "seeds": seeds,
+            "verdict": self.verdict(),
+        }
+
+
+def run_experiment(spec: ExperimentSpec, log=print) -> ExperimentResult:
+    """Train ``spec.seeds`` in one compiled call, then evaluate each seed on the held-out windows."""
+    spec.check()
+    t_all = time.perf_counter()
+    env, p_train, p_test, windows, setup = market_setup(spec)
+    config = spec.train_config()
+    progress = TqdmProgress(spec.updates, desc=f"IPPO ×{len(spec.seeds)} seeds") if spec.progress else None
+    train = make_train(config, env, progress=progress)
+    hp = hparams_for({}, default_hparams(config, train.types), train.types, p_train)
+    keys = jnp.stack([jax.random.PRNGKey(int(s)) for s in spec.seeds])
+    fn = jax.jit(jax.vmap(train, in_axes=(0, None, None)))
+    t0 = time.perf_counter()
+    compiled = fn.lower(keys, p_train, hp).compile()
+    t_compile = time.perf_counter() - t0
+    t0 = time.perf_counter()
+    out = jax.device_get(compiled(keys, p_train, hp))
+    t_train = time.perf_counter() - t0
+    if progress is not None:
+        progress.close()
+    log(f"trained {len(spec.seeds)} seeds × {config.total_timesteps:,} env steps: compile {t_compile:.1f} s, "
+        f"run {t_train:.1f} s ({len(spec.seeds) * config.total_timesteps / t_train:,.0f} env steps/s)")
+    t0 = time.perf_counter()
+    frames, base_rows = [], None
+    for i, s in enumerate(spec.seeds):
+        params = jax.tree_util.tree_map(lambda x: x[i], out["params"])
+        # the baseline pairs replace both learned agents, so their episodes do not depend on
+        # the training seed: run them once, on the same windows and keys, and repeat the rows
+        tab = evaluate(params, env, windows, jax.random.PRNGKey(10_000), env_params=p_test, config=config,
+                       baselines=base_rows is None)
+        if base_rows is None:
+            base_rows = tab[tab.policy != "ippo"]
+            tab = tab[tab.policy == "ippo"]
+        tab = pd.concat([tab, base_rows], ignore_index=True)
+        tab.insert(0, "seed", int(s))
+        frames.append(tab)
+    t_eval = time.perf_counter() - t0
+    timings = {"compile": round(t_compile, 2), "train": round(t_train, 2), "evaluate": round(t_eval, 2),
+               "total": round(time.perf_counter() - t_all, 2)}
+    log(f"evaluated on {len(windows)} held-out windows in {t_eval:.1f} s")
+    return ExperimentResult(spec=spec, metrics=out["metrics"], params=out["params"],
+                            table=pd.concat(frames, ignore_index=True), setup=setup, timings=timings)
+
+
+def format_summary(result: ExperimentResult) -> str:
+    """Plain-text table: per policy, mean ± sd over seeds of the per-seed held-out means."""
+    ss = result.seed_summary()
+    lines = [f"{'type':<14} {'policy':<19} {'metric':<14} {'mean ± sd over seeds':>24} {'seeds':>5}"]
+    for t, metrics in (("execution", ("shortfall_bps", "fill_rate")), ("market_making", ("pnl", "inventory_std"))):
+        for pol, g in ss[ss.type == t].groupby("policy", sort=False):
+            for m in metrics:
+                v = g[f"{m}_mean"].to_numpy()
+                sd = v.std(ddof=1) if v.size > 1 else 0.0
+                lines.append(f"{t:<14} {pol:<19} {m:<14} {v.mean():>12.3f} ± {sd:<9.3f} {v.size:>5}")
+    for t, v in result.verdict().items():
+        lines.append(f"{t}: beats every baseline on every seed: {'YES' if v['beats_all_baselines_every_seed'] else 'NO'} "
+                     f"({v['seeds_beating_all_baselines']}/{v['seeds']} seeds)")
+    return "\n".join(lines)
