@@ -128,3 +128,16 @@ def test_stylized_fact_frames_and_charts(small_day, bundled):
     depth = lobviz.depth_frame(lobster.orderbook_l2(bundled)[-1])
     assert set(depth["side"]) == {"bid", "ask"} and (depth.groupby("side")["cumulative"].diff().dropna() > 0).all()
     lobviz.depth_chart(lobster.orderbook_l2(bundled)[-1]).to_dict()
+
+
+def test_validation_and_throughput_charts_build():
+    import pandas as pd
+
+    from hftlab.viz import lob as lobviz
+
+    k = pd.DataFrame({"k": [1, 10, 100], "agreement": [1.0, 0.8, 0.5], "level_agreement": [1.0, 0.95, 0.85]})
+    spec = lobviz.agreement_chart(k).to_dict()
+    assert spec["encoding"]["x"]["scale"]["type"] == "log"
+    tp = pd.DataFrame({"label": ["JAX B=1", "JAX B=64", "dict book"], "msgs_per_s": [6e4, 5e5, 1e6]})
+    spec = lobviz.throughput_chart(tp).to_dict()
+    assert spec["layer"][0]["encoding"]["y"]["scale"] == {"type": "log", "domainMin": 10000.0}

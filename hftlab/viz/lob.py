@@ -136,16 +136,19 @@ def agreement_chart(df: pd.DataFrame, title: str = "Short-replay agreement with 
 def throughput_chart(df: pd.DataFrame, x: str = "label", y: str = "msgs_per_s", color: str | None = None,
                      title: str = "Replay throughput (book-messages / s)") -> alt.Chart:
     """Bars of throughput on a log axis; ``df`` has one row per configuration (e.g. engine B=1, 64, ..., dict book)."""
+    lo = 10 ** np.floor(np.log10(max(float(df[y].min()), 1e-9)))  # log axis: bars start a decade below the smallest
+    yscale = alt.Scale(type="log", domainMin=lo)
     enc = dict(
         x=alt.X(f"{x}:N", title=None, sort=None),
-        y=alt.Y(f"{y}:Q", title="book-messages per second", scale=alt.Scale(type="log")),
+        y=alt.Y(f"{y}:Q", title="book-messages per second", scale=yscale),
+        y2=alt.datum(lo),
         tooltip=[x, alt.Tooltip(f"{y}:Q", format=".3s")] + ([color] if color else []),
     )
     if color:
         enc["color"] = alt.Color(f"{color}:N", title=color)
     bars = alt.Chart(df).mark_bar().encode(**enc)
     text = alt.Chart(df).mark_text(dy=-6, fontSize=10).encode(
-        x=alt.X(f"{x}:N", sort=None), y=alt.Y(f"{y}:Q"), text=alt.Text(f"{y}:Q", format=".2s"),
+        x=alt.X(f"{x}:N", sort=None), y=alt.Y(f"{y}:Q", scale=yscale), text=alt.Text(f"{y}:Q", format=".2s"),
     )
     return (bars + text).properties(title=title, width=max(240, 60 * len(df)), height=240)
 
