@@ -45,7 +45,8 @@ def measure(env, params, n_envs: int, steps: int, repeats: int) -> dict:
                 return (obs, state), total
 
             (_, state), rs = jax.lax.scan(body, (obs, state), jax.random.split(k1, steps))
-            return state.t, rs.sum()
+            # depend on the book so that nothing is optimised away (the no-agent world has no rewards)
+            return state.t, rs.sum() + state.view.mid + state.book.events.sum()
 
         return jax.vmap(one)(keys)
 
@@ -80,7 +81,7 @@ def main(argv=None) -> int:
     from hftlab.env import EnvConfig, MarketEnv, load_market_data
     from hftlab.lob import lobster
 
-    data = load_market_data(lobster.sample_day(), window_len=args.steps * args.k, measure=False)
+    data = load_market_data(lobster.sample_day(), window_len=args.steps * args.k)
     worlds = {"2 learners + TWAP, fixed spread, noise": EnvConfig(
         execution=1, market_making=1, twap_near=1, fixed_spread=1, noise=1,
         episode_steps=args.steps, messages_per_step=args.k)}

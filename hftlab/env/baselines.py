@@ -201,3 +201,27 @@ def baseline_table(config: EnvConfig, params, windows, key, policy=None):
             df["run"], df["type"] = run, t
             frames.append(df)
     return pd.concat(frames, ignore_index=True)
+
+
+def world_table(env, params, windows, key, actions: dict | None = None):
+    """Every agent's episode metrics, one episode per window, all agents trading in the same market.
+
+    A cheaper view than :func:`evaluate` (one compiled world instead of one per baseline):
+    the learning agents take constant ``actions`` while the fixed policies act beside them.
+    Returns a tidy table: one row per (window, agent) with ``type`` and its metrics.
+    """
+    import numpy as np
+    import pandas as pd
+
+    windows = np.asarray(windows)
+    _, traj = rollout(env, params, key, env.config.episode_steps, num_envs=len(windows),
+                      policy=constant_policy(env, actions), windows=windows)
+    frames = []
+    for t in env.types:
+        m = {k: np.asarray(v[-1]) for k, v in traj["info"][t].items()}
+        n_a = next(iter(m.values())).shape[1]
+        df = pd.DataFrame({k: v.reshape(-1) for k, v in m.items()})
+        df["window"] = np.repeat(windows, n_a)
+        df["run"], df["type"] = "world", t
+        frames.append(df)
+    return pd.concat(frames, ignore_index=True)

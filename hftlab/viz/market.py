@@ -54,7 +54,7 @@ def baseline_distribution_chart(table: pd.DataFrame, metric: str, types: list[st
                                 x_title: str, width: int = 420) -> alt.Chart:
     """Box plot of ``metric`` over windows, one row per run/type among ``types``."""
     df = table[table["type"].isin(types)].copy()
-    df["policy"] = df["type"] + " (" + df["run"] + ")"
+    df["policy"] = df["type"] if df["run"].nunique() == 1 else df["type"] + " (" + df["run"] + ")"
     return alt.Chart(df).mark_boxplot(extent="min-max").encode(
         x=alt.X(f"{metric}:Q", title=x_title), y=alt.Y("policy:N", title=None),
         color=alt.Color("type:N", legend=None),

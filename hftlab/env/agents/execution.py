@@ -44,6 +44,12 @@ def obs_size(cfg) -> int:
     return N_FEATURES + (2 * cfg.obs_levels if cfg.observation == "depth" else 0)
 
 
+def action_labels(cfg) -> list[str]:
+    """Human-readable name of every action (index = action)."""
+    names = ("far touch", "mid", "near touch", "passive")
+    return ["hold"] + [f"{m}x slice @ {names[l]}" for m in multiples(cfg) for l in range(N_LEVELS)]
+
+
 def slice_size(params, cfg):
     """The TWAP slice ceil(Q / T)."""
     T = cfg.episode_steps

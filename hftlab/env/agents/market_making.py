@@ -34,6 +34,15 @@ def obs_size(cfg) -> int:
     return N_FEATURES + (2 * cfg.obs_levels if cfg.observation == "depth" else 0)
 
 
+def action_labels(cfg) -> list[str]:
+    """Human-readable name of every action (index = action)."""
+    unit = "ticks" if cfg.mm_actions == "ticks" else "half-spreads"
+    offs, sizes = cfg.mm_offsets, cfg.mm_size_multiples
+    out = [f"bid -{offs[a % len(offs)]} / ask +{offs[(a // len(offs)) % len(offs)]} {unit}, "
+           f"{sizes[a // len(offs) ** 2]}x size" for a in range(len(offs) ** 2 * len(sizes))]
+    return out + ["flatten"]
+
+
 def quotes(bid, ask, size, view: View) -> Orders:
     """Two-sided quotes (n,) -> Orders with slot 0 = bid, slot 1 = ask, passive-clamped."""
     bid, ask = passive_clamp(bid, ask, view)
