@@ -11,3 +11,18 @@
 from hftlab.lob.engine import Book, apply, best_prices, empty, from_l2, l2, replay, replay_l2
 
 __all__ = ["Book", "apply", "best_prices", "empty", "from_l2", "l2", "replay", "replay_l2"]
+
+from hftlab.lob.lobster import (  # noqa: E402
+    LobsterDay,
+    load,
+    load_day,
+    load_zip,
+    sample_day,
+    sample_days,
+    to_messages,
+    write_day,
+)
+from hftlab.lob.reference import DictBook, ReferenceBook  # noqa: E402
+
+__all__ += ["DictBook", "LobsterDay", "ReferenceBook", "load", "load_day", "load_zip", "sample_day", "sample_days",
+            "to_messages", "write_day"]
