@@ -281,3 +281,14 @@ def test_cli_json_and_bad_input(tmp_path, capsys):
     assert "UCB" in capsys.readouterr().out
     assert main(["bandits", "--seeds", "1"]) == 2
     assert "--seeds must be at least 2" in capsys.readouterr().err
+
+
+def test_ucb_vmaps_over_a_grid_of_c_and_seeds():
+    env = envs.bernoulli([0.6, 0.5, 0.4])
+    cs = jnp.array([0.5, math.sqrt(2.0), 3.0])
+    keys = jax.random.split(jax.random.key(8), 32)
+    one = lambda k, c: run_policy(k, env, init_state(3), PolicyParams(c=c), "ucb", 1000)[1][0]  # noqa: E731
+    arms = jax.jit(jax.vmap(jax.vmap(one, in_axes=(0, None)), in_axes=(None, 0)))(keys, cs)
+    assert arms.shape == (3, 32, 1000)
+    reg = np.asarray(M.pseudo_regret_curve(arms, env.gaps))[..., -1].mean(1)
+    assert reg[2] > reg[1] > 0  # more exploration bonus, more regret on this easy instance
