@@ -114,12 +114,14 @@ class TqdmProgress:
     """
 
     def __init__(self, total: int, desc: str = "IPPO", file=None):
-        from tqdm.auto import tqdm
-
-        self.bar = tqdm(total=total, desc=desc, unit="upd", file=file, mininterval=0.5)
-        self.t0 = time.perf_counter()
+        self.total, self.desc, self.file = total, desc, file
+        self.bar = None  # opened on the first report, so a run that fails early prints no bar
 
     def __call__(self, update, returns: dict):
+        if self.bar is None:
+            from tqdm.auto import tqdm
+
+            self.bar = tqdm(total=self.total, desc=self.desc, unit="upd", file=self.file, mininterval=0.5)
         u = int(np.max(np.asarray(update)))
         if u > self.bar.n:
             self.bar.update(u - self.bar.n)
@@ -128,7 +130,8 @@ class TqdmProgress:
         self.bar.set_postfix(post, refresh=False)
 
     def close(self):
-        self.bar.close()
+        if self.bar is not None:
+            self.bar.close()
 
 
 # --------------------------------------------------------------------------------------------
