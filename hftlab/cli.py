@@ -10,7 +10,9 @@ from __future__ import annotations
 
 import argparse
 import importlib
+import os
 import sys
+from pathlib import Path
 
 from hftlab.errors import InputError
 
@@ -29,7 +31,7 @@ def _module(name: str):
 
 
 def build_parser(argv: list[str] | None = None) -> argparse.ArgumentParser:
-    parser = argparse.ArgumentParser(prog="hftlab", description=__doc__.splitlines()[0])
+    parser = argparse.ArgumentParser(prog="hftlab", description="hftlab: every notebook's experiment, headless.")
     sub = parser.add_subparsers(dest="command", metavar="COMMAND")
     wanted = None
     if argv:
@@ -43,6 +45,8 @@ def build_parser(argv: list[str] | None = None) -> argparse.ArgumentParser:
 
 def main(argv: list[str] | None = None) -> int:
     argv = list(sys.argv[1:] if argv is None else argv)
+    # repeat runs of a command skip XLA compilation (JAX's persistent cache)
+    os.environ.setdefault("JAX_COMPILATION_CACHE_DIR", str(Path.home() / ".cache" / "hftlab-jax"))
     parser = build_parser(argv)
     args = parser.parse_args(argv)
     if args.command is None:
