@@ -47,7 +47,8 @@ def tour(args: argparse.Namespace | None = None) -> dict:
     print(f"world: {', '.join(f'{t} x{env.config.count(t)}' for t in env.types)}; "
           f"{env.config.episode_steps} steps x {env.config.messages_per_step} messages; "
           f"actions {{{', '.join(f'{t}: {env.num_actions(t)}' for t in env.learning_types)}}}")
-    market, agents = trace_episode(env, p_train, 0, jax.random.PRNGKey(0), actions={"execution": 3, "market_making": 5})
+    actions = {"execution": 3, "market_making": 5}  # 1x TWAP slice at the near touch; bid -1 tick / ask at the touch
+    market, agents = trace_episode(env, p_train, 0, jax.random.PRNGKey(0), actions=actions)
     final = agents[agents["step"] == agents["step"].max()]
     for _, r in final.iterrows():
         print(f"  {r['agent']:20s} inventory {int(r['inventory']):6d}  PnL ${r['pnl']:9.2f}")
@@ -55,7 +56,7 @@ def tour(args: argparse.Namespace | None = None) -> dict:
 
     lo, hi = int(p_test.window_lo), int(p_test.window_hi)
     windows = np.arange(lo, hi)[: (8 if q else 64)]
-    table = world_table(env, p_test, windows, jax.random.PRNGKey(1))
+    table = world_table(env, p_test, windows, jax.random.PRNGKey(1), actions=actions)
     summary = table.groupby("type")[["shortfall_bps", "fill_rate", "pnl", "fills"]].median()
     print(f"episodes on {len(windows)} held-out windows (medians):")
     print(summary.dropna(how="all").round(2).to_string())
