@@ -22,6 +22,7 @@ from lab_harness import ARTIFACTS, CHROMIUM_ARGS, LAB_SETTINGS, LabServer, chrom
 @pytest.fixture(scope="session")
 def artifacts_dir() -> Path:
     ARTIFACTS.mkdir(parents=True, exist_ok=True)
+    (ARTIFACTS / "timings.json").unlink(missing_ok=True)  # this session's timings only
     return ARTIFACTS
 
 
