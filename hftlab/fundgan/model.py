@@ -8,8 +8,8 @@ stocks' characteristics, this month's returns, last month's weights and a latent
   8-dimensional ``phi`` from a set of fund-months. Per stock a shared MLP embeds
   (characteristics, weight, previous weight, trade); each month pools them by sums
   weighted by the portfolio, by the holdings indicator, by the trade and uniformly
-  (so it is invariant to the order of the stocks), adds the month's holdings count,
-  HHI and turnover, and the month embeddings are averaged (invariant to the order of
+  (so it is invariant to the order of the stocks), adds the portfolio's and the trade's
+  exposures to the stock features and the month's holdings count, HHI and turnover, and the month embeddings are averaged (invariant to the order of
   the months too).
 - :class:`Allocator` (the generator): one MLP shared across stocks gives every stock a
   score from its characteristics, return, drifted previous weight, cap weight, ``phi``
@@ -98,6 +98,8 @@ class StrategyEncoder(nn.Module):
         trade = trade / jnp.maximum(trade.sum(-1, keepdims=True), 1e-6)
         pooled = jnp.concatenate(
             [
+                jnp.einsum("...n,...nk->...k", w, feats),  # the portfolio's exposures, passed through
+                jnp.einsum("...n,...nk->...k", w - w_prev, feats),  # and its trade's
                 jnp.einsum("...n,...nh->...h", w, h),
                 jnp.einsum("...n,...nh->...h", held, h),
                 jnp.einsum("...n,...nh->...h", trade, h),
@@ -121,13 +123,10 @@ class Allocator(nn.Module):
     """
 
     hidden: Sequence[int] = (64, 64)
-    use_phi: bool = True
 
     @nn.compact
     def __call__(self, feats, w_prev, phi, noise):
         n = w_prev.shape[-1]
-        if not self.use_phi:  # the generator-only baseline: no strategy code
-            phi = jnp.zeros_like(phi)
         phi_b = jnp.broadcast_to(phi[..., None, :], (*w_prev.shape, phi.shape[-1]))
         x = jnp.concatenate(
             [feats, n * w_prev[..., None], (w_prev > 0)[..., None].astype(w_prev.dtype), phi_b, noise], axis=-1

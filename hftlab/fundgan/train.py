@@ -78,7 +78,7 @@ class TrainConfig:
     allocator_hidden: tuple[int, ...] = (48, 48)
     critic_hidden: tuple[int, ...] = (128, 128)
     test_months: int = 24  # the last months, held out from training
-    use_phi: bool = True  # False: the generator-only baseline (no strategy code)
+    use_phi: bool = True  # False: the generator-only baseline (phi = 0: no strategy code)
     chunk: int = 50  # iterations per jitted call (progress-bar granularity)
     loss: LossWeights = field(default_factory=LossWeights)
 
@@ -124,12 +124,13 @@ class TrainState:
     critic_opt: Any
     step: jax.Array
     key: jax.Array
+    phi_on: jax.Array  # 1.0, or 0.0 for the generator-only baseline (traced: one compilation for both)
 
 
 def build_modules(cfg: TrainConfig):
     return (
         StrategyEncoder(latent_dim=cfg.latent_dim),
-        Allocator(hidden=cfg.allocator_hidden, use_phi=cfg.use_phi),
+        Allocator(hidden=cfg.allocator_hidden),
         Critic(hidden=cfg.critic_hidden),
     )
 
@@ -154,7 +155,8 @@ def init_state(cfg: TrainConfig, panel: Panel, key: jax.Array) -> TrainState:
     critic_p = critic.init(k_c, s, phi)
     gen_params = {"encoder": enc_p, "allocator": alloc_p}
     g_opt, c_opt = _optimizers(cfg)
-    return TrainState(gen_params, critic_p, g_opt.init(gen_params), c_opt.init(critic_p), jnp.asarray(0), key)
+    on = jnp.asarray(1.0 if cfg.use_phi else 0.0)
+    return TrainState(gen_params, critic_p, g_opt.init(gen_params), c_opt.init(critic_p), jnp.asarray(0), key, on)
 
 
 def _drift(w, r):
@@ -185,13 +187,11 @@ def sample_batch(key, panel: Panel, cfg: TrainConfig, t_train: int) -> dict:
     return {"enc": gather(te), "gen": gather(tg)}
 
 
-def encode(enc, params, b, key, use_phi=True):
-    """Sampled phi, mean and log-variance for a batch's encoder months."""
+def encode(enc, params, b, key, phi_on=1.0):
+    """Sampled phi, mean and log-variance for a batch's encoder months (all zero if ``phi_on`` is 0)."""
     mean, logvar = enc.apply(params, b["feats"], b["w"], b["w_prev"])
-    if not use_phi:
-        z = jnp.zeros_like(mean)
-        return z, z, z
-    phi = mean + jnp.exp(0.5 * logvar) * jax.random.normal(key, mean.shape)
+    mean, logvar = phi_on * mean, phi_on * logvar
+    phi = mean + phi_on * jnp.exp(0.5 * logvar) * jax.random.normal(key, mean.shape)
     return phi, mean, logvar
 
 
@@ -217,10 +217,10 @@ def make_train_chunk(cfg: TrainConfig, t_train: int):
     def critic_fn(cp, s, c):
         return critic.apply(cp, s, c)
 
-    def critic_loss(cp, gen_params, market, batch, key):
+    def critic_loss(cp, gen_params, market, batch, key, phi_on):
         k_phi, k_gen, k_syn, k_gp = jax.random.split(key, 4)
         b = batch["gen"]
-        phi, _, _ = encode(enc, gen_params["encoder"], batch["enc"], k_phi, cfg.use_phi)
+        phi, _, _ = encode(enc, gen_params["encoder"], batch["enc"], k_phi, phi_on)
         w_fake, phi_m = generate(gen_params, b, phi, k_gen)
         s_real = portfolio_summary(b["w"], b["w_prev"], b["z"], b["capw"])
         s_fake = portfolio_summary(w_fake, b["w_prev"], b["z"], b["capw"])
@@ -238,10 +238,10 @@ def make_train_chunk(cfg: TrainConfig, t_train: int):
         loss = d_fakes.mean() - d_real.mean() + lw.gradient_penalty * gp
         return loss, {"distance": distance, "gp": gp}
 
-    def gen_loss(gp_, cp, market, batch, key):
+    def gen_loss(gp_, cp, market, batch, key, phi_on):
         k_phi, k_gen, k_syn = jax.random.split(key, 3)
         b = batch["gen"]
-        phi, mean, logvar = encode(enc, gp_["encoder"], batch["enc"], k_phi, cfg.use_phi)
+        phi, mean, logvar = encode(enc, gp_["encoder"], batch["enc"], k_phi, phi_on)
         w_fake, phi_m = generate(gp_, b, phi, k_gen)
         cond = jax.lax.stop_gradient(phi_m)
         s_fake = portfolio_summary(w_fake, b["w_prev"], b["z"], b["capw"])
@@ -251,7 +251,7 @@ def make_train_chunk(cfg: TrainConfig, t_train: int):
         expo = jnp.mean(jnp.sum(jnp.einsum("...n,...nk->...k", d, b["z"]) ** 2, -1))
         wl2 = jnp.mean(d.shape[-1] * jnp.sum(d * d, -1))
         trd = jnp.mean(jnp.sum((trading_stats(w_fake, b["w_prev"]) - trading_stats(b["w"], b["w_prev"])) ** 2, -1))
-        kl = kl_standard_normal(mean, logvar) if cfg.use_phi else 0.0
+        kl = kl_standard_normal(mean, logvar)  # 0 when phi is off
         loss = lw.adversarial * adv + lw.counterfactual * cf + lw.exposure * expo + lw.trading * trd + lw.weights * wl2
         loss = loss + lw.kl * kl
         return loss, {"adversarial": adv, "counterfactual": cf, "exposure": expo, "trading": trd, "weights_l2": wl2,
@@ -264,7 +264,9 @@ def make_train_chunk(cfg: TrainConfig, t_train: int):
             cp, c_os = c
             k1, k2 = jax.random.split(k)
             batch = sample_batch(k1, panel, cfg, t_train)
-            (_, aux), g = jax.value_and_grad(critic_loss, has_aux=True)(cp, state.gen_params, market, batch, k2)
+            (_, aux), g = jax.value_and_grad(critic_loss, has_aux=True)(
+                cp, state.gen_params, market, batch, k2, state.phi_on
+            )
             upd, c_os = c_opt.update(g, c_os, cp)
             return (optax.apply_updates(cp, upd), c_os), aux
 
@@ -272,10 +274,12 @@ def make_train_chunk(cfg: TrainConfig, t_train: int):
             critic_step, (state.critic_params, state.critic_opt), jax.random.split(k_crit, cfg.n_critic)
         )
         batch = sample_batch(k_batch, panel, cfg, t_train)
-        (_, g_aux), g = jax.value_and_grad(gen_loss, has_aux=True)(state.gen_params, cp, market, batch, k_gen)
+        (_, g_aux), g = jax.value_and_grad(gen_loss, has_aux=True)(
+            state.gen_params, cp, market, batch, k_gen, state.phi_on
+        )
         upd, g_os = g_opt.update(g, state.gen_opt, state.gen_params)
         gen_params = optax.apply_updates(state.gen_params, upd)
-        new = TrainState(gen_params, cp, g_os, c_os, state.step + 1, key)
+        new = TrainState(gen_params, cp, g_os, c_os, state.step + 1, key, state.phi_on)
         return new, {**jax.tree.map(lambda v: v[-1], c_aux), **g_aux}
 
     @jax.jit
@@ -319,10 +323,9 @@ def train(universe, cfg: TrainConfig | None = None, seed: int = 0, progress: boo
     panel = make_panel(universe)
     market = fit_factor_market(universe.factor_returns[:t_train], universe.characteristics[:t_train])
     state = init_state(cfg, panel, jax.random.PRNGKey(seed))
-    chunk = make_train_chunk(cfg, t_train)
     n_chunks = -(-cfg.iterations // cfg.chunk)
     t0 = time.perf_counter()
-    compiled = chunk.lower(state, panel, market).compile()
+    compiled = _compiled_chunk(cfg, t_train, state, panel, market)
     compile_s = time.perf_counter() - t0
     rows = []
     bar = _progress(n_chunks * cfg.chunk, progress, "training" if cfg.use_phi else "training (generator only)")
@@ -349,6 +352,20 @@ def train(universe, cfg: TrainConfig | None = None, seed: int = 0, progress: boo
         market=market,
         seed=seed,
     )
+
+
+_COMPILED: dict = {}
+
+
+def _compiled_chunk(cfg: TrainConfig, t_train: int, state, panel, market):
+    """The compiled chunk for this configuration and these shapes, compiled once per process
+    (the generator-only baseline shares it: ``use_phi`` is traced, ``iterations`` unused)."""
+    key = (dataclasses.replace(cfg, use_phi=True, iterations=1), t_train,
+           tuple((a.shape, str(a.dtype)) for a in jax.tree.leaves(panel)))
+    if key not in _COMPILED:
+        _COMPILED.clear()  # keep at most one (each holds its executable)
+        _COMPILED[key] = make_train_chunk(cfg, t_train).lower(state, panel, market).compile()
+    return _COMPILED[key]
 
 
 def untrained(universe, cfg: TrainConfig | None = None, seed: int = 0) -> TrainedModel:

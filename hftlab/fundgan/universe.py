@@ -22,7 +22,7 @@ Four style classes, Index / Core / Growth / Value (8 / 51 / 33 / 9 %). Each fund
 known parameters (:data:`PARAM_NAMES`): tilts ``b`` on the four z-scored loadings,
 risk aversion ``lambda``, target holdings ``H``, adjustment speed ``kappa`` and
 conviction noise ``sigma_eps``, and follows one known rule. With ``z`` the month's
-cross-sectionally z-scored characteristics and ``eps`` an AR(1) (rho 0.8)
+cross-sectionally z-scored characteristics and ``eps`` an AR(1) (rho 0.6)
 fund-specific conviction about every stock, the fund's score is
 
     s_i = 0.5 z_alpha,i + b^T z_beta,i + sigma_eps eps_i
@@ -92,7 +92,7 @@ CALIBRATION_TARGETS = {
     "median monthly turnover": (0.17, 0.10, 0.25),
 }
 
-RHO_CONVICTION = 0.8
+RHO_CONVICTION = 0.6
 CLOSE_FRACTION = 0.3
 
 
@@ -472,8 +472,8 @@ def sample_fund_params(rng: np.random.Generator, cfg: UniverseConfig) -> pd.Data
     counts[1] += n - counts.sum()
     style = np.repeat(np.arange(4), counts)
     rng.shuffle(style)
-    tilt_mean = np.array([[0, 0, 0, 0], [0, 0, 0, 0], [0.3, 0.2, -0.9, 0.6], [-0.2, 0.1, 0.9, -0.3]])
-    tilt_sd = np.array([0.0, 0.25, 0.25, 0.25])
+    tilt_mean = np.array([[0, 0, 0, 0], [0, 0, 0, 0], [0.3, 0.2, -1.0, 0.6], [-0.2, 0.1, 1.0, -0.3]])
+    tilt_sd = np.array([0.0, 0.2, 0.2, 0.2])
     tilts = tilt_mean[style] + tilt_sd[style, None] * rng.standard_normal((n, 4))
     p_mv = np.array([0.0, 0.5, 0.3, 0.3])
     rule = np.where(style == 0, 0, np.where(rng.random(n) < p_mv[style], 1, 2))
@@ -484,7 +484,7 @@ def sample_fund_params(rng: np.random.Generator, cfg: UniverseConfig) -> pd.Data
     holdings = np.clip(np.round(holdings), min(20, nstk // 4), np.where(style == 0, nstk, int(0.8 * nstk))).astype(int)
     risk = np.where(style == 0, np.nan, np.exp(rng.uniform(np.log(0.3), np.log(3.0), n)))
     speed = np.where(style == 0, rng.uniform(0.6, 1.0, n), rng.uniform(0.2, 0.7, n))
-    noise = np.where(style == 0, rng.uniform(0.0, 0.05, n), rng.uniform(0.4, 1.6, n))
+    noise = np.where(style == 0, rng.uniform(0.0, 0.05, n), rng.uniform(0.3, 1.2, n))
     df = pd.DataFrame(
         {
             "fund": np.arange(n),

@@ -1,0 +1,126 @@
+"""Fund-strategy GAN building blocks: sparse simplex, encoder invariance, gradient penalty."""
+
+import jax
+import jax.numpy as jnp
+import numpy as np
+import pytest
+from optax.projections import projection_simplex
+
+from hftlab.fundgan.model import Allocator, Critic, StrategyEncoder, gradient_penalty, portfolio_summary, stock_features
+from hftlab.fundgan.sparse import kth_largest, sparse_simplex
+
+
+@pytest.mark.parametrize("scale", [0.01, 0.3, 3.0, 30.0])
+def test_sparse_simplex_is_optax_projection_with_exact_zeros(scale):
+    v = scale * jax.random.normal(jax.random.PRNGKey(0), (64, 300))
+    p = sparse_simplex(v)
+    ref = jax.vmap(projection_simplex)(v)
+    assert bool((p >= 0).all())
+    np.testing.assert_allclose(np.asarray(p.sum(-1)), 1.0, atol=1e-5)
+    assert bool(((p > 0) == (ref > 0)).all())  # same support
+    np.testing.assert_allclose(np.asarray(p), np.asarray(ref), atol=1e-5 * max(scale, 1))
+    assert int((p == 0).sum()) > 0  # exact zeros, not tiny numbers
+    # a point on the simplex is its own projection
+    w = jax.nn.softmax(v[:4] / scale)
+    np.testing.assert_allclose(np.asarray(sparse_simplex(w)), np.asarray(w), atol=1e-6)
+
+
+def test_sparse_simplex_gradient_matches_optax():
+    v = jax.random.normal(jax.random.PRNGKey(1), (8, 50))
+    f = lambda proj: jax.grad(lambda x: jnp.sum(proj(x) ** 3 * jnp.arange(50)))(v)  # noqa: E731
+    np.testing.assert_allclose(np.asarray(f(sparse_simplex)), np.asarray(f(jax.vmap(projection_simplex))), atol=1e-4)
+
+
+def test_kth_largest_marks_top_k():
+    s = jax.random.normal(jax.random.PRNGKey(2), (300,))
+    for k in (1, 17, 150, 300):
+        assert int((s >= kth_largest(s, k)).sum()) == k
+
+
+def _inputs(key, b=3, m=5, n=40):
+    k1, k2, k3, k4 = jax.random.split(key, 4)
+    z = jax.random.normal(k1, (b, m, n, 7))
+    r = 0.05 * jax.random.normal(k2, (b, m, n))
+    capw = jax.nn.softmax(jax.random.normal(k3, (b, m, n)))
+    feats = stock_features(z, r, capw)
+    w = sparse_simplex(2.0 * jax.random.normal(k4, (b, m, n)) / n)
+    w_prev = sparse_simplex(2.0 * jax.random.normal(k1, (b, m, n)) / n + 0.5 * w)
+    return feats, w, w_prev, z, capw
+
+
+def test_allocator_output_is_sparse_portfolio():
+    feats, w, w_prev, _, _ = _inputs(jax.random.PRNGKey(3))
+    alloc = Allocator(hidden=(16, 16))
+    phi = jax.random.normal(jax.random.PRNGKey(4), (3, 5, 8))
+    noise = jax.random.normal(jax.random.PRNGKey(5), (*w.shape, 1))
+    params = alloc.init(jax.random.PRNGKey(6), feats, w_prev, phi, noise)
+    # perturb the zero-initialised last layer so the allocator actually trades
+    params = jax.tree.map(lambda p: p + 0.5 * jax.random.normal(jax.random.PRNGKey(7), p.shape), params)
+    out = alloc.apply(params, feats, w_prev, phi, noise)
+    assert out.shape == w.shape
+    assert bool((out >= 0).all())
+    np.testing.assert_allclose(np.asarray(out.sum(-1)), 1.0, atol=1e-5)
+    assert bool(((out == 0).sum(-1) > 0).all())  # every portfolio has exact zeros
+
+
+def test_untrained_allocator_is_close_to_zero_trade():
+    feats, w, w_prev, _, _ = _inputs(jax.random.PRNGKey(8))
+    alloc = Allocator(hidden=(16, 16))
+    phi = jnp.zeros((3, 5, 8))
+    noise = jnp.zeros((*w.shape, 1))
+    params = alloc.init(jax.random.PRNGKey(9), feats, w_prev, phi, noise)
+    out = alloc.apply(params, feats, w_prev, phi, noise)
+    assert float(0.5 * jnp.abs(out - w_prev).sum(-1).max()) < 0.05
+
+
+def test_encoder_is_permutation_invariant_over_stocks_and_months():
+    feats, w, w_prev, _, _ = _inputs(jax.random.PRNGKey(10))
+    enc = StrategyEncoder()
+    params = enc.init(jax.random.PRNGKey(11), feats, w, w_prev)
+    mean, logvar = enc.apply(params, feats, w, w_prev)
+    assert mean.shape == (3, 8) and logvar.shape == (3, 8)
+    perm = np.random.default_rng(0).permutation(w.shape[-1])
+    m2, lv2 = enc.apply(params, feats[:, :, perm], w[..., perm], w_prev[..., perm])
+    np.testing.assert_allclose(np.asarray(m2), np.asarray(mean), rtol=1e-5, atol=1e-5)
+    np.testing.assert_allclose(np.asarray(lv2), np.asarray(logvar), rtol=1e-5, atol=1e-5)
+    mp = np.random.default_rng(1).permutation(w.shape[1])
+    m3, _ = enc.apply(params, feats[:, mp], w[:, mp], w_prev[:, mp])
+    np.testing.assert_allclose(np.asarray(m3), np.asarray(mean), rtol=1e-5, atol=1e-5)
+    # and it is not constant: another fund's holdings give another code
+    m4, _ = enc.apply(params, feats, w_prev, w)
+    assert float(jnp.abs(m4 - mean).max()) > 1e-4
+
+
+def test_gradient_penalty_on_a_linear_critic():
+    # D(x, c) = a.x + b.c has gradient a everywhere: penalty (|a| - 1)^2 exactly
+    a = jnp.array([3.0, 4.0, 0.0])  # |a| = 5
+    b = jnp.array([7.0])
+    critic = lambda x, c: jnp.dot(a, x) + jnp.dot(b, c)  # noqa: E731
+    real = jax.random.normal(jax.random.PRNGKey(0), (32, 3))
+    fake = jax.random.normal(jax.random.PRNGKey(1), (32, 3))
+    cond = jnp.ones((32, 1))
+    gp = gradient_penalty(critic, real, fake, cond, jax.random.PRNGKey(2))
+    assert abs(float(gp) - 16.0) < 1e-4
+    # a 1-Lipschitz linear critic pays nothing
+    unit = lambda x, c: jnp.dot(a / 5.0, x)  # noqa: E731
+    assert float(gradient_penalty(unit, real, fake, cond, jax.random.PRNGKey(2))) < 1e-8
+
+
+def test_gradient_penalty_on_a_quadratic_critic():
+    # D(x) = |x|^2 / 2 has gradient x_hat: with real == fake the penalty is mean (|x| - 1)^2
+    x = jax.random.normal(jax.random.PRNGKey(3), (16, 5))
+    critic = lambda v, c: 0.5 * jnp.sum(v * v)  # noqa: E731
+    gp = gradient_penalty(critic, x, x, jnp.zeros((16, 1)), jax.random.PRNGKey(4))
+    want = np.mean((np.linalg.norm(np.asarray(x), axis=1) - 1.0) ** 2)
+    assert abs(float(gp) - want) < 1e-4
+
+
+def test_critic_and_summary_shapes():
+    feats, w, w_prev, z, capw = _inputs(jax.random.PRNGKey(12))
+    s = portfolio_summary(w, w_prev, z, capw)
+    assert s.shape == (3, 5, 30)
+    assert bool(jnp.isfinite(s).all())
+    critic = Critic(hidden=(16,))
+    phi = jnp.zeros((3, 5, 8))
+    params = critic.init(jax.random.PRNGKey(0), s, phi)
+    assert critic.apply(params, s, phi).shape == (3, 5)
