@@ -96,6 +96,7 @@ JS_STATE = """() => {
     cells.push({
       index: i,
       empty: m.sharedModel.getSource().trim().length === 0,
+      head: m.sharedModel.getSource().trim().split(String.fromCharCode(10))[0].slice(0, 80),
       count: m.executionCount,
       running: m.executionState === 'running',
       errors: outs.filter(o => o.output_type === 'error').map(o => `${o.ename}: ${o.evalue}`),
@@ -318,7 +319,7 @@ def test_notebook_in_jupyterlab(notebook: Path, browser, lab_server, artifacts_d
                    RUN_TIMEOUT_S, "Run All to finish (kernel idle)")
         timings["run_all_s"] = round(time.monotonic() - t0, 1)
         assert not st["dialogs"], f"a dialog appeared during Run All: {st['dialogs']}"
-        errors = [f"cell {c['index']}: {e}" for c in st["cells"] for e in c["errors"]]
+        errors = [f"cell {c['index']} ({c['head']!r}): {e}" for c in st["cells"] for e in c["errors"]]
         assert not errors, f"cells raised: {errors}"
         not_run = [c["index"] for c in st["cells"] if not c["empty"] and c["count"] is None]
         assert not not_run, f"code cells not executed: {not_run}"
@@ -343,7 +344,7 @@ def test_notebook_in_jupyterlab(notebook: Path, browser, lab_server, artifacts_d
             _screenshot(page, artifacts_dir / f"{notebook.stem}-after-run.png")
             problems = _visible_failures(page)
             assert not problems, "after Run: " + "\n".join(problems)
-            errors = [f"cell {c['index']}: {e}" for c in _state(page)["cells"] for e in c["errors"]]
+            errors = [f"cell {c['index']} ({c['head']!r}): {e}" for c in _state(page)["cells"] for e in c["errors"]]
             assert not errors, f"after Run: cells show errors: {errors}"
             assert not rec.blocked, f"the page tried to reach the network: {sorted(set(rec.blocked))[:5]}"
             assert not rec.page_errors, f"JavaScript errors in the page: {rec.page_errors[:3]}"
