@@ -54,9 +54,11 @@ def test_cli_writes_evaluation_json(tmp_path, capsys):
     res = json.loads(out.read_text())
     assert {"style, linear", "style, rbf"} <= set(res["probe_macro_recall"])
     assert set(res["parameter_r2"]) >= {"tilt_hml", "holdings_target", "adjust_speed"}
-    errs = res["portfolio_metric_errors"]
-    for metric in ("holdings", "hhi", "turnover"):
-        assert {"model", "zero-trade", "turnover-matched random", "factor-tilt matched", "generator-only"} <= set(errs[metric])
+    for protocol in ("portfolio_metric_errors", "portfolio_metric_errors_rollout"):
+        errs = res[protocol]
+        for metric in ("holdings", "hhi", "turnover"):
+            assert {"model", "zero-trade", "turnover-matched random", "factor-tilt matched", "generator-only"} <= set(errs[metric])
+    assert res["portfolio_metric_errors"]["turnover"]["zero-trade"]["mean"] > 0.1  # zero-trade misses all trading
     assert res["train_seconds"]["model"]["mean"] > 0
 
 

@@ -27,7 +27,7 @@ def add_arguments(p: argparse.ArgumentParser) -> None:
     p.add_argument("--months", type=int, help="number of months (default 120; quick 48)")
     p.add_argument("--universe-seed", type=int, default=0, help="seed of the synthetic universe")
     p.add_argument("--seeds", type=int, help="number of training seeds (default 3; quick 1)")
-    p.add_argument("--iterations", type=int, help="training iterations (default 3000; quick 300)")
+    p.add_argument("--iterations", type=int, help="training iterations (default 6000; quick 300)")
     p.add_argument("--test-months", type=int, help="held-out last months (default 24; quick 12)")
     p.add_argument("--no-generator-only", action="store_true", help="skip the generator-only baseline")
     for name in ("adversarial", "counterfactual", "exposure", "trading", "weights", "kl", "gradient-penalty"):
@@ -49,10 +49,9 @@ def _config(args):
             if v < 1:
                 raise InputError(f"--{arg}={v}: must be positive")
             ucfg = dataclasses.replace(ucfg, **{fld: v})
-    if args.funds is None and args.stocks is not None:
-        pass
-    if args.stocks is not None and args.stocks != UniverseConfig().n_stocks:
-        ucfg = dataclasses.replace(ucfg, holdings_median=ucfg.holdings_median * args.stocks / UniverseConfig.default().n_stocks)
+    if args.stocks is not None:  # active funds hold the same share of the market as by default
+        full = UniverseConfig()
+        ucfg = dataclasses.replace(ucfg, holdings_median=full.holdings_median * args.stocks / full.n_stocks)
     tcfg = TrainConfig.default()
     kw = {}
     if args.iterations is not None:
@@ -80,11 +79,13 @@ def _print_results(res, universe) -> None:
         r = res.r2().groupby("parameter", sort=False)["r2"].agg(["mean", "std"])
         print("\nCross-validated R^2 of each true parameter from phi")
         print(r.round(3).to_string())
-        print(f"\nHeld-out portfolio metrics ({universe.n_funds} funds x {res.models[0].config.test_months} months, "
-              "one step ahead): mean absolute error, mean ± sd over seeds")
-        print(res.error_table().to_string())
-        print("\nModel vs the best baseline per metric")
-        print(res.model_beats_baselines().round(4).to_string())
+        for protocol, what in (("one-step", "one step ahead from the real previous portfolio"),
+                               ("rollout", "rolled out from the last training month on each method's own portfolios")):
+            print(f"\nHeld-out portfolio metrics, {protocol} ({universe.n_funds} funds x "
+                  f"{res.models[0].config.test_months} months, {what}): mean absolute error, mean ± sd over seeds")
+            print(res.error_table(protocol).to_string())
+            print(f"Model vs the best baseline per metric ({protocol})")
+            print(res.model_beats_baselines(protocol).round(4).to_string())
         s = res.swap().groupby("exposure", sort=False)[["model error", "generator-only error", "correlation"]].mean()
         print("\nStrategy swap (fund A with fund B's phi): exposure-change error vs the true rule's counterfactual")
         print(s.round(3).to_string())
@@ -104,6 +105,7 @@ def _figures(res, universe, prefix: str = "fundgan") -> list[Path]:
     paths += save_chart(fv.probe_chart(res.probes()), f"{prefix}_probes")
     paths += save_chart(fv.r2_chart(res.r2()), f"{prefix}_r2")
     paths += save_chart(fv.errors_chart(res.errors()), f"{prefix}_metrics")
+    paths += save_chart(fv.errors_chart(res.errors("rollout"), "rollout"), f"{prefix}_metrics_rollout")
     return paths
 
 

@@ -135,9 +135,13 @@ def parameter_r2(phi: np.ndarray, universe, folds: int = 5, seed: int = 0) -> di
 
 
 # ---------------------------------------------------------------------- portfolio metrics
-def metric_errors(w_gen: np.ndarray, w_real: np.ndarray, w_prev: np.ndarray) -> dict[str, float]:
-    """Mean absolute errors of holdings count, HHI and turnover (generated vs real)."""
-    g = portfolio_metrics(w_gen, w_prev)
+def metric_errors(w_gen: np.ndarray, w_real: np.ndarray, w_prev: np.ndarray,
+                  w_prev_gen: np.ndarray | None = None) -> dict[str, float]:
+    """Mean absolute errors of holdings count, HHI and turnover (generated vs real).
+
+    Turnover is measured against each path's own drifted previous weights (``w_prev_gen`` for
+    the generated path when it differs from the real one, as in a rollout)."""
+    g = portfolio_metrics(w_gen, w_prev if w_prev_gen is None else w_prev_gen)
     r = portfolio_metrics(w_real, w_prev)
     return {m: float(np.mean(np.abs(g[m] - r[m]))) for m in METRICS}
 
@@ -156,8 +160,18 @@ def training_profile(universe, t_train: int) -> dict[str, np.ndarray]:
 
 
 def heldout_errors(model: TrainedModel, universe, phi: np.ndarray, generator_only: TrainedModel | None = None,
-                   seed: int = 0, panel: Panel | None = None) -> pd.DataFrame:
-    """Portfolio-metric errors on the held-out months of the model, its controls and baselines."""
+                   seed: int = 0, panel: Panel | None = None, protocol: str = "one-step") -> pd.DataFrame:
+    """Portfolio-metric errors on the held-out months of the model, its controls and baselines.
+
+    ``protocol="one-step"``: every month starts from the fund's real previous portfolio.
+    ``protocol="rollout"``: every method starts from the real portfolio at the end of the last
+    training month and then trades from its own portfolios through all held-out months (the
+    zero-trade baseline becomes buy-and-hold); errors are averaged over funds and months.
+    """
+    from hftlab.errors import InputError
+
+    if protocol not in ("one-step", "rollout"):
+        raise InputError(f"protocol={protocol!r}: use 'one-step' or 'rollout'")
     panel = panel or make_panel(universe)
     months = np.arange(model.t_train, universe.n_months)
     w_real = universe.weights[:, months]
@@ -165,17 +179,50 @@ def heldout_errors(model: TrainedModel, universe, phi: np.ndarray, generator_onl
     rng = np.random.default_rng(seed)
     prof = training_profile(universe, model.t_train)
     z = universe.z_characteristics()[months]
-    rows = {
-        "model": generate(model, panel, phi, months, seed),
-        "model, shuffled phi": generate(model, panel, phi[rng.permutation(len(phi))], months, seed),
-        "zero-trade": baselines.zero_trade(w_prev),
-        "turnover-matched random": baselines.random_turnover_matched(rng, w_prev, prof["turnover"]),
-        "factor-tilt matched": baselines.factor_tilt_matched(z, prof["exposure"], prof["holdings"]),
+    shuffled = phi[rng.permutation(len(phi))]
+    tilt = baselines.factor_tilt_matched(z, prof["exposure"], prof["holdings"])
+    if protocol == "one-step":
+        paths = {
+            "model": generate(model, panel, phi, months, seed),
+            "model, shuffled phi": generate(model, panel, shuffled, months, seed),
+            "zero-trade": baselines.zero_trade(w_prev),
+            "turnover-matched random": baselines.random_turnover_matched(rng, w_prev, prof["turnover"]),
+            "factor-tilt matched": tilt,
+        }
+        if generator_only is not None:
+            paths["generator-only"] = generate(generator_only, panel, np.zeros_like(phi), months, seed)
+        rows = [{"method": k, **metric_errors(v, w_real, w_prev)} for k, v in paths.items()]
+        return pd.DataFrame(rows).set_index("method")
+
+    r = universe.returns[months]
+    w0 = universe.weights[:, months[0] - 1]
+    steps = {
+        "model": lambda wp, j: generate(model, panel, phi, months[j : j + 1], seed + j, w_prev=wp[:, None])[:, 0],
+        "model, shuffled phi": lambda wp, j: generate(model, panel, shuffled, months[j : j + 1], seed + j,
+                                                      w_prev=wp[:, None])[:, 0],
+        "zero-trade": lambda wp, j: wp,
+        "turnover-matched random": lambda wp, j: baselines.random_turnover_matched(rng, wp[:, None], prof["turnover"])[:, 0],
+        "factor-tilt matched": lambda wp, j: tilt[:, j],
     }
     if generator_only is not None:
-        rows["generator-only"] = generate(generator_only, panel, np.zeros_like(phi), months, seed)
-    out = pd.DataFrame([{"method": k, **metric_errors(v, w_real, w_prev)} for k, v in rows.items()])
-    return out.set_index("method")
+        zeros = np.zeros_like(phi)
+        steps["generator-only"] = lambda wp, j: generate(generator_only, panel, zeros, months[j : j + 1], seed + j,
+                                                         w_prev=wp[:, None])[:, 0]
+    rows = []
+    for name, step in steps.items():
+        w, gen, gen_prev = w0, [], []
+        for j in range(len(months)):
+            wp = _np_drift(w, r[j])
+            w = np.asarray(step(wp, j), dtype=np.float64)
+            gen.append(w)
+            gen_prev.append(wp)
+        rows.append({"method": name, **metric_errors(np.stack(gen, 1), w_real, w_prev, np.stack(gen_prev, 1))})
+    return pd.DataFrame(rows).set_index("method")
+
+
+def _np_drift(w, r):
+    g = w * (1.0 + r)
+    return g / g.sum(-1, keepdims=True)
 
 
 # ---------------------------------------------------------------------- strategy swap
@@ -322,7 +369,8 @@ class Evaluation:
     seed: int
     probe: dict[str, float]
     parameter_r2: dict[str, float]
-    errors: pd.DataFrame
+    errors: pd.DataFrame  # one-step protocol
+    rollout_errors: pd.DataFrame  # rollout protocol
     swap: pd.DataFrame
     train_seconds: float
     phi: np.ndarray = field(repr=False)
@@ -335,6 +383,7 @@ class Evaluation:
             "shuffled_phi_probe_macro_recall": self.shuffled_probe,
             "parameter_r2": self.parameter_r2,
             "portfolio_metric_errors": {m: self.errors[m].to_dict() for m in METRICS},
+            "portfolio_metric_errors_rollout": {m: self.rollout_errors[m].to_dict() for m in METRICS},
             "strategy_swap": self.swap.to_dict(orient="index"),
             "train_seconds": self.train_seconds,
         }
@@ -362,6 +411,7 @@ def evaluate(model: TrainedModel, universe, generator_only: TrainedModel | None 
         probe=probe,
         parameter_r2=parameter_r2(phi, universe, seed=seed),
         errors=heldout_errors(model, universe, phi, generator_only, seed=seed, panel=panel),
+        rollout_errors=heldout_errors(model, universe, phi, generator_only, seed=seed, panel=panel, protocol="rollout"),
         swap=strategy_swap(model, universe, phi, seed=seed, panel=panel),
         train_seconds=model.train_seconds,
         phi=phi,

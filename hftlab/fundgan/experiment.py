@@ -34,10 +34,12 @@ class ExperimentResult:
     def r2(self) -> pd.DataFrame:
         return pd.DataFrame([{"seed": e.seed, "parameter": k, "r2": v} for e in self.evaluations for k, v in e.parameter_r2.items()])
 
-    def errors(self) -> pd.DataFrame:
+    def errors(self, protocol: str = "one-step") -> pd.DataFrame:
+        """Tidy errors over seeds: seed, method, metric, error (``protocol`` one-step or rollout)."""
         rows = []
         for e in self.evaluations:
-            for method, row in e.errors.iterrows():
+            table = e.errors if protocol == "one-step" else e.rollout_errors
+            for method, row in table.iterrows():
                 for m in METRICS:
                     rows.append({"seed": e.seed, "method": method, "metric": m, "error": float(row[m])})
         return pd.DataFrame(rows)
@@ -53,15 +55,15 @@ class ExperimentResult:
         )
 
     # ---- summaries
-    def error_table(self) -> pd.DataFrame:
+    def error_table(self, protocol: str = "one-step") -> pd.DataFrame:
         """Mean and sd over seeds of every method's error, one column per metric."""
-        e = self.errors().groupby(["method", "metric"], sort=False)["error"].agg(["mean", "std"]).reset_index()
+        e = self.errors(protocol).groupby(["method", "metric"], sort=False)["error"].agg(["mean", "std"]).reset_index()
         e["cell"] = [f"{m:.4g} ± {s:.2g}" for m, s in zip(e["mean"], e["std"].fillna(0))]
         return e.pivot(index="method", columns="metric", values="cell")[list(METRICS)]
 
-    def model_beats_baselines(self) -> pd.DataFrame:
+    def model_beats_baselines(self, protocol: str = "one-step") -> pd.DataFrame:
         """Per metric: the model's mean error, the best baseline's, and whether the model wins on every seed."""
-        e = self.errors()
+        e = self.errors(protocol)
         base = e[~e["method"].isin(["model", "model, shuffled phi"])]
         rows = []
         for m in METRICS:
@@ -80,6 +82,7 @@ class ExperimentResult:
         p = self.probes()
         r = self.r2()
         e = self.errors()
+        er = self.errors("rollout")
         t = self.train_seconds()
         return {
             "seeds": [ev.seed for ev in self.evaluations],
@@ -87,6 +90,9 @@ class ExperimentResult:
             "parameter_r2": {k: agg(g["r2"]) for k, g in r.groupby("parameter", sort=False)},
             "portfolio_metric_errors": {
                 m: {meth: agg(g["error"]) for meth, g in e[e.metric == m].groupby("method", sort=False)} for m in METRICS
+            },
+            "portfolio_metric_errors_rollout": {
+                m: {meth: agg(g["error"]) for meth, g in er[er.metric == m].groupby("method", sort=False)} for m in METRICS
             },
             "strategy_swap": {
                 name: {col: agg(g[col]) for col in ("model error", "generator-only error", "correlation")}

@@ -35,6 +35,7 @@ from hftlab.fundgan.sparse import sparse_simplex
 N_CHARS = 7  # z-scored characteristics (see universe.CHAR_NAMES)
 STOCK_FEATURES = N_CHARS + 2  # + this month's z-scored return, N * cap weight
 SOFT_COUNT_SCALE = 1e-3
+SHARP_COUNT_SCALE = 1e-5  # sum w / (w + 1e-5) is close to the holdings count, and differentiable
 
 
 class MLP(nn.Module):
@@ -172,10 +173,12 @@ SUMMARY_DIM = 3 * N_CHARS + 9
 def trading_stats(w, w_prev):
     """Differentiable trading statistics matched in the generator loss: (..., 3).
 
-    ``[turnover / 0.1, log(N HHI), log(soft count / N)]``, soft count ``sum w / (w + 1e-3)``.
+    ``[turnover / 0.1, log(N HHI), log(soft count / N)]``, soft count ``sum w / (w + 1e-5)``
+    (within a few percent of the holdings count for real positions, but with a gradient
+    that pushes tiny positions out of the support).
     """
     n = w.shape[-1]
-    soft = jnp.sum(w / (w + SOFT_COUNT_SCALE), -1)
+    soft = jnp.sum(w / (w + SHARP_COUNT_SCALE), -1)
     return jnp.stack(
         [5.0 * jnp.sum(jnp.abs(w - w_prev), -1), jnp.log(n * jnp.sum(w * w, -1)), jnp.log(soft / n)], axis=-1
     )

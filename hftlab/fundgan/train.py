@@ -56,7 +56,7 @@ class LossWeights:
     adversarial: float = 1.0
     counterfactual: float = 0.5
     exposure: float = 20.0
-    trading: float = 1.0
+    trading: float = 3.0
     weights: float = 0.0
     kl: float = 1e-3
     gradient_penalty: float = 10.0
@@ -66,13 +66,14 @@ class LossWeights:
 class TrainConfig:
     """Static training configuration (hashable: a static argument of the jitted chunk)."""
 
-    iterations: int = 3000
+    iterations: int = 6000
     batch_funds: int = 16
     enc_months: int = 6
     gen_months: int = 4
     n_critic: int = 3
-    lr_generator: float = 1e-3
+    lr_generator: float = 1e-3  # peak; cosine decay to lr_final_fraction of it over the iterations
     lr_critic: float = 1e-3
+    lr_final_fraction: float = 0.1
     latent_dim: int = 8
     noise_dim: int = 1
     allocator_hidden: tuple[int, ...] = (48, 48)
@@ -125,6 +126,7 @@ class TrainState:
     step: jax.Array
     key: jax.Array
     phi_on: jax.Array  # 1.0, or 0.0 for the generator-only baseline (traced: one compilation for both)
+    total: jax.Array  # iterations of the whole run (for the learning-rate decay)
 
 
 def build_modules(cfg: TrainConfig):
@@ -136,10 +138,19 @@ def build_modules(cfg: TrainConfig):
 
 
 def _optimizers(cfg: TrainConfig):
+    """Adam (b1 0.5, b2 0.9, as usual for WGAN-GP) with global-norm clipping. The generator's
+    steps are further scaled by :func:`lr_factor` (cosine decay)."""
     def opt(lr):
         return optax.chain(optax.clip_by_global_norm(1.0), optax.adam(lr, b1=0.5, b2=0.9))
 
     return opt(cfg.lr_generator), opt(cfg.lr_critic)
+
+
+def lr_factor(step, total, final_fraction: float):
+    """Cosine decay from 1 to ``final_fraction`` over ``total`` steps (traced, so one compilation
+    serves every number of iterations)."""
+    frac = jnp.minimum(step / jnp.maximum(total, 1), 1.0)
+    return final_fraction + (1.0 - final_fraction) * 0.5 * (1.0 + jnp.cos(jnp.pi * frac))
 
 
 def init_state(cfg: TrainConfig, panel: Panel, key: jax.Array) -> TrainState:
@@ -156,7 +167,8 @@ def init_state(cfg: TrainConfig, panel: Panel, key: jax.Array) -> TrainState:
     gen_params = {"encoder": enc_p, "allocator": alloc_p}
     g_opt, c_opt = _optimizers(cfg)
     on = jnp.asarray(1.0 if cfg.use_phi else 0.0)
-    return TrainState(gen_params, critic_p, g_opt.init(gen_params), c_opt.init(critic_p), jnp.asarray(0), key, on)
+    return TrainState(gen_params, critic_p, g_opt.init(gen_params), c_opt.init(critic_p), jnp.asarray(0), key, on,
+                      jnp.asarray(cfg.iterations, jnp.float32))
 
 
 def _drift(w, r):
@@ -278,8 +290,9 @@ def make_train_chunk(cfg: TrainConfig, t_train: int):
             state.gen_params, cp, market, batch, k_gen, state.phi_on
         )
         upd, g_os = g_opt.update(g, state.gen_opt, state.gen_params)
+        upd = optax.tree.scale(lr_factor(state.step, state.total, cfg.lr_final_fraction), upd)
         gen_params = optax.apply_updates(state.gen_params, upd)
-        new = TrainState(gen_params, cp, g_os, c_os, state.step + 1, key, state.phi_on)
+        new = TrainState(gen_params, cp, g_os, c_os, state.step + 1, key, state.phi_on, state.total)
         return new, {**jax.tree.map(lambda v: v[-1], c_aux), **g_aux}
 
     @jax.jit

@@ -93,7 +93,7 @@ def r2_chart(r2: pd.DataFrame) -> alt.LayerChart:
     return (bars + err).properties(width=380, height=24 * len(d), title="True parameter recovered from phi: R^2 (mean +- sd)")
 
 
-def errors_chart(errors: pd.DataFrame) -> alt.FacetChart:
+def errors_chart(errors: pd.DataFrame, protocol: str = "one-step") -> alt.FacetChart:
     """Held-out portfolio-metric errors of the model and each baseline (mean +- sd over seeds).
 
     ``errors``: columns seed, method, metric, error.
@@ -112,7 +112,7 @@ def errors_chart(errors: pd.DataFrame) -> alt.FacetChart:
         .properties(width=220, height=170)
         .facet(column=alt.Column("metric:N", title=None), data=d)
         .resolve_scale(x="independent")
-        .properties(title="Held-out portfolio metrics: error vs the real portfolio (lower is better)")
+        .properties(title=f"Held-out portfolio metrics ({protocol}): error vs the real portfolio (lower is better)")
     )
 
 
