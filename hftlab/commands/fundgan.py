@@ -170,9 +170,6 @@ def _cfg_dict(cfg) -> dict:
 
 def tour(args: argparse.Namespace) -> None:
     """A quick-mode-sized pass: the bundled small universe, one short training, probes and errors."""
-    os.environ["HFTLAB_QUICK"] = "1"
-    import dataclasses
-
     from hftlab.fundgan.evaluate import encode_funds, heldout_errors, probe_recall
     from hftlab.fundgan.train import TrainConfig, train
     from hftlab.fundgan.universe import load_universe, sample_path
@@ -183,7 +180,7 @@ def tour(args: argparse.Namespace) -> None:
     calib = u.calibration()
     print(f"sample universe: {u.n_funds} funds, {u.n_months} months, {u.n_stocks} stocks; "
           f"median holdings {calib.value[0]:.0f}, HHI {calib.value[1]:.3f}, turnover {calib.value[2]:.3f}")
-    cfg = dataclasses.replace(TrainConfig.default(), iterations=150, chunk=25)
+    cfg = TrainConfig(iterations=150, test_months=12, chunk=25)
     m = train(u, cfg, seed=0, progress=False)
     phi = encode_funds(m, u)
     rec = probe_recall(phi, u.style_codes(), "linear")

@@ -236,7 +236,7 @@ class FundUniverse:
 
     # ------------------------------------------------------------------ persistence
     def save(self, path: str | Path) -> Path:
-        """Write the universe as one compressed ``.npz`` (weights stored as float16-free float32)."""
+        """Write the universe as one compressed ``.npz`` (arrays as float32, the fund table as columns)."""
         path = Path(path)
         arrays = {k: getattr(self, k) for k in ARRAY_FIELDS}
         arrays = {k: v.astype(np.float32) for k, v in arrays.items()}
