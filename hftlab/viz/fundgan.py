@@ -100,7 +100,7 @@ def errors_chart(errors: pd.DataFrame, protocol: str = "one-step") -> alt.FacetC
     """
     d = _mean_sd(errors, ["metric", "method"], "error")
     d["is_model"] = d["method"].eq("model")
-    base = alt.Chart(d).encode(y=alt.Y("method:N", sort=None, title=None))
+    base = alt.Chart().encode(y=alt.Y("method:N", sort=None, title=None))  # data comes from the facet
     bars = base.mark_bar().encode(
         x=alt.X("mean:Q", title="mean absolute error"),
         color=alt.Color("is_model:N", scale=alt.Scale(domain=[True, False], range=["#e45756", "#bab0ac"]), legend=None),
@@ -110,7 +110,7 @@ def errors_chart(errors: pd.DataFrame, protocol: str = "one-step") -> alt.FacetC
     return (
         alt.layer(bars, err, data=d)
         .properties(width=220, height=170)
-        .facet(column=alt.Column("metric:N", title=None), data=d)
+        .facet(column=alt.Column("metric:N", title=None))
         .resolve_scale(x="independent")
         .properties(title=f"Held-out portfolio metrics ({protocol}): error vs the real portfolio (lower is better)")
     )
@@ -139,7 +139,7 @@ def swap_chart(pair: pd.DataFrame, title: str = "") -> alt.Chart:
 def swap_scatter(deltas: pd.DataFrame) -> alt.Chart:
     """Model vs true exposure change under strategy swaps. ``deltas``: exposure, true, model."""
     lim = float(np.nanmax(np.abs(deltas[["true", "model"]].to_numpy()))) if len(deltas) else 1.0
-    pts = alt.Chart(deltas).mark_circle(size=15, opacity=0.5).encode(
+    pts = alt.Chart().mark_circle(size=15, opacity=0.5).encode(  # data comes from the facet
         x=alt.X("true:Q", title="true change", scale=alt.Scale(domain=[-lim, lim])),
         y=alt.Y("model:Q", title="model change", scale=alt.Scale(domain=[-lim, lim])),
     )
@@ -147,6 +147,6 @@ def swap_scatter(deltas: pd.DataFrame) -> alt.Chart:
     return (
         alt.layer(pts, diag, data=deltas)
         .properties(width=130, height=130)
-        .facet(facet=alt.Facet("exposure:N", title=None), columns=4, data=deltas)
+        .facet(facet=alt.Facet("exposure:N", title=None), columns=4)
         .properties(title="Strategy swap: change of factor exposure, model vs true rule")
     )
