@@ -18,6 +18,7 @@ BENCHMARKS = {
     "env": ("env_throughput.py", [], []),
     "ippo": ("ippo_throughput.py", [], []),
     "bandits": ("bandits_throughput.py", [], []),
+    "fundgan": ("fundgan_training.py", ["--funds", "200", "--months", "48"], []),
 }
 
 
