@@ -100,11 +100,12 @@ def test_replay_equals_message_by_message_and_vmap_equals_loop():
     vb, vt = jax.jit(jax.vmap(lambda b, m: lob.replay(b, m)))(books, jnp.asarray(streams))
     vvb, vvt = jax.jit(jax.vmap(jax.vmap(lambda b, m: lob.replay(b, m))))(
         jax.tree.map(lambda x: x.reshape((2, 2) + x.shape[1:]), books), jnp.asarray(streams).reshape(2, 2, 60, 8))
+    apply = jax.jit(lob.apply)
     for i in range(4):
         book = lob.from_l2(seeds[i], 16)
         sb, st = lob.replay(book, streams[i])
         for j, m in enumerate(streams[i]):
-            book, t = lob.apply(book, m)
+            book, t = apply(book, m)
             np.testing.assert_array_equal(t, st[j])
         np.testing.assert_array_equal(book.orders, sb.orders)
         np.testing.assert_array_equal(sb.orders, vb.orders[i])
