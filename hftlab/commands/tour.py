@@ -46,10 +46,10 @@ def available_parts() -> list[str]:
 def run_part(name: str, args: argparse.Namespace | None = None) -> list[Path]:
     """Run one part; returns the figures (PNG) it wrote, oldest first."""
     mod = importlib.import_module(f"hftlab.commands.{name}")
-    before = time.time() - 1
+    before = {p: p.stat().st_mtime_ns for p in figures_dir().glob("*.png")}
     mod.tour(args or argparse.Namespace(quick=False, only=None))
-    pngs = [p for p in figures_dir().glob("*.png") if p.stat().st_mtime >= before]
-    return sorted(pngs, key=lambda p: p.stat().st_mtime)
+    pngs = [p for p in figures_dir().glob("*.png") if before.get(p) != p.stat().st_mtime_ns]
+    return sorted(pngs, key=lambda p: p.stat().st_mtime_ns)
 
 
 def run(args: argparse.Namespace) -> int:
