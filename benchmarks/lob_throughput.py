@@ -1,12 +1,11 @@
 """Book-messages per second: B vmapped JAX books vs the plain-Python dictionary book.
 
 Each of the B books is seeded from the orderbook row at its own window start and replays
-the next N messages of the day (different windows, spread over the day). The JAX figure is
-B x N / wall time of one jitted ``vmap(replay)`` call after compilation (median of
-``--repeats`` runs); compile time is reported separately. The baseline is
-:class:`hftlab.lob.reference.DictBook` (price level -> {order id: quantity}, no matching)
-on the same windows' messages, in the same run; its rate does not depend on B, so it is
-measured on the first ``min(B, 64)`` windows.
+the next N messages of the day (different windows, spread over the day); the measurement
+is :func:`hftlab.commands.replay.batched_throughput`: B x N / wall time of one compiled
+``vmap`` of the replay (median of ``--repeats`` runs, compile time separately), and, in the
+same run, :class:`hftlab.lob.reference.DictBook` (price level -> {order id: quantity}, no
+matching) on the first 64 of the same windows.
 
     python benchmarks/lob_throughput.py                      # GOOG level-5 day if present, else the sample day
     python benchmarks/lob_throughput.py --day data_samples/SYNTH_..._message_10.csv --json out.json
@@ -16,16 +15,11 @@ from __future__ import annotations
 
 import argparse
 import json
-import platform
-import statistics
-import time
 
 import jax
-import jax.numpy as jnp
-import numpy as np
 
-from hftlab.lob import engine, lobster, validate
-from hftlab.lob.reference import DictBook
+from hftlab.commands.replay import batched_throughput
+from hftlab.lob import lobster
 
 
 def pick_day(path: str | None):
@@ -35,38 +29,6 @@ def pick_day(path: str | None):
         if "GOOG" in p.name and p.name.endswith("_5.zip"):
             return lobster.load_zip(p)
     return lobster.sample_day()
-
-
-def windows(n_messages: int, b: int, n: int, seed: int = 0) -> np.ndarray:
-    rng = np.random.default_rng(seed)
-    return np.sort(rng.integers(0, n_messages - n - 1, size=b))
-
-
-def time_jax(books, msgs, repeats: int):
-    fn = jax.jit(jax.vmap(lambda bk, m: engine.replay(bk, m, max_trades=16, trades=False)[0]))
-    t0 = time.perf_counter()
-    out = jax.block_until_ready(fn(books, msgs))
-    first = time.perf_counter() - t0
-    runs = []
-    for _ in range(repeats):
-        t0 = time.perf_counter()
-        out = jax.block_until_ready(fn(books, msgs))
-        runs.append(time.perf_counter() - t0)
-    run = statistics.median(runs)
-    return run, max(first - run, 0.0), out
-
-
-def time_dict(rows_per_book, seeds, repeats: int):
-    runs = []
-    for _ in range(repeats):
-        books = [DictBook.from_l2(s) for s in seeds]
-        t0 = time.perf_counter()
-        for book, rows in zip(books, rows_per_book):
-            apply = book.apply
-            for r in rows:
-                apply(r)
-        runs.append(time.perf_counter() - t0)
-    return statistics.median(runs)
 
 
 def main(argv=None) -> list[dict]:
@@ -80,31 +42,19 @@ def main(argv=None) -> list[dict]:
     args = ap.parse_args(argv)
 
     day = pick_day(args.day)
-    msgs = lobster.to_messages(day)
-    ob = validate.clip_orderbook(day.orderbook)
-    print(f"day {day.ticker} {day.date}, {len(msgs):,} messages, {day.levels} levels; N = {args.messages} messages "
-          f"per book, capacity {args.capacity}; {platform.processor() or platform.machine()}, "
-          f"jax {jax.__version__} on {jax.devices()[0].platform}")
+    print(f"day {day.ticker} {day.date}, {len(day):,} messages, {day.levels} levels; N = {args.messages} messages "
+          f"per book, capacity {args.capacity}; jax {jax.__version__} on {jax.devices()[0].platform}")
+    table = batched_throughput(day, batch_sizes=args.books, window=args.messages, capacity=args.capacity,
+                               repeats=args.repeats)
+    dict_rate = float(table.loc[table.label.str.startswith("dict"), "msgs_per_s"].iloc[0])
+    print(f"{'books':>6} {'JAX msg/s':>12} {'dict msg/s':>12} {'ratio':>6} {'compile s':>9} {'run s':>7}")
     results = []
-    header = f"{'books':>6} {'JAX msg/s':>12} {'dict msg/s':>12} {'ratio':>6} {'compile s':>9} {'run s':>7}"
-    print(header)
-    for b in args.books:
-        starts = windows(len(msgs), b, args.messages)
-        seeds = ob[starts]
-        idx = starts[:, None] + 1 + np.arange(args.messages)[None, :]
-        batch = msgs[idx]
-        books = jax.vmap(lambda r: engine.from_l2(r, args.capacity))(jnp.asarray(seeds))
-        run, compile_s, out = time_jax(books, jnp.asarray(batch), args.repeats)
-        k = min(b, 64)
-        rows = [DictBook.prepare(batch[i]) for i in range(k)]
-        dict_s = time_dict(rows, seeds[:k], args.repeats)
-        jax_rate = b * args.messages / run
-        dict_rate = k * args.messages / dict_s
-        overflow = int(np.asarray(out.overflow).sum())
-        r = dict(books=b, messages_per_book=args.messages, jax_msgs_per_s=jax_rate, dict_msgs_per_s=dict_rate,
-                 ratio=jax_rate / dict_rate, compile_s=compile_s, run_s=run, overflow=overflow)
-        results.append(r)
-        print(f"{b:>6} {jax_rate:>12.3e} {dict_rate:>12.3e} {r['ratio']:>6.2f} {compile_s:>9.2f} {run:>7.3f}")
+    for r in table[table.label.str.startswith("JAX")].itertuples():
+        results.append(dict(books=r.books, messages_per_book=r.window, jax_msgs_per_s=r.msgs_per_s,
+                            dict_msgs_per_s=dict_rate, ratio=r.msgs_per_s / dict_rate, compile_s=r.compile_s,
+                            run_s=r.seconds, overflow=r.overflow))
+        print(f"{r.books:>6} {r.msgs_per_s:>12.3e} {dict_rate:>12.3e} {r.msgs_per_s / dict_rate:>6.2f} "
+              f"{r.compile_s:>9.2f} {r.seconds:>7.3f}")
     if args.json:
         with open(args.json, "w") as f:
             json.dump(dict(day=f"{day.ticker} {day.date} L{day.levels}", device=jax.devices()[0].platform,

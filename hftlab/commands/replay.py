@@ -244,10 +244,11 @@ def batched_throughput(day, batch_sizes=(1, 64, 1024), window: int = 1000, capac
     """Book-messages per second of vmapped replays of B windows, against the plain-Python dictionary book.
 
     Every configuration replays windows of ``window`` messages from random start rows of
-    ``day`` (different windows per book). JAX timings: median of ``repeats`` runs of the
-    function compiled ahead of time (compilation timed separately as ``compile_s``). The baseline, in
-    the same run: :class:`hftlab.lob.reference.DictBook` replaying ``baseline_books`` of
-    the same windows one after another, messages pre-converted to Python lists.
+    ``day`` (different windows per book; batch B takes the first B windows of one draw).
+    JAX timings: median of ``repeats`` runs of the function compiled ahead of time
+    (compilation timed separately as ``compile_s``). The baseline, in the same run:
+    :class:`hftlab.lob.reference.DictBook` replaying the first ``baseline_books`` of those
+    windows one after another, messages pre-converted to Python lists.
 
     Returns a DataFrame: ``label``, ``books``, ``window``, ``seconds``, ``msgs_per_s``, ``compile_s``, ``overflow``.
     """
@@ -260,10 +261,11 @@ def batched_throughput(day, batch_sizes=(1, 64, 1024), window: int = 1000, capac
     if window < 1 or len(day) <= window + 1:
         raise InputError(f"window of {window} messages does not fit a day of {len(day)} messages")
     rng = np.random.default_rng(seed)
+    pool = rng.integers(0, len(day) - window - 1, size=max([int(b) for b in batch_sizes] + [int(baseline_books)]))
     fn, msgs_d, ob_d = _device_day(day)
     rows = []
     for B in batch_sizes:
-        starts = jax.numpy.asarray(rng.integers(0, len(day) - window - 1, size=int(B)).astype(np.int32))
+        starts = jax.numpy.asarray(pool[: int(B)].astype(np.int32))
         t0 = time.perf_counter()
         compiled = fn.lower(starts, msgs_d, ob_d, window=int(window), capacity=int(capacity), levels=day.levels).compile()
         compile_s = time.perf_counter() - t0
@@ -277,7 +279,7 @@ def batched_throughput(day, batch_sizes=(1, 64, 1024), window: int = 1000, capac
         rows.append(dict(label=f"JAX B={B}", books=int(B), window=window, seconds=sec, msgs_per_s=B * window / sec,
                          compile_s=compile_s, overflow=int(np.asarray(out[1]).sum())))
     msgs = lobster.to_messages(day)
-    starts = rng.integers(0, len(day) - window - 1, size=int(baseline_books))
+    starts = pool[: int(baseline_books)]
     seeds = [day.orderbook[s] for s in starts]
     lists = [DictBook.prepare(msgs[s + 1: s + 1 + window]) for s in starts]
     runs = []

@@ -50,7 +50,6 @@ N_EVENTS = M.N_TYPES
 
 # fields of a resting order, the middle axis of ``Book.orders``
 PRICE, QTY, OID, TRADER, TIME_S, TIME_NS, SEQ = range(7)
-ORDER_FIELDS = ("price", "qty", "oid", "trader", "time_s", "time_ns", "seq")
 
 
 @struct.dataclass
