@@ -88,7 +88,7 @@ def build_stream(ops, seed_row) -> np.ndarray:
 
     Ids: every LIMIT / MARKET / IOC gets a fresh positive id (and, with ``flip``, a 5x size). A cancel / delete /
     execution refers, by ``ref % 5``, to: 0-1 an id issued earlier (live or gone; its own
-    side, or the other side when ``flip``), 2 a seeded id (-1..-3), 3 an unknown id at a
+    side, or the other side when ``flip``), 2 a seeded id (minus a seeded price), 3 an unknown id at a
     seeded level's price (exercises the fallback), 4 an unknown id at any price.
     """
     seeded_prices = [int(p) for p, q in zip(np.r_[seed_row[0::4], seed_row[2::4]], np.r_[seed_row[1::4], seed_row[3::4]]) if q > 0]
@@ -108,8 +108,8 @@ def build_stream(ops, seed_row) -> np.ndarray:
             if r <= 1 and issued:
                 oid, side, price = issued[(ref // 5) % len(issued)]
                 side = -side if flip else side
-            elif r == 2:
-                oid = -(1 + (ref // 5) % SEED_LEVELS)
+            elif r == 2 and seeded_prices:
+                oid = -seeded_prices[(ref // 5) % len(seeded_prices)]
             elif r == 3 and seeded_prices:
                 oid, price = 50_000 + ref, seeded_prices[(ref // 5) % len(seeded_prices)]
             else:

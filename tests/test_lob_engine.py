@@ -23,7 +23,7 @@ def test_from_l2_accepts_lobster_placeholders_and_skips_empty_levels():
         lob.l2(book, 3), [[10100, 5, 10000, 7], [10200, 3, 9900, 2], [0, 0, 0, 0]]
     )
     assert int((book.qty > 0).sum()) == 4
-    assert set(np.asarray(book.oid)[np.asarray(book.qty) > 0].tolist()) == {-1, -2}
+    assert set(np.asarray(book.oid)[np.asarray(book.qty) > 0].tolist()) == {-10100, -10200, -10000, -9900}
 
 
 @pytest.mark.parametrize("capacity, row", [(2, ROW), (0, ROW), ("x", ROW), (8, ROW[:5])])
@@ -76,7 +76,7 @@ def test_unknown_ids_fall_back_to_seeded_orders_for_history_only():
     book = lob.from_l2(ROW, 8)
     book, trades = lob.apply(book, msg(M.EXECUTE, M.BUY, 10000, 4, 555, trader=0))
     assert int(lob.l2(book, 1)[0, 3]) == 3 and int(trades[0, M.T_QTY]) == 4
-    assert int(trades[0, M.T_PASSIVE_OID]) == -1 and int(trades[0, M.T_AGGR_SIDE]) == M.SELL
+    assert int(trades[0, M.T_PASSIVE_OID]) == -10000 and int(trades[0, M.T_AGGR_SIDE]) == M.SELL
     book, _ = lob.apply(book, msg(M.CANCEL, M.BUY, 10000, 1, 556, trader=5))  # an agent's unknown id
     assert int(lob.l2(book, 1)[0, 3]) == 3 and int(book.unresolved) == 1
     book, _ = lob.apply(book, msg(M.DELETE, M.SELL, 10500, 1, 557, trader=0))  # no seeded order there

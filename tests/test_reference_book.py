@@ -122,8 +122,8 @@ def test_seeding_from_l2():
     row = [101, 5, 100, 7, 102, 3, 99, 2, 9999999999, 0, -9999999999, 0]
     b = ReferenceBook.from_l2(row)
     np.testing.assert_array_equal(b.l2(3), [[101, 5, 100, 7], [102, 3, 99, 2], [0, 0, 0, 0]])
-    assert b.orders(S) == [(101, 5, -1, 0), (102, 3, -2, 0)]
-    assert b.orders(B) == [(100, 7, -1, 0), (99, 2, -2, 0)]
+    assert b.orders(S) == [(101, 5, -101, 0), (102, 3, -102, 0)]
+    assert b.orders(B) == [(100, 7, -100, 0), (99, 2, -99, 0)]
     b2 = ReferenceBook.from_l2(np.array(row).reshape(3, 4))
     np.testing.assert_array_equal(b2.l2(3), b.l2(3))
     with pytest.raises(ValueError):
@@ -138,13 +138,13 @@ def test_unknown_id_fallback_to_seeded_order():
     b.apply(msg(M.DELETE, B, 99, 50, 123457))
     # an execution of an unknown id fills from the seeded order and reports it as passive
     trades = b.apply(msg(M.EXECUTE, S, 101, 200, 123458, ts=34300, tns=1))
-    assert trades == [(101, 200, -1, 0, 0, 0, 34300, 1, B)]
+    assert trades == [(101, 200, -101, 0, 0, 0, 34300, 1, B)]
     np.testing.assert_array_equal(b.l2(2), [[101, 300, 100, 600], [102, 300, 99, 150]])
     assert b.unresolved == 0
     # new orders queue behind the seeded one at the same price
     b.apply(limit(S, 101, 10, 7))
     trades = b.apply(limit(B, 101, 305, 8))
-    assert [(t[2], t[1]) for t in trades] == [(-1, 300), (7, 5)]
+    assert [(t[2], t[1]) for t in trades] == [(-101, 300), (7, 5)]
     # unknown id at a price with no seeded order -> unresolved, book unchanged
     before = b.l2(3)
     b.apply(msg(M.CANCEL, S, 101, 5, 999))  # 101 now holds only order 7 (not seeded)

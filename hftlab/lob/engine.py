@@ -9,25 +9,29 @@ are in :mod:`hftlab.lob.messages`; the semantics, message type by message type, 
 :func:`apply`.
 
 How it runs. A stream is processed by a *micro-step* machine (:func:`_micro_step`): each
-step does exactly one unit of work — either one fill of an aggressive order against the
-best opposite order, or the whole of any other message (rest a limit order, cancel,
-delete, execute). A message that sweeps n resting orders takes n steps; the message
-pointer advances when a message is finished. The step has no branches and no inner loops:
-under ``vmap`` every lane runs every instruction, so the step is a few passes over the
-``C`` slots shared by all message types —
+step does exactly one unit of work in every book — either one fill of an aggressive order
+against the best opposite order, or the whole of any other message (rest a limit order,
+cancel, delete, execute). A message that sweeps n resting orders takes n steps; a book's
+message pointer advances when its message is finished. The step has no branches per
+message type: all books run the same few passes over the ``C`` slots —
 
-* one masked ``min`` finds the best opposite price (does the message cross?) and one
-  ``argmin`` the earliest order at that price (the one a fill would hit);
-* one ``min`` over a single score finds the slot the message acts on: the order with the
-  message's id, else the seeded order at the message's price (unknown-id fallback), or the
-  first free slot for a resting order (an empty slot has id ``EMPTY``);
-* one scatter writes the one slot the step changes.
+* one ``min`` over the opposite side's price keys: the best price (does the message cross?);
+* one ``min`` over the own side's id row: the order with the message's id, else the seeded
+  order at the message's price (seeded orders have id ``-price``: the unknown-id fallback),
+  or the first free slot for a resting order (an empty slot has id ``EMPTY``);
+* one scatter writing the one slot the step changes in each book.
 
-A stream of N messages is a ``while_loop`` over steps until every lane has consumed its N
-messages (bounded by ``N * (capacity + 2)`` steps). Lanes that finish early idle, so a
-batch costs about N + (fills of its busiest lane) steps. The loop carries a lane axis of
-its own (``custom_vmap``): ``vmap`` of a per-book ``while_loop`` would select between old
-and new state of every book at every step, a full pass over all books per message.
+Only a fill needs the earliest order at the best price, and historical flow seldom
+crosses (its trades arrive as executions), so that search runs only on steps where some
+book crosses, and then only over the few books that do.
+
+Many books run as *lanes* of one machine: a ``while_loop`` over steps until every lane has
+consumed its N messages (bounded by ``N * (capacity + 2)`` steps); lanes that finish early
+idle, so a batch costs about N + (fills of its busiest lane) steps. The loop state puts
+the slot axis before the lane axis, so a pass over slots is an elementwise ``min`` across
+all books at once. The loop carries the lane axis itself (``custom_vmap``): ``vmap`` of a
+per-book ``while_loop`` would select between old and new state of every book at every
+step, a full pass over all books per message.
 """
 
 from __future__ import annotations
@@ -124,7 +128,7 @@ def from_l2(orderbook_row, capacity: int) -> Book:
     """A book seeded from one LOBSTER orderbook row ``[askP1, askS1, bidP1, bidS1, askP2, ...]``.
 
     Each non-empty level (size > 0) becomes one resting order of that size at that price,
-    with order id ``-(level)`` (negative ids mark seeded orders, see the unknown-id rule in
+    with order id ``-price`` (negative ids mark seeded orders, see the unknown-id rule in
     :func:`apply`) and trader 0. Empty levels (size 0, price +-9999999999) are skipped.
     ``capacity`` is the number of slots per side (static; at least the number of levels).
     """
@@ -139,11 +143,10 @@ def from_l2(orderbook_row, capacity: int) -> Book:
     price = jnp.stack([lv[:, 2], lv[:, 0]])  # (2, L): bids, asks
     size = jnp.maximum(jnp.stack([lv[:, 3], lv[:, 1]]), 0)
     live = size > 0
-    ids = jnp.broadcast_to(-jnp.arange(1, levels + 1, dtype=jnp.int32), (2, levels))
     seq = jnp.broadcast_to(jnp.arange(levels, dtype=jnp.int32), (2, levels))
     zero = jnp.zeros((2, levels), jnp.int32)
     seeded = jnp.stack([
-        jnp.where(live, price, 0), jnp.where(live, size, 0), jnp.where(live, ids, EMPTY), zero, zero, zero, seq,
+        jnp.where(live, price, 0), jnp.where(live, size, 0), jnp.where(live, -price, EMPTY), zero, zero, zero, seq,
     ], axis=1)  # (2, 7, L)
     book = empty(capacity)
     return book.replace(orders=book.orders.at[:, :, :levels].set(seeded), next_seq=jnp.int32(levels))
@@ -157,117 +160,206 @@ def _side_key(side_idx, price):
     return jnp.where(side_idx == ASK, price, -price)
 
 
-def _row(orders, side_idx, field):
-    """One field of one side, chosen with a select rather than a gather (fuses into the reductions)."""
-    return jnp.where(side_idx == BID, orders[BID, field], orders[ASK, field])
+def _trade_rows(price, qty, passive_oid, aggr_oid, passive_trader, aggr_trader, ts, tns, aggr_side):
+    """Trade rows ``(L, 9)`` from per-lane columns."""
+    return jnp.stack([price, qty, passive_oid, aggr_oid, passive_trader, aggr_trader, ts, tns, aggr_side],
+                     axis=-1).astype(jnp.int32)
 
 
-def _trade_row(price, qty, passive_oid, aggr_oid, passive_trader, aggr_trader, ts, tns, aggr_side):
-    return jnp.stack([price, qty, passive_oid, aggr_oid, passive_trader, aggr_trader, ts, tns, aggr_side]).astype(
-        jnp.int32
-    )
+# --------------------------------------------------------------------------- the lanes machine
 
 
 @struct.dataclass
-class Pending:
-    """An aggressive order part-way through its sweep (carried between micro-steps)."""
+class _Lanes:
+    """``L`` books ("lanes") laid out for the micro-step, and their pending aggressive orders.
 
-    active: jax.Array  # bool: the current message is this order, not the next in the stream
-    msg: jax.Array  # int32 (8,)
-    remaining: jax.Array  # int32: shares still to trade
-    fills: jax.Array  # int32: fills so far (the row of its next trade)
+    The slot axis comes before the lane axis, so lanes are contiguous in memory and a
+    reduction over a side's slots is an elementwise ``min`` across all books at once.
+    Inside the machine the price row holds each slot's priority key (:func:`_side_key`:
+    smaller is better on both sides; ``BIG`` for an empty slot), so finding the best price
+    reads one row. The pending fields hold an aggressive order part-way through its sweep
+    (``active``: the lane's current message is that order).
+    """
+
+    orders: jax.Array  # int32 (2, 7, C, L), the PRICE row holding keys
+    next_seq: jax.Array  # (L,)
+    overflow: jax.Array
+    unresolved: jax.Array
+    trade_overflow: jax.Array
+    events: jax.Array  # (N_EVENTS, L)
+    active: jax.Array  # bool (L,)
+    msg: jax.Array  # int32 (8, L): the pending order
+    remaining: jax.Array  # its shares still to trade
+    fills: jax.Array  # fills so far of the current message (the row of its next trade)
 
     @staticmethod
-    def none() -> "Pending":
-        return Pending(jnp.bool_(False), jnp.zeros((M.N_MSG_FIELDS,), jnp.int32), jnp.int32(0), jnp.int32(0))
+    def start(book: Book) -> "_Lanes":
+        """From a :class:`Book` with a leading lane axis ``(L, ...)``."""
+        orders = jnp.moveaxis(book.orders, 0, -1)
+        sign = jnp.array([-1, 1], jnp.int32)[:, None, None]  # bids: -price, asks: +price
+        key = jnp.where(orders[:, OID] != EMPTY, sign * orders[:, PRICE], BIG)
+        lanes = orders.shape[-1]
+        zero = jnp.zeros((lanes,), jnp.int32)
+        return _Lanes(orders.at[:, PRICE].set(key), book.next_seq, book.overflow, book.unresolved,
+                      book.trade_overflow, book.events.T, jnp.zeros((lanes,), bool),
+                      jnp.zeros((M.N_MSG_FIELDS, lanes), jnp.int32), zero, zero)
+
+    def book(self) -> Book:
+        orders = self.orders
+        sign = jnp.array([-1, 1], jnp.int32)[:, None, None]
+        price = jnp.where(orders[:, OID] != EMPTY, sign * orders[:, PRICE], 0)
+        return Book(jnp.moveaxis(orders.at[:, PRICE].set(price), -1, 0), self.next_seq, self.overflow,
+                    self.unresolved, self.trade_overflow, self.events.T)
 
 
-# --------------------------------------------------------------------------- the micro-step
+_FEW = 16  # lanes handled one by one when so few cross at once
 
 
-def _micro_step(book: Book, pend: Pending, nxt, live=True):
-    """One unit of work on one book: a fill of the pending aggressive order, or one whole message.
+def _earliest(orders, opp, best_key, crosses, next_seq):
+    """Per crossing lane, the slot of the earliest order (lowest ``seq``) at ``best_key`` on side ``opp``.
+
+    Historical flow seldom crosses, so usually only a handful of lanes need this: their
+    opposite rows are gathered and searched alone (``_FEW`` at most); more at once take the
+    pass over every lane. Either pass ranks ``seq * C + slot`` in one min while arrival
+    numbers stay below ``2**31 / C``, else it takes the lowest ``seq`` and then its slot.
+    """
+    capacity, lanes = orders.shape[2], orders.shape[3]
+    small = jnp.max(next_seq) < (2**31 - 1) // capacity
+
+    def search(keys, seqs, best, axis):
+        at_best = keys == jnp.expand_dims(best, axis)
+        iota = jax.lax.broadcasted_iota(jnp.int32, keys.shape, axis)
+
+        def one_pass(_):
+            return jnp.min(jnp.where(at_best, seqs * capacity + iota, BIG), axis=axis) % capacity
+
+        def two_passes(_):
+            first = jnp.min(jnp.where(at_best, seqs, BIG), axis=axis)
+            return jnp.min(jnp.where(at_best & (seqs == jnp.expand_dims(first, axis)), iota, capacity), axis=axis)
+
+        return jax.lax.cond(small, one_pass, two_passes, None)
+
+    def few(_):
+        idx = jnp.nonzero(crosses, size=_FEW, fill_value=lanes)[0]
+        at = jnp.minimum(idx, lanes - 1)
+        side = opp[at]
+        j = search(orders[side, PRICE, :, at], orders[side, SEQ, :, at], best_key[at], 1)
+        return jnp.zeros((lanes,), jnp.int32).at[idx].set(j, mode="drop")
+
+    def every(_):
+        keys = jnp.where(opp == BID, orders[BID, PRICE], orders[ASK, PRICE])
+        seqs = jnp.where(opp == BID, orders[BID, SEQ], orders[ASK, SEQ])
+        return search(keys, seqs, best_key, 0)
+
+    return jax.lax.cond(jnp.sum(crosses) <= _FEW, few, every, None)
+
+
+def _micro_step(s: _Lanes, nxt, live, keep_trades: bool):
+    """One unit of work on every live lane: a fill of its pending aggressive order, or one whole message.
 
     Args:
-      book, pend: the book and the aggressive order being swept (if ``pend.active``).
-      nxt: the next message of the stream (used when nothing is pending).
-      live: False for a lane that has finished its stream (the step then changes nothing).
+      s: the lanes.
+      nxt: int32 ``(8, L)``, each lane's next message (used where nothing is pending).
+      live: bool ``(L,)``: lanes that work this step (others change nothing).
+      keep_trades: static; False skips what only the trade rows need.
 
     Returns:
-      ``(book, pend, consumed, trade_row, trade_index)``: ``consumed`` says the current
-      message is finished; ``trade_row`` is the trade this step made (quantity 0 if none)
-      and ``trade_index`` its row among the current message's trades.
+      ``(s, trades, trade_index)``: ``trades`` ``(L, 9)`` is the trade each lane made this
+      step (quantity 0 if none), ``trade_index`` its row among the current message's trades;
+      ``s.active`` says which lanes' current message is not finished.
     """
-    cur = jnp.where(pend.active, pend.msg, nxt)
+    orders = s.orders
+    capacity, lanes = orders.shape[2], orders.shape[3]
+    lane = jnp.arange(lanes)
+    iota = jnp.arange(capacity, dtype=jnp.int32)[:, None]
+
+    cur = jnp.where(s.active, s.msg, nxt)
     typ, side, price, size, oid = cur[M.TYPE], cur[M.SIDE], cur[M.PRICE], cur[M.SIZE], cur[M.OID]
     trader = cur[M.TRADER]
     typ = jnp.where(live, typ, M.NOOP)
     own = jnp.where(side == M.BUY, BID, ASK)
     opp = 1 - own
-    orders = book.orders
-    capacity = orders.shape[-1]
-    iota = jnp.arange(capacity, dtype=jnp.int32)
 
     aggressive = (typ == M.LIMIT) | (typ == M.MARKET) | (typ == M.IOC)
-    remaining = jnp.where(pend.active, pend.remaining, jnp.where(aggressive, jnp.maximum(size, 0), 0))
-    fills = jnp.where(pend.active, pend.fills, 0)  # fills so far of the current message
+    remaining = jnp.where(s.active, s.remaining, jnp.where(aggressive, jnp.maximum(size, 0), 0))
+    fills = jnp.where(s.active, s.fills, 0)
 
-    # (a) the opposite side: best price, and the earliest order there
-    opp_oid, opp_seq = _row(orders, opp, OID), _row(orders, opp, SEQ)
-    opp_key = jnp.where(opp_oid != EMPTY, _side_key(opp, _row(orders, opp, PRICE)), BIG)
-    best_key = jnp.min(opp_key)
-    j_best = jnp.argmin(jnp.where(opp_key == best_key, opp_seq, BIG)).astype(jnp.int32)
+    # (a) the best opposite price: one min over the opposite key row. Does the message cross?
+    best_key = jnp.min(jnp.where(opp == BID, orders[BID, PRICE], orders[ASK, PRICE]), axis=0)
     limit_key = jnp.where(typ == M.MARKET, BIG - 1, _side_key(opp, price))
     crosses = aggressive & (remaining > 0) & (best_key <= limit_key) & (fills <= capacity)
 
-    # (b) the own side: one score, lowest wins: the order by id < the seeded order at the price
-    #     (unknown-id fallback) < nothing; a resting order looks for the first free slot instead
+    # (b) the earliest order at that price, the one a fill hits. Historical flow rarely crosses
+    #     (its trades arrive as executions), so this runs only on steps where some lane does.
+    j_best = jax.lax.cond(jnp.any(crosses), lambda _: _earliest(orders, opp, best_key, crosses, s.next_seq),
+                          lambda _: jnp.zeros((lanes,), jnp.int32), None)
+
+    # (c) the own side, one min over the id row: the order with the message's id < the seeded
+    #     order at the message's price (id -price: the unknown-id fallback) < nothing; a resting
+    #     order looks for the first free slot (id EMPTY) instead
     rests = (typ == M.LIMIT) & (remaining > 0) & ~crosses
     by_id = (typ == M.CANCEL) | (typ == M.DELETE) | (typ == M.EXECUTE)
-    own_oid, own_price = _row(orders, own, OID), _row(orders, own, PRICE)
-    seeded = (own_price == price) & (own_oid < 0) & (own_oid != EMPTY) & (trader == 0) & ~rests
-    score = jnp.where(own_oid == jnp.where(rests, EMPTY, oid), iota, jnp.where(seeded, capacity + iota, 2 * capacity))
-    j_own = jnp.min(score)
+    own_oid = jnp.where(own == BID, orders[BID, OID], orders[ASK, OID])
+    target = jnp.where(rests, EMPTY, oid)
+    seed_id = jnp.where(rests | (trader != 0) | (price <= 0), target, -price)  # target: no second match
+    j_own = jnp.min(jnp.where(own_oid == target, iota, jnp.where(own_oid == seed_id, capacity + iota, 2 * capacity)),
+                    axis=0)
     found_id = j_own < capacity
     found_seed = (j_own >= capacity) & (j_own < 2 * capacity)
 
-    # (c) the one slot this step writes
+    # (d) the one slot this step writes, in every lane: quantity, id and key always, the other
+    #     fields only for a newly resting order
     side_w = jnp.where(crosses, opp, own)
     j = jnp.where(crosses, j_best, j_own % capacity)
-    slot = orders[side_w, :, j]
-    q = slot[QTY]
+    q = orders[side_w, QTY, j, lane]
+    slot_oid = orders[side_w, OID, j, lane]
+    slot_key = orders[side_w, PRICE, j, lane]
+    slot_trader = orders[side_w, TRADER, j, lane] if keep_trades else None
     fill = jnp.where(crosses, jnp.minimum(remaining, q), 0)
     reduce_by = jnp.where(crosses, fill, jnp.where((typ == M.DELETE) & found_id, q, jnp.maximum(size, 0)))
     new_q = jnp.maximum(q - reduce_by, 0)
-    updated = slot.at[QTY].set(new_q).at[OID].set(jnp.where(new_q > 0, slot[OID], EMPTY))
-    placed = jnp.stack([price, remaining, oid, trader, cur[M.TIME_S], cur[M.TIME_NS], book.next_seq])
     placing = rests & found_id
     write = crosses | placing | (by_id & (found_id | found_seed))
-    new_slot = jnp.where(placing, placed, jnp.where(write, updated, slot))
-    orders = orders.at[side_w, :, j].set(new_slot)
+    gone = write & ~placing & (new_q == 0)
+    w_q = jnp.where(placing, remaining, jnp.where(write, new_q, q))
+    w_oid = jnp.where(placing, oid, jnp.where(gone, EMPTY, slot_oid))
+    w_key = jnp.where(placing, _side_key(own, price), jnp.where(gone, BIG, slot_key))
+    fields = jnp.array([QTY, OID, PRICE, TRADER, TIME_S, TIME_NS, SEQ], jnp.int32)
+    values = jnp.stack([w_q, w_oid, w_key, trader, cur[M.TIME_S], cur[M.TIME_NS], s.next_seq], axis=-1)
+    always = jnp.arange(7) < 3
+    at = jnp.where(always | placing[:, None], j[:, None], capacity)  # out of range: not written
+    orders = orders.at[side_w[:, None], fields, at, lane[:, None]].set(values, mode="drop")
 
-    # (d) the trade: a fill of the aggressive order, or a type-4 execution of a resting order
+    # (e) the trade: a fill of the aggressive order, or a type-4 execution of a resting order
     executed = (typ == M.EXECUTE) & (found_id | found_seed)
     traded = jnp.where(crosses | executed, q - new_q, 0)
-    trade = _trade_row(
-        slot[PRICE], traded, slot[OID], jnp.where(crosses, oid, 0), slot[TRADER], jnp.where(crosses, trader, 0),
-        cur[M.TIME_S], cur[M.TIME_NS], jnp.where(crosses, side, -side),
-    )
+    if keep_trades:
+        slot_price = jnp.where(side_w == ASK, slot_key, -slot_key)
+        trades = _trade_rows(
+            slot_price, traded, slot_oid, jnp.where(crosses, oid, 0), slot_trader,
+            jnp.where(crosses, trader, 0), cur[M.TIME_S], cur[M.TIME_NS], jnp.where(crosses, side, -side),
+        )
+    else:
+        trades = jnp.zeros((lanes, M.N_TRADE_FIELDS), jnp.int32).at[:, M.T_QTY].set(traded)
     trade_index = jnp.where(crosses, fills, 0)
 
-    # (e) bookkeeping: is the message finished?
+    # (f) bookkeeping: is the message finished?
     left = remaining - fill
-    consumed = live & ~(crosses & (left > 0))
-    pend = Pending(crosses & (left > 0), cur, left, fills + 1)
-    book = Book(
-        orders,
-        book.next_seq + placing,
-        book.overflow + (rests & ~found_id),
-        book.unresolved + (by_id & ~found_id & ~found_seed),
-        book.trade_overflow,
-        book.events.at[jnp.clip(typ, 0, N_EVENTS - 1)].add(consumed),
+    pending = crosses & (left > 0)
+    consumed = live & ~pending
+    kinds = jnp.arange(N_EVENTS, dtype=jnp.int32)[:, None]
+    s = s.replace(
+        orders=orders,
+        next_seq=s.next_seq + placing,
+        overflow=s.overflow + (rests & ~found_id),
+        unresolved=s.unresolved + (by_id & ~found_id & ~found_seed),
+        events=s.events + ((kinds == jnp.clip(typ, 0, N_EVENTS - 1)) & consumed),
+        active=pending,
+        msg=cur,
+        remaining=left,
+        fills=fills + 1,
     )
-    return book, pend, consumed, trade, trade_index
+    return s, trades, trade_index
 
 
 # --------------------------------------------------------------------------- streams
@@ -276,34 +368,35 @@ def _micro_step(book: Book, pend: Pending, nxt, live=True):
 def _lanes_loop(book: Book, messages, max_trades: int, keep_trades: bool):
     """Run many books ("lanes", leading axis L) through their streams ``messages`` (L, N, 8).
 
-    One ``while_loop`` over micro-steps until every lane has consumed its N messages; the
-    step is ``vmap``-ed over lanes and a finished lane's step changes nothing, so the loop
-    needs no per-lane select of its state (which ``vmap`` of a per-book ``while_loop``
-    would add: a full pass over every book at every step).
+    One ``while_loop`` over micro-steps until every lane has consumed its N messages; a lane
+    whose message is an aggressive order that still crosses stays on it for one more fill
+    per step. A finished lane's step changes nothing, so the loop needs no per-lane select
+    of its state (which ``vmap`` of a per-book ``while_loop`` would add: a full pass over
+    every book at every step). Historical flow seldom crosses, so a stream costs about one
+    step per message.
     """
     lanes, n = messages.shape[0], messages.shape[1]
     bound = n * (book.orders.shape[-1] + 2)
-    trades = jnp.zeros((lanes, n if keep_trades else 0, max_trades, M.N_TRADE_FIELDS), jnp.int32)
-    pend = jax.tree.map(lambda x: jnp.broadcast_to(x, (lanes,) + x.shape), Pending.none())
     rows = jnp.arange(lanes)
 
     def cond(c):
-        return jnp.any(c[2] < n) & (c[3] < bound)
+        return jnp.any(c[1] < n) & (c[2] < bound)
 
     def body(c):
-        book, pend, ptr, steps, trades = c
+        s, ptr, steps, trades = c
         live = ptr < n
-        nxt = messages[rows, jnp.minimum(ptr, n - 1)]
-        book, pend, consumed, trade, k = jax.vmap(_micro_step)(book, pend, nxt, live)
+        nxt = messages[rows, jnp.minimum(ptr, n - 1)].T
+        s, trade, k = _micro_step(s, nxt, live, keep_trades)
         made = trade[:, M.T_QTY] > 0
-        book = book.replace(trade_overflow=book.trade_overflow + (made & (k >= max_trades)))
+        s = s.replace(trade_overflow=s.trade_overflow + (made & (k >= max_trades)))
         if keep_trades:
             trades = trades.at[rows, jnp.where(made, ptr, n), k].set(trade, mode="drop")
-        return book, pend, ptr + consumed, steps + 1, trades
+        return s, ptr + (live & ~s.active), steps + 1, trades
 
-    carry = (book, pend, jnp.zeros((lanes,), jnp.int32), jnp.int32(0), trades)
-    book, _, _, _, trades = jax.lax.while_loop(cond, body, carry)
-    return book, trades
+    trades = jnp.zeros((lanes, n if keep_trades else 0, max_trades, M.N_TRADE_FIELDS), jnp.int32)
+    carry = (_Lanes.start(book), jnp.zeros((lanes,), jnp.int32), jnp.int32(0), trades)
+    s, _, _, trades = jax.lax.while_loop(cond, body, carry)
+    return s.book(), trades
 
 
 def _broadcast_unbatched(axis_size, in_batched, args):

@@ -12,7 +12,8 @@ Message row (``N_MSG_FIELDS`` = 8 columns)::
   ``IOC`` it is the side of the order itself; for types 4 and 5 it is the side of the
   *resting* order that was executed (so a type 4 with -1 is a buyer-initiated trade).
 * ``PRICE``: dollars x 10 000 (LOBSTER's integer price); ignored by ``MARKET``.
-* ``OID``: order id. Orders the book was seeded with (``from_l2``) have negative ids.
+* ``OID``: order id. Orders the book was seeded with (``from_l2``) have negative ids
+  (minus their price).
 * ``TRADER``: 0 for the historical order flow, >= 1 for agents.
 * ``TIME_S``, ``TIME_NS``: the message time, seconds after midnight and nanoseconds.
 

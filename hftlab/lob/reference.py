@@ -176,7 +176,8 @@ class ReferenceBook:
         """Add one resting order per non-empty level of ``row``.
 
         ``row`` is ``[askP1, askS1, bidP1, bidS1, askP2, ...]`` (a LOBSTER orderbook row) or
-        the same as ``(L, 4)``. Level k (1-based) gets id ``-k`` on each side, trader 0,
+        the same as ``(L, 4)``. Each level's order gets id ``-price`` (so the seeded order at a price is found by
+        its id), trader 0,
         time 0; arrival order is level 1 first (ask before bid within a level). Levels
         with size <= 0 (LOBSTER's empty placeholders) are skipped.
         """
@@ -189,7 +190,7 @@ class ReferenceBook:
                 if q > 0:
                     if self.capacity is not None and self.sides[side].count >= self.capacity:
                         raise ValueError(f"capacity {self.capacity} is too small to seed {len(flat) // 4} levels")
-                    self.sides[side].add(_Order(p, q, -(k + 1), 0, 0, 0, self.next_seq))
+                    self.sides[side].add(_Order(p, q, -p, 0, 0, 0, self.next_seq))
                     self.next_seq += 1
 
     # ------------------------------------------------------------------ messages
@@ -338,15 +339,15 @@ class DictBook:
 
     @classmethod
     def from_l2(cls, row: Sequence[int] | np.ndarray) -> "DictBook":
-        """Seed one order per non-empty level (ids -1, -2, ... by level on each side)."""
+        """Seed one order per non-empty level (id: minus its price)."""
         book = cls()
         flat = [int(v) for v in np.asarray(row).reshape(-1)]
         for k in range(len(flat) // 4):
             ap, asz, bp, bsz = flat[4 * k: 4 * k + 4]
             if asz > 0:
-                book.asks.setdefault(ap, {})[-(k + 1)] = asz
+                book.asks.setdefault(ap, {})[-ap] = asz
             if bsz > 0:
-                book.bids.setdefault(bp, {})[-(k + 1)] = bsz
+                book.bids.setdefault(bp, {})[-bp] = bsz
         return book
 
     @staticmethod
