@@ -311,10 +311,15 @@ def _micro_step(s: _Lanes, nxt, live, keep_trades: bool):
     #     fields only for a newly resting order
     side_w = jnp.where(crosses, opp, own)
     j = jnp.where(crosses, j_best, j_own % capacity)
-    q = orders[side_w, QTY, j, lane]
-    slot_oid = orders[side_w, OID, j, lane]
-    slot_key = orders[side_w, PRICE, j, lane]
-    slot_trader = orders[side_w, TRADER, j, lane] if keep_trades else None
+    flat = orders.reshape(-1)  # flat offsets: one index per element gathered or written
+
+    def offset(field, slot):
+        return ((side_w * 7 + field) * capacity + slot) * lanes + lane
+
+    q = flat[offset(QTY, j)]
+    slot_oid = flat[offset(OID, j)]
+    slot_key = flat[offset(PRICE, j)]
+    slot_trader = flat[offset(TRADER, j)] if keep_trades else None
     fill = jnp.where(crosses, jnp.minimum(remaining, q), 0)
     reduce_by = jnp.where(crosses, fill, jnp.where((typ == M.DELETE) & found_id, q, jnp.maximum(size, 0)))
     new_q = jnp.maximum(q - reduce_by, 0)
@@ -324,11 +329,10 @@ def _micro_step(s: _Lanes, nxt, live, keep_trades: bool):
     w_q = jnp.where(placing, remaining, jnp.where(write, new_q, q))
     w_oid = jnp.where(placing, oid, jnp.where(gone, EMPTY, slot_oid))
     w_key = jnp.where(placing, _side_key(own, price), jnp.where(gone, BIG, slot_key))
-    fields = jnp.array([QTY, OID, PRICE, TRADER, TIME_S, TIME_NS, SEQ], jnp.int32)
-    values = jnp.stack([w_q, w_oid, w_key, trader, cur[M.TIME_S], cur[M.TIME_NS], s.next_seq], axis=-1)
-    always = jnp.arange(7) < 3
-    at = jnp.where(always | placing[:, None], j[:, None], capacity)  # out of range: not written
-    orders = orders.at[side_w[:, None], fields, at, lane[:, None]].set(values, mode="drop")
+    fields = jnp.array([QTY, OID, PRICE, TRADER, TIME_S, TIME_NS, SEQ], jnp.int32)[:, None]
+    values = jnp.stack([w_q, w_oid, w_key, trader, cur[M.TIME_S], cur[M.TIME_NS], s.next_seq])
+    where = jnp.where((jnp.arange(7) < 3)[:, None] | placing, offset(fields, j), flat.shape[0])  # past the end: skipped
+    orders = flat.at[where.reshape(-1)].set(values.reshape(-1), mode="drop").reshape(orders.shape)
 
     # (e) the trade: a fill of the aggressive order, or a type-4 execution of a resting order
     executed = (typ == M.EXECUTE) & (found_id | found_seed)
