@@ -27,10 +27,11 @@ def add_arguments(p: argparse.ArgumentParser) -> None:
     p.add_argument("--months", type=int, help="number of months (default 120; quick 48)")
     p.add_argument("--universe-seed", type=int, default=0, help="seed of the synthetic universe")
     p.add_argument("--seeds", type=int, help="number of training seeds (default 3; quick 1)")
-    p.add_argument("--iterations", type=int, help="training iterations (default 6000; quick 300)")
+    p.add_argument("--iterations", type=int, help="training iterations (default 4000; quick 300)")
     p.add_argument("--test-months", type=int, help="held-out last months (default 24; quick 12)")
     p.add_argument("--no-generator-only", action="store_true", help="skip the generator-only baseline")
-    for name in ("adversarial", "counterfactual", "exposure", "trading", "weights", "kl", "gradient-penalty"):
+    for name in ("adversarial", "counterfactual", "exposure", "trading", "weights", "count", "turnover", "kl",
+                 "gradient-penalty"):
         p.add_argument(f"--loss-{name}", type=float, metavar="W", help=f"weight of the {name.replace('-', ' ')} loss term")
     p.add_argument("--json", metavar="PATH", help="write the evaluation figures here as JSON")
     p.add_argument("--no-progress", action="store_true", help="no progress bar")
@@ -60,7 +61,8 @@ def _config(args):
         kw["iterations"] = args.iterations
     if args.test_months is not None:
         kw["test_months"] = args.test_months
-    for name in ("adversarial", "counterfactual", "exposure", "trading", "weights", "kl", "gradient_penalty"):
+    for name in ("adversarial", "counterfactual", "exposure", "trading", "weights", "count", "turnover", "kl",
+                 "gradient_penalty"):
         v = getattr(args, f"loss_{name}", None)
         if v is not None:
             if v < 0:
@@ -86,9 +88,14 @@ def _print_results(res, universe) -> None:
             print(res.error_table(protocol).to_string())
             print(f"Model vs the best baseline per metric ({protocol})")
             print(res.model_beats_baselines(protocol).round(4).to_string())
-        s = res.swap().groupby("exposure", sort=False)[["model error", "generator-only error", "correlation"]].mean()
-        print("\nStrategy swap (fund A with fund B's phi): exposure-change error vs the true rule's counterfactual")
+        s = res.swap().groupby("exposure", sort=False)[["model error", "generator-only error", "correlation", "slope"]].mean()
+        print("\nStrategy swap (fund A with fund B's phi): exposure-change error vs the true rule's counterfactual;"
+              " slope of model change on true change (1 = full reaction)")
         print(s.round(3).to_string())
+        mk = res.markowitz().groupby("style", sort=False)[["real", "model", "abs difference"]].agg(["mean", "std"])
+        print("\nMarkowitz proximity (%) per style, held-out months (sigma_eff(mu_w) / sigma_w); "
+              "paper (real funds): Index 95.5, Growth 90.4, Core 82.7, Value 67.0")
+        print(mk.round(1).to_string())
         t = res.train_seconds().groupby("model", sort=False)[["train_s", "compile_s"]].agg(["mean", "std"])
         print("\nTraining time (s)")
         print(t.round(1).to_string())

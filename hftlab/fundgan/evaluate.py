@@ -278,6 +278,8 @@ def strategy_swap(model: TrainedModel, universe, phi: np.ndarray, n_pairs: int =
             "model error": float(np.mean(np.abs(d_model[:, k] - d_true[:, k]))),
             "generator-only error": float(np.mean(np.abs(d_true[:, k]))),
             "correlation": float(c),
+            # regression slope of the model's change on the true change: 1 = reacts fully
+            "slope": float(np.cov(d_model[:, k], d_true[:, k])[0, 1] / max(d_true[:, k].var(ddof=1), 1e-12)),
         })
     table = pd.DataFrame(rows).set_index("exposure")
     if not return_deltas:
@@ -310,6 +312,99 @@ def swap_pair(model: TrainedModel, universe, phi: np.ndarray, fund_a: int, fund_
         e = w[0] @ z
         rows += [{"exposure": n, "source": source, "strategy": strategy, "value": float(e[k])} for k, n in enumerate(CHAR_NAMES)]
     return pd.DataFrame(rows)
+
+
+# ---------------------------------------------------------------------- Markowitz proximity
+FRONTIER_POINTS = 48
+FRONTIER_ITERS = 300
+
+
+def month_moments(universe, t_train: int, months: np.ndarray):
+    """Expected returns and factor-model risk per month, from what is known at the month's start.
+
+    ``mu_i = alpha^_i + beta^_i^T mean(y)`` and ``Sigma = B^ Cov(y) B^T + diag(s^_i^2)``, with the
+    previous month-end's estimated characteristics (alpha^, loadings B^, residual volatility s^)
+    and the factor moments of the training months. Returns mu (M, N), B (M, N, 4), s2 (M, N),
+    Cov(y) (4, 4)."""
+    y = universe.factor_returns[:t_train]
+    chars = universe.characteristics[np.asarray(months) - 1].astype(np.float64)
+    b = chars[..., 1:5]
+    mu = chars[..., 0] + b @ y.mean(0)
+    return mu, b, chars[..., 5] ** 2, np.cov(y.T)
+
+
+@jax.jit
+def _frontier(mu, b, s2, cov_y):
+    """Long-only efficient frontier of one month: for a grid of risk tolerances ``g``,
+    ``argmax_w mu^T w - 1/(2 g) w^T Sigma w`` on the simplex (accelerated projected gradient).
+    Returns (expected return, volatility) per grid point, sorted by expected return."""
+    from hftlab.fundgan.sparse import sparse_simplex
+
+    n = mu.shape[0]
+    sig = lambda w: b @ (cov_y @ (b.T @ w)) + s2 * w  # noqa: E731
+    lip = jnp.sum(b**2) * jnp.max(jnp.linalg.eigvalsh(cov_y)) + jnp.max(s2)
+    gammas = jnp.logspace(-4, 1, FRONTIER_POINTS)
+
+    def solve(g):
+        step = g / lip
+        w0 = jnp.full((n,), 1.0 / n)
+
+        def body(_, c):
+            w, v, t = c
+            w_new = sparse_simplex(v + step * (mu - sig(v) / g))
+            t_new = 0.5 * (1 + jnp.sqrt(1 + 4 * t * t))
+            return w_new, w_new + ((t - 1) / t_new) * (w_new - w), t_new
+
+        w, _, _ = jax.lax.fori_loop(0, FRONTIER_ITERS, body, (w0, w0, jnp.asarray(1.0, mu.dtype)))
+        return mu @ w, jnp.sqrt(w @ sig(w))
+
+    m, v = jax.vmap(solve)(gammas)
+    order = jnp.argsort(m)
+    return m[order], v[order]
+
+
+def markowitz_proximity(w: np.ndarray, universe, t_train: int, months: np.ndarray) -> np.ndarray:
+    """Markowitz proximity of portfolios ``w`` (F, M, N) held over ``months``: (F, M) in [0, 1].
+
+    ``proximity = sigma_eff(mu_w) / sigma_w``: the lowest volatility with which a long-only
+    portfolio reaches at least the portfolio's expected return ``mu_w = mu^T w`` (the efficient
+    frontier; the global minimum-variance volatility for ``mu_w`` below its expected return),
+    over the portfolio's own volatility ``sqrt(w^T Sigma w)``, with ``mu`` and ``Sigma`` of
+    :func:`month_moments`. 1 (100 %) means on the efficient frontier; a portfolio that takes
+    twice the necessary risk for its expected return scores 0.5."""
+    mu, b, s2, cov_y = month_moments(universe, t_train, months)
+    out = np.zeros(w.shape[:2])
+    for j in range(len(months)):
+        args = [jnp.asarray(a, jnp.float32) for a in (mu[j], b[j], s2[j], cov_y)]
+        fm, fv = (np.asarray(a, np.float64) for a in _frontier(*args))
+        # efficient branch: from the minimum-variance point up; volatility non-decreasing in return
+        i0 = int(np.argmin(fv))
+        fm, fv = fm[i0:], np.maximum.accumulate(fv[i0:])
+        wj = w[:, j].astype(np.float64)
+        m_w = wj @ mu[j]
+        f = wj @ b[j]
+        vol = np.sqrt(np.einsum("fk,kl,fl->f", f, cov_y, f) + (wj**2) @ s2[j])
+        eff = np.interp(m_w, fm, fv, left=fv[0], right=fv[-1])
+        out[:, j] = np.minimum(eff / vol, 1.0)
+    return out
+
+
+def markowitz_by_style(model: TrainedModel, universe, phi: np.ndarray, seed: int = 0,
+                       panel: Panel | None = None) -> pd.DataFrame:
+    """Mean Markowitz proximity (%) per style over the held-out months: the real funds, the
+    model (one step ahead from the real previous portfolios) and |model - real| per fund-month."""
+    panel = panel or make_panel(universe)
+    months = np.arange(model.t_train, universe.n_months)
+    real = markowitz_proximity(universe.weights[:, months], universe, model.t_train, months)
+    gen = markowitz_proximity(generate(model, panel, phi, months, seed), universe, model.t_train, months)
+    style = np.asarray(universe.funds["style"])
+    rows = []
+    for s in STYLES:
+        m = style == s
+        if m.any():
+            rows.append({"style": s, "real": 100 * real[m].mean(), "model": 100 * gen[m].mean(),
+                         "abs difference": 100 * np.abs(gen[m] - real[m]).mean()})
+    return pd.DataFrame(rows).set_index("style")
 
 
 # ---------------------------------------------------------------------- critic distance
@@ -375,6 +470,7 @@ class Evaluation:
     train_seconds: float
     phi: np.ndarray = field(repr=False)
     shuffled_probe: dict[str, float] = field(default_factory=dict)
+    markowitz: pd.DataFrame | None = None
 
     def to_dict(self) -> dict:
         return {
@@ -385,6 +481,7 @@ class Evaluation:
             "portfolio_metric_errors": {m: self.errors[m].to_dict() for m in METRICS},
             "portfolio_metric_errors_rollout": {m: self.rollout_errors[m].to_dict() for m in METRICS},
             "strategy_swap": self.swap.to_dict(orient="index"),
+            "markowitz_proximity_pct": None if self.markowitz is None else self.markowitz.to_dict(orient="index"),
             "train_seconds": self.train_seconds,
         }
 
@@ -416,6 +513,7 @@ def evaluate(model: TrainedModel, universe, generator_only: TrainedModel | None 
         train_seconds=model.train_seconds,
         phi=phi,
         shuffled_probe=shuffled_probe,
+        markowitz=markowitz_by_style(model, universe, phi, seed=seed, panel=panel),
     )
 
 
@@ -427,6 +525,8 @@ __all__ = [
     "evaluate",
     "generate",
     "heldout_errors",
+    "markowitz_by_style",
+    "markowitz_proximity",
     "metric_errors",
     "parameter_r2",
     "probe_recall",

@@ -47,6 +47,10 @@ class ExperimentResult:
     def swap(self) -> pd.DataFrame:
         return pd.concat([e.swap.reset_index().assign(seed=e.seed) for e in self.evaluations], ignore_index=True)
 
+    def markowitz(self) -> pd.DataFrame:
+        """Tidy Markowitz proximity (%) over seeds: seed, style, real, model, abs difference."""
+        return pd.concat([e.markowitz.reset_index().assign(seed=e.seed) for e in self.evaluations], ignore_index=True)
+
     def train_seconds(self) -> pd.DataFrame:
         return pd.DataFrame(
             [{"seed": m.seed, "model": "model", "train_s": m.train_seconds, "compile_s": m.compile_seconds} for m in self.models]
@@ -95,8 +99,12 @@ class ExperimentResult:
                 m: {meth: agg(g["error"]) for meth, g in er[er.metric == m].groupby("method", sort=False)} for m in METRICS
             },
             "strategy_swap": {
-                name: {col: agg(g[col]) for col in ("model error", "generator-only error", "correlation")}
+                name: {col: agg(g[col]) for col in ("model error", "generator-only error", "correlation", "slope")}
                 for name, g in self.swap().groupby("exposure", sort=False)
+            },
+            "markowitz_proximity_pct": {
+                style: {col: agg(g[col]) for col in ("real", "model", "abs difference")}
+                for style, g in self.markowitz().groupby("style", sort=False)
             },
             "train_seconds": {k: agg(g["train_s"]) for k, g in t.groupby("model", sort=False)},
             "compile_seconds": {k: agg(g["compile_s"]) for k, g in t.groupby("model", sort=False)},

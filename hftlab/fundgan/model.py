@@ -30,7 +30,7 @@ import flax.linen as nn
 import jax
 import jax.numpy as jnp
 
-from hftlab.fundgan.sparse import sparse_simplex
+from hftlab.fundgan.sparse import kth_largest_rows
 
 N_CHARS = 7  # z-scored characteristics (see universe.CHAR_NAMES)
 STOCK_FEATURES = N_CHARS + 2  # + this month's z-scored return, N * cap weight
@@ -112,30 +112,119 @@ class StrategyEncoder(nn.Module):
         m = MLP((self.hidden,))(pooled)  # (..., M, hidden)
         g = MLP((self.hidden,))(m.mean(-2))
         mean = nn.Dense(self.latent_dim)(g)
+        # the last lanes are anchored to the fund's average trading statistics over the months
+        # seen (log holdings share, log N HHI, turnover x 5), plus what the network adds
+        anchor = portfolio_stats(w, w_prev)[..., :3].mean(-2) * jnp.array([1.0, 1.0, 5.0])
+        mean = mean.at[..., -3:].add(anchor)
         logvar = nn.Dense(self.latent_dim, kernel_init=nn.initializers.zeros, bias_init=nn.initializers.constant(-2.0))(g)
         return mean, jnp.clip(logvar, -10.0, 4.0)
 
 
-class Allocator(nn.Module):
-    """The generator: per-stock scores from a shared MLP, then a sparse simplex projection.
+def holdings_stats(w_prev: jax.Array) -> jax.Array:
+    """What the allocator's fund-level heads see of the drifted previous portfolio: (..., 5).
 
-    ``feats`` (..., N, 9), ``w_prev`` (..., N) drifted previous weights, ``phi`` (..., L),
+    ``[log(count / N), log(N HHI), share of held names below 0.3, 0.6 and 1.0 of the equal
+    weight 1 / count]`` (the small positions are the ones a fund closes first).
+    """
+    n = w_prev.shape[-1]
+    held = w_prev > 0
+    cnt = jnp.maximum(jnp.sum(held, -1, keepdims=True), 1)
+    rel = cnt * w_prev
+    small = [jnp.sum(held & (rel < c), -1) / cnt[..., 0] for c in (0.3, 0.6, 1.0)]
+    return jnp.stack([jnp.log(cnt[..., 0] / n), jnp.log(n * jnp.sum(w_prev * w_prev, -1)), *small], axis=-1)
+
+
+class Allocator(nn.Module):
+    """The generator: a fund-month's trading decided by two fund-level heads, the names it buys
+    by a score shared across stocks.
+
+    ``feats`` (..., N, 9), ``w_prev`` (..., N) drifted previous weights ``w~``, ``phi`` (..., L),
     ``noise`` (..., N, noise_dim). Returns weights (..., N) on the simplex with exact zeros.
+
+    - **heads** (:meth:`heads`): from ``[phi, holdings_stats(w~)]`` an MLP predicts the number
+      of names ``K = count(w~) exp(c)`` and the turnover ``tau = 0.5 sigmoid(d)``;
+    - **target**: ``T = softmax(g)``, ``g_i`` one score per stock from an MLP shared across
+      stocks (characteristics, return, ``w~_i``, ``phi``, noise);
+    - **partial adjustment** ``v(a) = (1 - a) w~ + a T``: the support ``S`` is the ``round(K)``
+      largest entries of ``v(a0)``, ``a0 = min(1, tau / (1/2 |T - w~|_1))``; then
+      ``w = v(a) 1_S / sum(v(a) 1_S)`` with the speed ``a`` in [0, 1] found by bisection so that
+      the turnover ``1/2 |w - w~|_1`` equals ``tau`` (or the least reachable, the mass of the
+      names closed, when ``tau`` is below it).
+
+    So the holdings count is exactly the prediction and the turnover is the prediction; the
+    heads are trained by direct (L1) losses on the real counts and turnovers
+    (:mod:`hftlab.fundgan.train`), the target by the adversarial, exposure and trading terms.
+    At initialisation ``K = count(w~)`` and ``tau = 0.1``.
     """
 
     hidden: Sequence[int] = (64, 64)
+    head_hidden: int = 32
 
-    @nn.compact
-    def __call__(self, feats, w_prev, phi, noise):
+    def setup(self):
+        self.score_mlp = MLP(tuple(self.hidden))
+        self.score_out = nn.Dense(1, kernel_init=nn.initializers.zeros)
+        self.head_mlp = MLP((self.head_hidden, self.head_hidden))
+        self.count_out = nn.Dense(1, kernel_init=nn.initializers.zeros)
+        self.turnover_out = nn.Dense(1, kernel_init=nn.initializers.zeros)
+
+    def heads(self, phi, stats):
+        """``(K, tau)``, each (...,): predicted holdings count (continuous) and turnover, from
+        ``phi`` (..., L) and ``stats = holdings_stats(w~)`` (..., 5)."""
+        h = self.head_mlp(jnp.concatenate([phi, stats], axis=-1))
+        # outputs scaled by HEAD_GAIN: the heads' steps are that much larger than the rest's
+        log_k = stats[..., 0] + HEAD_GAIN * self.count_out(h)[..., 0]  # log(K / N)
+        tau = 0.5 * nn.sigmoid(HEAD_GAIN * self.turnover_out(h)[..., 0] + TURNOVER_LOGIT0)
+        return log_k, tau
+
+    def __call__(self, feats, w_prev, phi, noise, with_heads: bool = False):
         n = w_prev.shape[-1]
         phi_b = jnp.broadcast_to(phi[..., None, :], (*w_prev.shape, phi.shape[-1]))
         x = jnp.concatenate(
             [feats, n * w_prev[..., None], (w_prev > 0)[..., None].astype(w_prev.dtype), phi_b, noise], axis=-1
         )
-        g = nn.Dense(1, kernel_init=nn.initializers.zeros)(MLP(tuple(self.hidden))(x))[..., 0]
-        k = nn.sigmoid(nn.Dense(1, bias_init=nn.initializers.constant(-4.0))(phi))  # adjustment speed
-        score = (1.0 - k) * w_prev + g / n
-        return sparse_simplex(score)
+        g = self.score_out(self.score_mlp(x))[..., 0]
+        target = jax.nn.softmax(g, axis=-1)
+        log_k, tau = self.heads(phi, holdings_stats(w_prev))
+        k_cont = jnp.clip(n * jnp.exp(log_k), 1.0, float(n))
+        w = partial_adjustment(w_prev, target, jax.lax.stop_gradient(k_cont), jax.lax.stop_gradient(tau))
+        if with_heads:
+            return w, {"count": k_cont, "turnover": tau}
+        return w
+
+
+SPEED_BISECTION_STEPS = 24
+HEAD_GAIN = 5.0
+TURNOVER_LOGIT0 = -1.386  # initial turnover 0.5 sigmoid(-1.386) = 0.1
+
+
+def partial_adjustment(w_prev, target, k, tau):
+    """``w = v(a) 1_S / sum(v(a) 1_S)``, ``v(a) = (1 - a) w~ + a T``, with exactly ``round(k)``
+    names and turnover ``tau`` (see :class:`Allocator`). ``w_prev``, ``target`` (..., N);
+    ``k``, ``tau`` (...,). Differentiable in ``target`` (the support and the speed are held)."""
+    k = jnp.round(k)[..., None]
+    tau = tau[..., None]
+    dist = 0.5 * jnp.sum(jnp.abs(target - w_prev), -1, keepdims=True)
+    a0 = jnp.clip(tau / jnp.maximum(dist, 1e-9), 0.0, 1.0)
+    v0 = (1.0 - a0) * w_prev + a0 * target
+    supp = v0 >= jax.lax.stop_gradient(kth_largest_rows(v0, k))
+
+    def weights(a):
+        v = jnp.where(supp, (1.0 - a) * w_prev + a * target, 0.0)
+        return v / jnp.maximum(jnp.sum(v, -1, keepdims=True), 1e-12)
+
+    tg = jax.lax.stop_gradient(target)
+    lo, hi = jnp.zeros_like(tau), jnp.ones_like(tau)
+
+    def body(i, c):
+        lo, hi = c
+        mid = 0.5 * (lo + hi)
+        v = jnp.where(supp, (1.0 - mid) * w_prev + mid * tg, 0.0)
+        v = v / jnp.maximum(jnp.sum(v, -1, keepdims=True), 1e-12)
+        over = 0.5 * jnp.sum(jnp.abs(v - w_prev), -1, keepdims=True) > tau
+        return jnp.where(over, lo, mid), jnp.where(over, mid, hi)
+
+    lo, hi = jax.lax.fori_loop(0, SPEED_BISECTION_STEPS, body, (lo, hi))
+    return weights(jax.lax.stop_gradient(0.5 * (lo + hi)))
 
 
 def portfolio_summary(w, w_prev, z, capw):

@@ -42,6 +42,7 @@ from hftlab.fundgan.model import (
     Critic,
     StrategyEncoder,
     gradient_penalty,
+    holdings_stats,
     kl_standard_normal,
     portfolio_summary,
     stock_features,
@@ -58,6 +59,8 @@ class LossWeights:
     exposure: float = 20.0
     trading: float = 3.0
     weights: float = 0.0
+    count: float = 1.0
+    turnover: float = 1.0
     kl: float = 1e-3
     gradient_penalty: float = 10.0
 
@@ -66,7 +69,7 @@ class LossWeights:
 class TrainConfig:
     """Static training configuration (hashable: a static argument of the jitted chunk)."""
 
-    iterations: int = 6000
+    iterations: int = 4000
     batch_funds: int = 16
     enc_months: int = 6
     gen_months: int = 4
@@ -74,6 +77,7 @@ class TrainConfig:
     lr_generator: float = 1e-3  # peak; cosine decay to lr_final_fraction of it over the iterations
     lr_critic: float = 1e-3
     lr_final_fraction: float = 0.1
+    head_lr_gain: float = 10.0  # the allocator's count / turnover heads learn this much faster
     latent_dim: int = 8
     noise_dim: int = 1
     allocator_hidden: tuple[int, ...] = (48, 48)
@@ -100,6 +104,28 @@ class Panel:
     chars: jax.Array  # (T, N, 7) raw characteristics
     capw: jax.Array  # (T, N) cap weights
     feats: jax.Array  # (T, N, 9) allocator / encoder stock features
+    prev_stats: jax.Array  # (F, T, 5) holdings_stats of the drifted previous weights
+    count: jax.Array  # (F, T) holdings count
+    turnover: jax.Array  # (F, T) one-way turnover against the drifted previous weights
+
+
+def fund_month_stats(universe, block: int = 128) -> tuple[np.ndarray, np.ndarray, np.ndarray]:
+    """``holdings_stats(w~_{t-1})`` (F, T, 5), holdings count (F, T) and turnover (F, T) of every
+    fund-month, computed in blocks of funds (the drifted panel is as large as the weights)."""
+    from hftlab.fundgan.universe import drift
+
+    f, t, _ = universe.weights.shape
+    stats = np.zeros((f, t, 5), np.float32)
+    count = np.zeros((f, t), np.float32)
+    turnover = np.zeros((f, t), np.float32)
+    for lo in range(0, f, block):
+        w = universe.weights[lo : lo + block]
+        prev = np.concatenate([universe.weights_init[lo : lo + block, None], w[:, :-1]], axis=1)
+        wp = drift(prev, universe.returns[None])
+        stats[lo : lo + block] = np.asarray(holdings_stats(jnp.asarray(wp)))
+        count[lo : lo + block] = (w > 0).sum(-1)
+        turnover[lo : lo + block] = 0.5 * np.abs(w - wp).sum(-1)
+    return stats, count, turnover
 
 
 def make_panel(universe) -> Panel:
@@ -114,6 +140,7 @@ def make_panel(universe) -> Panel:
         chars=jnp.asarray(universe.characteristics, jnp.float32),
         capw=jnp.asarray(capw),
         feats=jnp.asarray(feats),
+        **dict(zip(("prev_stats", "count", "turnover"), map(jnp.asarray, fund_month_stats(universe)))),
     )
 
 
@@ -196,7 +223,7 @@ def sample_batch(key, panel: Panel, cfg: TrainConfig, t_train: int) -> dict:
             "chars_last": panel.chars[t - 1],
         }
 
-    return {"enc": gather(te), "gen": gather(tg)}
+    return {"enc": gather(te), "gen": gather(tg), "funds": f}
 
 
 def encode(enc, params, b, key, phi_on=1.0):
@@ -216,7 +243,8 @@ def make_train_chunk(cfg: TrainConfig, t_train: int):
     def generate(gen_params, b, phi, key):
         phi_m = jnp.broadcast_to(phi[:, None, :], (*b["w"].shape[:2], phi.shape[-1]))
         noise = jax.random.normal(key, (*b["w"].shape, cfg.noise_dim))
-        return alloc.apply(gen_params["allocator"], b["feats"], b["w_prev"], phi_m, noise), phi_m
+        w, heads = alloc.apply(gen_params["allocator"], b["feats"], b["w_prev"], phi_m, noise, with_heads=True)
+        return w, heads, phi_m
 
     def synthetic(gen_params, market, b, phi_m, key):
         k1, k2 = jax.random.split(key)
@@ -233,7 +261,7 @@ def make_train_chunk(cfg: TrainConfig, t_train: int):
         k_phi, k_gen, k_syn, k_gp = jax.random.split(key, 4)
         b = batch["gen"]
         phi, _, _ = encode(enc, gen_params["encoder"], batch["enc"], k_phi, phi_on)
-        w_fake, phi_m = generate(gen_params, b, phi, k_gen)
+        w_fake, _, phi_m = generate(gen_params, b, phi, k_gen)
         s_real = portfolio_summary(b["w"], b["w_prev"], b["z"], b["capw"])
         s_fake = portfolio_summary(w_fake, b["w_prev"], b["z"], b["capw"])
         s_syn = synthetic(gen_params, market, b, phi_m, k_syn)
@@ -250,11 +278,11 @@ def make_train_chunk(cfg: TrainConfig, t_train: int):
         loss = d_fakes.mean() - d_real.mean() + lw.gradient_penalty * gp
         return loss, {"distance": distance, "gp": gp}
 
-    def gen_loss(gp_, cp, market, batch, key, phi_on):
+    def gen_loss(gp_, cp, panel, market, batch, key, phi_on):
         k_phi, k_gen, k_syn = jax.random.split(key, 3)
         b = batch["gen"]
         phi, mean, logvar = encode(enc, gp_["encoder"], batch["enc"], k_phi, phi_on)
-        w_fake, phi_m = generate(gp_, b, phi, k_gen)
+        w_fake, _, phi_m = generate(gp_, b, phi, k_gen)
         cond = jax.lax.stop_gradient(phi_m)
         s_fake = portfolio_summary(w_fake, b["w_prev"], b["z"], b["capw"])
         adv = -critic_fn(cp, s_fake, cond).mean()
@@ -263,11 +291,19 @@ def make_train_chunk(cfg: TrainConfig, t_train: int):
         expo = jnp.mean(jnp.sum(jnp.einsum("...n,...nk->...k", d, b["z"]) ** 2, -1))
         wl2 = jnp.mean(d.shape[-1] * jnp.sum(d * d, -1))
         trd = jnp.mean(jnp.sum((trading_stats(w_fake, b["w_prev"]) - trading_stats(b["w"], b["w_prev"])) ** 2, -1))
+        # the fund-level heads, on every training month of the batch's funds (cheap: no stocks)
+        f = batch["funds"]
+        stats = panel.prev_stats[f, 1:t_train]
+        phi_t = jnp.broadcast_to(phi[:, None, :], (*stats.shape[:2], phi.shape[-1]))
+        log_k, tau = alloc.apply(gp_["allocator"], phi_t, stats, method=Allocator.heads)
+        n = panel.w.shape[-1]
+        cnt = 100.0 * jnp.mean((log_k - jnp.log(jnp.maximum(panel.count[f, 1:t_train], 1.0) / n)) ** 2)
+        tov = 100.0 * jnp.mean((tau - panel.turnover[f, 1:t_train]) ** 2)
         kl = kl_standard_normal(mean, logvar)  # 0 when phi is off
         loss = lw.adversarial * adv + lw.counterfactual * cf + lw.exposure * expo + lw.trading * trd + lw.weights * wl2
-        loss = loss + lw.kl * kl
+        loss = loss + lw.count * cnt + lw.turnover * tov + lw.kl * kl
         return loss, {"adversarial": adv, "counterfactual": cf, "exposure": expo, "trading": trd, "weights_l2": wl2,
-                      "kl": kl}
+                      "count": cnt, "turnover": tov, "kl": kl}
 
     def iteration(state: TrainState, panel: Panel, market: FactorMarket):
         key, k_crit, k_batch, k_gen = jax.random.split(state.key, 4)
@@ -287,10 +323,11 @@ def make_train_chunk(cfg: TrainConfig, t_train: int):
         )
         batch = sample_batch(k_batch, panel, cfg, t_train)
         (_, g_aux), g = jax.value_and_grad(gen_loss, has_aux=True)(
-            state.gen_params, cp, market, batch, k_gen, state.phi_on
+            state.gen_params, cp, panel, market, batch, k_gen, state.phi_on
         )
         upd, g_os = g_opt.update(g, state.gen_opt, state.gen_params)
         upd = optax.tree.scale(lr_factor(state.step, state.total, cfg.lr_final_fraction), upd)
+        upd = _boost_heads(upd, cfg.head_lr_gain)
         gen_params = optax.apply_updates(state.gen_params, upd)
         new = TrainState(gen_params, cp, g_os, c_os, state.step + 1, key, state.phi_on, state.total)
         return new, {**jax.tree.map(lambda v: v[-1], c_aux), **g_aux}
@@ -301,6 +338,18 @@ def make_train_chunk(cfg: TrainConfig, t_train: int):
         return jax.lax.scan(lambda st, _: iteration(st, panel, market), state, None, length=cfg.chunk)
 
     return chunk
+
+
+HEAD_MODULES = ("head_mlp", "count_out", "turnover_out")
+
+
+def _boost_heads(updates, gain: float):
+    """The allocator's fund-level heads (small regressions on many samples) take steps ``gain``
+    times larger than the rest of the generator."""
+    a = dict(updates["allocator"]["params"])
+    for name in HEAD_MODULES:
+        a[name] = jax.tree.map(lambda u: gain * u, a[name])
+    return {**updates, "allocator": {**updates["allocator"], "params": a}}
 
 
 @dataclass
