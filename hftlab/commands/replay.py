@@ -185,26 +185,25 @@ def tour(args: argparse.Namespace) -> None:
 # --------------------------------------------------------------------------- batched replays (notebook 01)
 
 
-def _windows_fn():
-    from functools import partial
-
+def _replay_windows(starts, messages, orderbook, window: int, capacity: int, levels: int):
+    """vmapped over ``starts``: seed from row s, replay messages s+1..s+window; final L2 and overflow."""
     import jax
 
     from hftlab.lob import engine
 
-    @partial(jax.jit, static_argnames=("window", "capacity", "levels"))
-    def replay_windows(starts, messages, orderbook, window: int, capacity: int, levels: int):
-        """vmapped over ``starts``: seed from row s, replay messages s+1..s+window; final L2 and overflow."""
+    def one(s):
+        book = engine.from_l2(orderbook[s], capacity)
+        msgs = jax.lax.dynamic_slice_in_dim(messages, s + 1, window)
+        book, _ = engine.replay(book, msgs, trades=False)
+        return engine.l2(book, levels), book.overflow
 
-        def one(s):
-            book = engine.from_l2(orderbook[s], capacity)
-            msgs = jax.lax.dynamic_slice_in_dim(messages, s + 1, window)
-            book, _ = engine.replay(book, msgs, trades=False)
-            return engine.l2(book, levels), book.overflow
+    return jax.vmap(one)(starts)
 
-        return jax.vmap(one)(starts)
 
-    return replay_windows
+def _windows_fn():
+    import jax
+
+    return jax.jit(_replay_windows, static_argnames=("window", "capacity", "levels"))
 
 
 _CACHE: dict = {}
@@ -240,7 +239,7 @@ def _device_day(day):
 
 
 def batched_throughput(day, batch_sizes=(1, 64, 1024), window: int = 1000, capacity: int = 128, repeats: int = 3,
-                       seed: int = 0, baseline_books: int = 64):
+                       seed: int = 0, baseline_books: int = 64, devices: int = 1):
     """Book-messages per second of vmapped replays of B windows, against the plain-Python dictionary book.
 
     Every configuration replays windows of ``window`` messages from random start rows of
@@ -248,9 +247,12 @@ def batched_throughput(day, batch_sizes=(1, 64, 1024), window: int = 1000, capac
     JAX timings: median of ``repeats`` runs of the function compiled ahead of time
     (compilation timed separately as ``compile_s``). The baseline, in the same run:
     :class:`hftlab.lob.reference.DictBook` replaying the first ``baseline_books`` of those
-    windows one after another, messages pre-converted to Python lists.
+    windows one after another, messages pre-converted to Python lists. With ``devices`` > 1
+    every batch is also replayed split over that many local devices
+    (:mod:`hftlab.lob.devices`; on a CPU, one per core when JAX was started with
+    ``--xla_force_host_platform_device_count``), label ``JAX B=... (D devices)``.
 
-    Returns a DataFrame: ``label``, ``books``, ``window``, ``seconds``, ``msgs_per_s``, ``compile_s``, ``overflow``.
+    Returns a DataFrame: ``label``, ``books``, ``devices``, ``window``, ``seconds``, ``msgs_per_s``, ``compile_s``, ``overflow``.
     """
     import jax
     import pandas as pd
@@ -263,21 +265,38 @@ def batched_throughput(day, batch_sizes=(1, 64, 1024), window: int = 1000, capac
     rng = np.random.default_rng(seed)
     pool = rng.integers(0, len(day) - window - 1, size=max([int(b) for b in batch_sizes] + [int(baseline_books)]))
     fn, msgs_d, ob_d = _device_day(day)
+    devices = int(devices)
+    if devices > 1:
+        from functools import partial
+
+        from hftlab.lob.devices import book_mesh, shard_books
+
+        if len(jax.local_devices()) < devices:
+            raise InputError(f"{devices} devices asked for, JAX sees {len(jax.local_devices())} (on a CPU set "
+                             f"XLA_FLAGS=--xla_force_host_platform_device_count={devices} before JAX starts)")
+        sharded = shard_books(partial(_replay_windows, window=int(window), capacity=int(capacity), levels=day.levels),
+                              book_mesh(jax.local_devices()[:devices]), replicated=(1, 2))
     rows = []
     for B in batch_sizes:
         starts = jax.numpy.asarray(pool[: int(B)].astype(np.int32))
-        t0 = time.perf_counter()
-        compiled = fn.lower(starts, msgs_d, ob_d, window=int(window), capacity=int(capacity), levels=day.levels).compile()
-        compile_s = time.perf_counter() - t0
-        runs = []
-        for _ in range(max(int(repeats), 1)):
+        ways = [(1, lambda: fn.lower(starts, msgs_d, ob_d, window=int(window), capacity=int(capacity),
+                                     levels=day.levels))]
+        if devices > 1 and int(B) % devices == 0:
+            ways.append((devices, lambda: sharded.lower(starts, msgs_d, ob_d)))
+        for n_dev, lower in ways:
             t0 = time.perf_counter()
-            out = compiled(starts, msgs_d, ob_d)
-            jax.block_until_ready(out)
-            runs.append(time.perf_counter() - t0)
-        sec = float(np.median(runs))
-        rows.append(dict(label=f"JAX B={B}", books=int(B), window=window, seconds=sec, msgs_per_s=B * window / sec,
-                         compile_s=compile_s, overflow=int(np.asarray(out[1]).sum())))
+            compiled = lower().compile()
+            compile_s = time.perf_counter() - t0
+            runs = []
+            for _ in range(max(int(repeats), 1)):
+                t0 = time.perf_counter()
+                out = compiled(starts, msgs_d, ob_d)
+                jax.block_until_ready(out)
+                runs.append(time.perf_counter() - t0)
+            sec = float(np.median(runs))
+            label = f"JAX B={B}" + (f" ({n_dev} devices)" if n_dev > 1 else "")
+            rows.append(dict(label=label, books=int(B), devices=n_dev, window=window, seconds=sec,
+                             msgs_per_s=B * window / sec, compile_s=compile_s, overflow=int(np.asarray(out[1]).sum())))
     msgs = lobster.to_messages(day)
     starts = pool[: int(baseline_books)]
     seeds = [day.orderbook[s] for s in starts]
@@ -290,7 +309,7 @@ def batched_throughput(day, batch_sizes=(1, 64, 1024), window: int = 1000, capac
             b.replay(rows_)
         runs.append(time.perf_counter() - t0)
     sec = float(np.median(runs))
-    rows.append(dict(label="dict book (Python)", books=int(baseline_books), window=window, seconds=sec,
+    rows.append(dict(label="dict book (Python)", books=int(baseline_books), devices=1, window=window, seconds=sec,
                      msgs_per_s=baseline_books * window / sec, compile_s=0.0, overflow=0))
     return pd.DataFrame(rows)
 

@@ -244,7 +244,7 @@ def _earliest(orders, opp, best_key, crosses, next_seq):
         at = jnp.minimum(idx, lanes - 1)
         side = opp[at]
         j = search(orders[side, PRICE, :, at], orders[side, SEQ, :, at], best_key[at], 1)
-        return jnp.zeros((lanes,), jnp.int32).at[idx].set(j, mode="drop")
+        return jnp.zeros_like(best_key).at[idx].set(j, mode="drop")
 
     def every(_):
         keys = jnp.where(opp == BID, orders[BID, PRICE], orders[ASK, PRICE])
@@ -292,7 +292,7 @@ def _micro_step(s: _Lanes, nxt, live, keep_trades: bool):
     # (b) the earliest order at that price, the one a fill hits. Historical flow rarely crosses
     #     (its trades arrive as executions), so this runs only on steps where some lane does.
     j_best = jax.lax.cond(jnp.any(crosses), lambda _: _earliest(orders, opp, best_key, crosses, s.next_seq),
-                          lambda _: jnp.zeros((lanes,), jnp.int32), None)
+                          lambda _: jnp.zeros_like(best_key), None)
 
     # (c) the own side, one min over the id row: the order with the message's id < the seeded
     #     order at the message's price (id -price: the unknown-id fallback) < nothing; a resting
