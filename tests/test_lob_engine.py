@@ -115,3 +115,18 @@ def test_replay_equals_message_by_message_and_vmap_equals_loop():
         assert int(sb.events.sum()) == 60
     b2, t2 = lob.replay(lob.from_l2(seeds[0], 16), streams[0], trades=False)
     assert t2 is None and np.array_equal(b2.orders, vb.orders[0])
+
+
+def test_large_batches_run_in_cache_sized_groups_with_the_same_result(monkeypatch):
+    """On a CPU a batch above ``CPU_CHUNK`` books runs group by group (last group padded)."""
+    rng = np.random.default_rng(1)
+    streams = jnp.asarray(np.stack([_random_stream(rng, 40) for _ in range(7)]))
+    seeds = np.stack([np.array([1001, 5, 999, 5, 1002, 5, 998, 5])] * 7)
+    books = jax.vmap(lambda r: lob.from_l2(r, 16))(jnp.asarray(seeds))
+    monkeypatch.setattr(engine, "CPU_CHUNK", 3)  # 7 books: 3 groups of 3, two padding books
+    grouped = jax.jit(jax.vmap(lambda b, m: lob.replay(b, m, max_trades=5)))(books, streams)
+    for i in range(7):
+        one = lob.replay(lob.from_l2(seeds[i], 16), streams[i], max_trades=5)
+        for a, b in zip(jax.tree_util.tree_leaves(one), jax.tree_util.tree_leaves(grouped)):
+            np.testing.assert_array_equal(a, b[i])
+    assert int((grouped[1][..., M.T_QTY] > 0).sum()) > 0

@@ -403,6 +403,33 @@ def _lanes_loop(book: Book, messages, max_trades: int, keep_trades: bool):
     return s.book(), trades
 
 
+CPU_CHUNK = 1024  # lanes per loop on a CPU (about 6 MB of 100-slot books: cache-sized)
+
+
+def _chunked(book: Book, messages, max_trades: int, keep_trades: bool):
+    """:func:`_lanes_loop` over groups of at most ``CPU_CHUNK`` lanes, one group after another, on a CPU.
+
+    A group's books stay in cache while its loop runs; one loop over many thousands of
+    books would stream all of them through memory at every step (3x slower at 8192 books).
+    Groups are of equal size; the last is padded with a few empty books replaying no-ops.
+    A GPU runs all lanes in one loop (its parallelism is the lanes).
+    """
+    lanes = messages.shape[0]
+    if lanes <= CPU_CHUNK or jax.default_backend() != "cpu":
+        return _lanes_loop(book, messages, max_trades, keep_trades)
+    groups = -(-lanes // CPU_CHUNK)
+    size = -(-lanes // groups)
+    pad = groups * size - lanes
+
+    def grouped(x):
+        return jnp.concatenate([x, jnp.zeros((pad,) + x.shape[1:], x.dtype)]).reshape((groups, size) + x.shape[1:])
+
+    book_g = jax.tree.map(grouped, book)
+    book_g = book_g.replace(orders=book_g.orders.at[-1, size - pad:, :, OID].set(EMPTY)) if pad else book_g
+    out = jax.lax.map(lambda a: _lanes_loop(a[0], a[1], max_trades, keep_trades), (book_g, grouped(messages)))
+    return jax.tree.map(lambda x: x.reshape((groups * size,) + x.shape[2:])[:lanes], out)
+
+
 def _broadcast_unbatched(axis_size, in_batched, args):
     return jax.tree.map(
         lambda x, b: x if b else jnp.broadcast_to(x, (axis_size,) + jnp.shape(x)), args, tuple(in_batched)
@@ -415,7 +442,7 @@ def _lanes_runner(max_trades: int, keep_trades: bool):
 
     @custom_batching.custom_vmap
     def run(book, messages):
-        return _lanes_loop(book, messages, max_trades, keep_trades)
+        return _chunked(book, messages, max_trades, keep_trades)
 
     @run.def_vmap
     def run_batched(axis_size, in_batched, book, messages):
