@@ -30,7 +30,7 @@ def add_arguments(p: argparse.ArgumentParser) -> None:
     p.add_argument("--iterations", type=int, help="training iterations (default 4000; quick 300)")
     p.add_argument("--test-months", type=int, help="held-out last months (default 24; quick 12)")
     p.add_argument("--no-generator-only", action="store_true", help="skip the generator-only baseline")
-    for name in ("adversarial", "counterfactual", "exposure", "trading", "weights", "count", "turnover", "kl",
+    for name in ("adversarial", "counterfactual", "exposure", "trading", "weights", "count", "turnover", "hhi", "kl",
                  "gradient-penalty"):
         p.add_argument(f"--loss-{name}", type=float, metavar="W", help=f"weight of the {name.replace('-', ' ')} loss term")
     p.add_argument("--json", metavar="PATH", help="write the evaluation figures here as JSON")
@@ -61,7 +61,7 @@ def _config(args):
         kw["iterations"] = args.iterations
     if args.test_months is not None:
         kw["test_months"] = args.test_months
-    for name in ("adversarial", "counterfactual", "exposure", "trading", "weights", "count", "turnover", "kl",
+    for name in ("adversarial", "counterfactual", "exposure", "trading", "weights", "count", "turnover", "hhi", "kl",
                  "gradient_penalty"):
         v = getattr(args, f"loss_{name}", None)
         if v is not None:

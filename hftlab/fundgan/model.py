@@ -112,10 +112,10 @@ class StrategyEncoder(nn.Module):
         m = MLP((self.hidden,))(pooled)  # (..., M, hidden)
         g = MLP((self.hidden,))(m.mean(-2))
         mean = nn.Dense(self.latent_dim)(g)
-        # the last lanes are anchored to the fund's average trading statistics over the months
-        # seen (log holdings share, log N HHI, turnover x 5), plus what the network adds
+        # the last three lanes are the fund's average trading statistics over the months seen
+        # (log holdings share, log N HHI, turnover x 5); the network learns the others
         anchor = portfolio_stats(w, w_prev)[..., :3].mean(-2) * jnp.array([1.0, 1.0, 5.0])
-        mean = mean.at[..., -3:].add(anchor)
+        mean = mean.at[..., -3:].set(anchor)
         logvar = nn.Dense(self.latent_dim, kernel_init=nn.initializers.zeros, bias_init=nn.initializers.constant(-2.0))(g)
         return mean, jnp.clip(logvar, -10.0, 4.0)
 
@@ -141,8 +141,9 @@ class Allocator(nn.Module):
     ``feats`` (..., N, 9), ``w_prev`` (..., N) drifted previous weights ``w~``, ``phi`` (..., L),
     ``noise`` (..., N, noise_dim). Returns weights (..., N) on the simplex with exact zeros.
 
-    - **heads** (:meth:`heads`): from ``[phi, holdings_stats(w~)]`` an MLP predicts the number
-      of names ``K = count(w~) exp(c)`` and the turnover ``tau = 0.5 sigmoid(d)``;
+    - **heads** (:meth:`heads`): from ``phi``, :func:`holdings_stats` of ``w~`` and the distance
+      ``1/2 |T - w~|_1`` to the target (:func:`head_inputs`) an MLP predicts the number of names
+      ``K = count(w~) exp(c)`` and the turnover ``tau = 0.5 sigmoid(d)``;
     - **target**: ``T = softmax(g)``, ``g_i`` one score per stock from an MLP shared across
       stocks (characteristics, return, ``w~_i``, ``phi``, noise);
     - **partial adjustment** ``v(a) = (1 - a) w~ + a T``: the support ``S`` is the ``round(K)``
@@ -159,6 +160,7 @@ class Allocator(nn.Module):
 
     hidden: Sequence[int] = (64, 64)
     head_hidden: int = 32
+    match_hhi: bool = False  # also solve the target's sharpness for the predicted HHI
 
     def setup(self):
         self.score_mlp = MLP(tuple(self.hidden))
@@ -166,65 +168,113 @@ class Allocator(nn.Module):
         self.head_mlp = MLP((self.head_hidden, self.head_hidden))
         self.count_out = nn.Dense(1, kernel_init=nn.initializers.zeros)
         self.turnover_out = nn.Dense(1, kernel_init=nn.initializers.zeros)
+        self.hhi_out = nn.Dense(1, kernel_init=nn.initializers.zeros)
 
-    def heads(self, phi, stats):
-        """``(K, tau)``, each (...,): predicted holdings count (continuous) and turnover, from
-        ``phi`` (..., L) and ``stats = holdings_stats(w~)`` (..., 5)."""
-        h = self.head_mlp(jnp.concatenate([phi, stats], axis=-1))
+    def heads(self, phi, inputs):
+        """``(log(K / N), tau, log(N HHI))``, each (...,): predicted holdings count (continuous,
+        as a log share of the stocks), turnover and concentration, from ``phi`` (..., L) and
+        ``inputs`` = :func:`head_inputs` (..., 6). Each starts at the zero-trade value (the
+        count and HHI of ``w~``; turnover 0.1)."""
+        h = self.head_mlp(jnp.concatenate([phi, inputs], axis=-1))
         # outputs scaled by HEAD_GAIN: the heads' steps are that much larger than the rest's
-        log_k = stats[..., 0] + HEAD_GAIN * self.count_out(h)[..., 0]  # log(K / N)
+        log_k = inputs[..., 0] + HEAD_GAIN * self.count_out(h)[..., 0]
         tau = 0.5 * nn.sigmoid(HEAD_GAIN * self.turnover_out(h)[..., 0] + TURNOVER_LOGIT0)
-        return log_k, tau
+        log_h = inputs[..., 1] + HEAD_GAIN * self.hhi_out(h)[..., 0]
+        return log_k, tau, log_h
 
-    def __call__(self, feats, w_prev, phi, noise, with_heads: bool = False):
+    def scores(self, feats, w_prev, phi, noise):
+        """The per-stock scores ``g`` (..., N); the target is ``T = softmax(g)``."""
         n = w_prev.shape[-1]
         phi_b = jnp.broadcast_to(phi[..., None, :], (*w_prev.shape, phi.shape[-1]))
         x = jnp.concatenate(
             [feats, n * w_prev[..., None], (w_prev > 0)[..., None].astype(w_prev.dtype), phi_b, noise], axis=-1
         )
-        g = self.score_out(self.score_mlp(x))[..., 0]
-        target = jax.nn.softmax(g, axis=-1)
-        log_k, tau = self.heads(phi, holdings_stats(w_prev))
+        return self.score_out(self.score_mlp(x))[..., 0]
+
+    def __call__(self, feats, w_prev, phi, noise, with_heads: bool = False):
+        n = w_prev.shape[-1]
+        g = self.scores(feats, w_prev, phi, noise)
+        log_k, tau, log_h = self.heads(phi, head_inputs(w_prev, jax.nn.softmax(g, axis=-1)))
         k_cont = jnp.clip(n * jnp.exp(log_k), 1.0, float(n))
-        w = partial_adjustment(w_prev, target, jax.lax.stop_gradient(k_cont), jax.lax.stop_gradient(tau))
+        sg = jax.lax.stop_gradient
+        w = partial_adjustment(w_prev, g, sg(k_cont), sg(tau), sg(jnp.exp(log_h) / n),
+                               rounds=ADJUST_ROUNDS if self.match_hhi else 0)
         if with_heads:
-            return w, {"count": k_cont, "turnover": tau}
+            return w, {"log_count": log_k, "count": k_cont, "turnover": tau, "log_hhi": log_h}
         return w
 
 
-SPEED_BISECTION_STEPS = 24
+def head_inputs(w_prev, target):
+    """The heads' view of a fund-month: :func:`holdings_stats` of ``w~`` and the log distance
+    ``log(1/2 |T - w~|_1)`` to the target (no gradient into the target): (..., 6)."""
+    dist = 0.5 * jnp.sum(jnp.abs(jax.lax.stop_gradient(target) - w_prev), -1)
+    return jnp.concatenate([holdings_stats(w_prev), jnp.log(jnp.maximum(dist, 1e-6))[..., None]], axis=-1)
+
+
+SPEED_BISECTION_STEPS = 20
+ADJUST_ROUNDS = 2
+ENTRY_FLOOR = 0.01  # share of t_gamma spread equally over the support
+LOG_GAMMA_RANGE = (-4.0, 3.0)
 HEAD_GAIN = 5.0
 TURNOVER_LOGIT0 = -1.386  # initial turnover 0.5 sigmoid(-1.386) = 0.1
 
 
-def partial_adjustment(w_prev, target, k, tau):
-    """``w = v(a) 1_S / sum(v(a) 1_S)``, ``v(a) = (1 - a) w~ + a T``, with exactly ``round(k)``
-    names and turnover ``tau`` (see :class:`Allocator`). ``w_prev``, ``target`` (..., N);
-    ``k``, ``tau`` (...,). Differentiable in ``target`` (the support and the speed are held)."""
+def _bisect(f, lo, hi, steps):
+    """The root of an increasing ``f`` on [lo, hi] (arrays (..., 1)), by bisection."""
+
+    def body(_, c):
+        lo, hi = c
+        mid = 0.5 * (lo + hi)
+        over = f(mid) > 0
+        return jnp.where(over, lo, mid), jnp.where(over, mid, hi)
+
+    lo, hi = jax.lax.fori_loop(0, steps, body, (lo, hi))
+    return 0.5 * (lo + hi)
+
+
+def partial_adjustment(w_prev, scores, k, tau, hhi, rounds: int = ADJUST_ROUNDS):
+    """Weights with exactly ``round(k)`` names, turnover ``tau`` and HHI ``hhi`` (as nearly as
+    reachable). ``w_prev``, ``scores`` (..., N); ``k``, ``tau``, ``hhi`` (...,).
+
+    The support ``S``: the ``round(k)`` largest entries of ``(1 - a0) w~ + a0 softmax(g)``,
+    ``a0 = min(1, tau / (1/2 |softmax(g) - w~|_1))``. On it
+
+        w(a, gamma) = v / sum(v),   v = 1_S ((1 - a) w~ + a t_gamma),
+    t_gamma = 0.99 softmax_S(gamma g) + 0.01 / |S|   (so every name of S holds a position),
+
+    the speed ``a`` in [0, 1] solving ``1/2 |w - w~|_1 = tau`` and the sharpness ``gamma`` (log in
+    :data:`LOG_GAMMA_RANGE`) solving ``sum w^2 = hhi``, by bisection, alternately
+    (``rounds`` rounds; with 0, ``gamma = 1`` and ``hhi`` is unused). Differentiable in ``scores`` with ``S``, ``a``, ``gamma`` held.
+    """
     k = jnp.round(k)[..., None]
     tau = tau[..., None]
+    hhi = hhi[..., None]
+    target = jax.nn.softmax(scores, axis=-1)
     dist = 0.5 * jnp.sum(jnp.abs(target - w_prev), -1, keepdims=True)
     a0 = jnp.clip(tau / jnp.maximum(dist, 1e-9), 0.0, 1.0)
     v0 = (1.0 - a0) * w_prev + a0 * target
-    supp = v0 >= jax.lax.stop_gradient(kth_largest_rows(v0, k))
+    # ties (entries where both w~ and an underflowed softmax are 0) broken by the score
+    key = jax.lax.stop_gradient(v0 + 1e-9 * jax.nn.sigmoid(0.1 * scores))
+    supp = key >= kth_largest_rows(key, k)
+    g_max = jnp.max(jnp.where(supp, jax.lax.stop_gradient(scores), -jnp.inf), -1, keepdims=True)
 
-    def weights(a):
-        v = jnp.where(supp, (1.0 - a) * w_prev + a * target, 0.0)
+    def weights(a, log_gamma, s):
+        e = jnp.where(supp, jnp.exp(jnp.exp(log_gamma) * (s - g_max)), 0.0)
+        t = e / jnp.maximum(jnp.sum(e, -1, keepdims=True), 1e-30)
+        t = (1.0 - ENTRY_FLOOR) * t + ENTRY_FLOOR * supp / k  # every name of S keeps a position
+        v = jnp.where(supp, (1.0 - a) * w_prev + a * t, 0.0)
         return v / jnp.maximum(jnp.sum(v, -1, keepdims=True), 1e-12)
 
-    tg = jax.lax.stop_gradient(target)
-    lo, hi = jnp.zeros_like(tau), jnp.ones_like(tau)
-
-    def body(i, c):
-        lo, hi = c
-        mid = 0.5 * (lo + hi)
-        v = jnp.where(supp, (1.0 - mid) * w_prev + mid * tg, 0.0)
-        v = v / jnp.maximum(jnp.sum(v, -1, keepdims=True), 1e-12)
-        over = 0.5 * jnp.sum(jnp.abs(v - w_prev), -1, keepdims=True) > tau
-        return jnp.where(over, lo, mid), jnp.where(over, mid, hi)
-
-    lo, hi = jax.lax.fori_loop(0, SPEED_BISECTION_STEPS, body, (lo, hi))
-    return weights(jax.lax.stop_gradient(0.5 * (lo + hi)))
+    sg = jax.lax.stop_gradient(scores)
+    turnover_gap = lambda lg: lambda a: 0.5 * jnp.sum(jnp.abs(weights(a, lg, sg) - w_prev), -1, keepdims=True) - tau  # noqa: E731
+    hhi_gap = lambda a: lambda lg: jnp.sum(weights(a, lg, sg) ** 2, -1, keepdims=True) - hhi  # noqa: E731
+    zero, one = jnp.zeros_like(tau), jnp.ones_like(tau)
+    lg = jnp.zeros_like(tau)
+    a = _bisect(turnover_gap(lg), zero, one, SPEED_BISECTION_STEPS)
+    for _ in range(rounds):
+        lg = _bisect(hhi_gap(a), zero + LOG_GAMMA_RANGE[0], zero + LOG_GAMMA_RANGE[1], SPEED_BISECTION_STEPS)
+        a = _bisect(turnover_gap(lg), zero, one, SPEED_BISECTION_STEPS)
+    return weights(jax.lax.stop_gradient(a), jax.lax.stop_gradient(lg), scores)
 
 
 def portfolio_summary(w, w_prev, z, capw):

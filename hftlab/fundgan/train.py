@@ -42,7 +42,7 @@ from hftlab.fundgan.model import (
     Critic,
     StrategyEncoder,
     gradient_penalty,
-    holdings_stats,
+    head_inputs,
     kl_standard_normal,
     portfolio_summary,
     stock_features,
@@ -61,6 +61,7 @@ class LossWeights:
     weights: float = 0.0
     count: float = 1.0
     turnover: float = 1.0
+    hhi: float = 1.0
     kl: float = 1e-3
     gradient_penalty: float = 10.0
 
@@ -78,6 +79,8 @@ class TrainConfig:
     lr_critic: float = 1e-3
     lr_final_fraction: float = 0.1
     head_lr_gain: float = 10.0  # the allocator's count / turnover heads learn this much faster
+    head_fit_steps: int = 1000  # final full-batch refit of the heads (0: none), see fit_heads
+    head_fit_lr: float = 3e-3
     latent_dim: int = 8
     noise_dim: int = 1
     allocator_hidden: tuple[int, ...] = (48, 48)
@@ -104,28 +107,28 @@ class Panel:
     chars: jax.Array  # (T, N, 7) raw characteristics
     capw: jax.Array  # (T, N) cap weights
     feats: jax.Array  # (T, N, 9) allocator / encoder stock features
-    prev_stats: jax.Array  # (F, T, 5) holdings_stats of the drifted previous weights
     count: jax.Array  # (F, T) holdings count
     turnover: jax.Array  # (F, T) one-way turnover against the drifted previous weights
+    hhi: jax.Array  # (F, T) HHI
 
 
 def fund_month_stats(universe, block: int = 128) -> tuple[np.ndarray, np.ndarray, np.ndarray]:
-    """``holdings_stats(w~_{t-1})`` (F, T, 5), holdings count (F, T) and turnover (F, T) of every
+    """Holdings count, turnover against the drifted previous weights and HHI, each (F, T), of every
     fund-month, computed in blocks of funds (the drifted panel is as large as the weights)."""
     from hftlab.fundgan.universe import drift
 
     f, t, _ = universe.weights.shape
-    stats = np.zeros((f, t, 5), np.float32)
     count = np.zeros((f, t), np.float32)
     turnover = np.zeros((f, t), np.float32)
+    hhi = np.zeros((f, t), np.float32)
     for lo in range(0, f, block):
         w = universe.weights[lo : lo + block]
         prev = np.concatenate([universe.weights_init[lo : lo + block, None], w[:, :-1]], axis=1)
         wp = drift(prev, universe.returns[None])
-        stats[lo : lo + block] = np.asarray(holdings_stats(jnp.asarray(wp)))
         count[lo : lo + block] = (w > 0).sum(-1)
         turnover[lo : lo + block] = 0.5 * np.abs(w - wp).sum(-1)
-    return stats, count, turnover
+        hhi[lo : lo + block] = (w.astype(np.float64) ** 2).sum(-1)
+    return count, turnover, hhi
 
 
 def make_panel(universe) -> Panel:
@@ -140,7 +143,7 @@ def make_panel(universe) -> Panel:
         chars=jnp.asarray(universe.characteristics, jnp.float32),
         capw=jnp.asarray(capw),
         feats=jnp.asarray(feats),
-        **dict(zip(("prev_stats", "count", "turnover"), map(jnp.asarray, fund_month_stats(universe)))),
+        **dict(zip(("count", "turnover", "hhi"), map(jnp.asarray, fund_month_stats(universe)))),
     )
 
 
@@ -282,7 +285,7 @@ def make_train_chunk(cfg: TrainConfig, t_train: int):
         k_phi, k_gen, k_syn = jax.random.split(key, 3)
         b = batch["gen"]
         phi, mean, logvar = encode(enc, gp_["encoder"], batch["enc"], k_phi, phi_on)
-        w_fake, _, phi_m = generate(gp_, b, phi, k_gen)
+        w_fake, heads, phi_m = generate(gp_, b, phi, k_gen)
         cond = jax.lax.stop_gradient(phi_m)
         s_fake = portfolio_summary(w_fake, b["w_prev"], b["z"], b["capw"])
         adv = -critic_fn(cp, s_fake, cond).mean()
@@ -291,19 +294,16 @@ def make_train_chunk(cfg: TrainConfig, t_train: int):
         expo = jnp.mean(jnp.sum(jnp.einsum("...n,...nk->...k", d, b["z"]) ** 2, -1))
         wl2 = jnp.mean(d.shape[-1] * jnp.sum(d * d, -1))
         trd = jnp.mean(jnp.sum((trading_stats(w_fake, b["w_prev"]) - trading_stats(b["w"], b["w_prev"])) ** 2, -1))
-        # the fund-level heads, on every training month of the batch's funds (cheap: no stocks)
-        f = batch["funds"]
-        stats = panel.prev_stats[f, 1:t_train]
-        phi_t = jnp.broadcast_to(phi[:, None, :], (*stats.shape[:2], phi.shape[-1]))
-        log_k, tau = alloc.apply(gp_["allocator"], phi_t, stats, method=Allocator.heads)
-        n = panel.w.shape[-1]
-        cnt = 100.0 * jnp.mean((log_k - jnp.log(jnp.maximum(panel.count[f, 1:t_train], 1.0) / n)) ** 2)
-        tov = 100.0 * jnp.mean((tau - panel.turnover[f, 1:t_train]) ** 2)
+        # the fund-level heads: L1 on the real holdings count and turnover (medians: the error
+        # measures are absolute errors)
+        cnt = jnp.mean(jnp.abs(heads["log_count"] - jnp.log(jnp.maximum(jnp.sum(b["w"] > 0, -1), 1) / b["w"].shape[-1])))
+        tov = jnp.mean(jnp.abs(heads["turnover"] - 0.5 * jnp.sum(jnp.abs(b["w"] - b["w_prev"]), -1))) / 0.1
+        hhi = jnp.mean(jnp.abs(heads["log_hhi"] - jnp.log(b["w"].shape[-1] * jnp.sum(b["w"] ** 2, -1))))
         kl = kl_standard_normal(mean, logvar)  # 0 when phi is off
         loss = lw.adversarial * adv + lw.counterfactual * cf + lw.exposure * expo + lw.trading * trd + lw.weights * wl2
-        loss = loss + lw.count * cnt + lw.turnover * tov + lw.kl * kl
+        loss = loss + lw.count * cnt + lw.turnover * tov + lw.hhi * hhi + lw.kl * kl
         return loss, {"adversarial": adv, "counterfactual": cf, "exposure": expo, "trading": trd, "weights_l2": wl2,
-                      "count": cnt, "turnover": tov, "kl": kl}
+                      "count": cnt, "turnover": tov, "hhi": hhi, "kl": kl}
 
     def iteration(state: TrainState, panel: Panel, market: FactorMarket):
         key, k_crit, k_batch, k_gen = jax.random.split(state.key, 4)
@@ -340,7 +340,7 @@ def make_train_chunk(cfg: TrainConfig, t_train: int):
     return chunk
 
 
-HEAD_MODULES = ("head_mlp", "count_out", "turnover_out")
+HEAD_MODULES = ("head_mlp", "count_out", "turnover_out", "hhi_out")
 
 
 def _boost_heads(updates, gain: float):
@@ -400,20 +400,91 @@ def train(universe, cfg: TrainConfig | None = None, seed: int = 0, progress: boo
         if bar is not None:
             bar.update(cfg.chunk)
             bar.set_postfix(W=f"{rows[-1]['distance']:.3f}", trading=f"{rows[-1]['trading']:.3f}")
-    train_s = time.perf_counter() - t0
     if bar is not None:
         bar.close()
-    return TrainedModel(
+    model = TrainedModel(
         config=cfg,
         gen_params=jax.device_get(state.gen_params),
         critic_params=jax.device_get(state.critic_params),
         history=pd.DataFrame(rows),
-        train_seconds=train_s,
+        train_seconds=0.0,
         compile_seconds=compile_s,
         t_train=t_train,
         market=market,
         seed=seed,
     )
+    if cfg.head_fit_steps > 0:
+        model.gen_params = fit_heads(model, universe, panel, jax.random.fold_in(state.key, 1))
+    model.train_seconds = time.perf_counter() - t0
+    return model
+
+
+def head_fit_data(model: "TrainedModel", universe, panel: Panel, key: jax.Array, block: int = 32):
+    """Inputs and targets of the heads on every training month of every fund, with the fund's
+    final ``phi`` (:func:`hftlab.fundgan.evaluate.encode_funds`): (phi, inputs, log count share,
+    turnover), leading axes (F, t_train - 1)."""
+    from hftlab.fundgan.evaluate import encode_funds
+
+    cfg = model.config
+    alloc = model.modules[1]
+    phi = jnp.asarray(encode_funds(model, universe, panel)) * (1.0 if cfg.use_phi else 0.0)
+    t = jnp.arange(1, model.t_train)
+
+    @jax.jit
+    def block_inputs(params, f, k):
+        wp = _drift(panel.w[f[:, None], t - 1], panel.r[t])
+        feats = jnp.broadcast_to(panel.feats[t], (*wp.shape, panel.feats.shape[-1]))
+        ph = jnp.broadcast_to(phi[f][:, None], (*wp.shape[:2], phi.shape[-1]))
+        noise = jax.random.normal(k, (*wp.shape, cfg.noise_dim))
+        g = alloc.apply(params, feats, wp, ph, noise, method=Allocator.scores)
+        return head_inputs(wp, jax.nn.softmax(g, axis=-1))
+
+    n_funds = panel.w.shape[0]
+    parts = []
+    for lo in range(0, n_funds, block):
+        f = jnp.arange(lo, min(lo + block, n_funds))
+        f = jnp.concatenate([f, jnp.full((block - f.shape[0],), f[-1])])  # one compiled shape
+        key, k = jax.random.split(key)
+        parts.append(block_inputs(model.gen_params["allocator"], f, k)[: min(block, n_funds - lo)])
+    inputs = jnp.concatenate(parts)
+    phi_t = jnp.broadcast_to(phi[:, None], (*inputs.shape[:2], phi.shape[-1]))
+    log_cnt = jnp.log(jnp.maximum(panel.count[:, 1 : model.t_train], 1.0) / panel.w.shape[-1])
+    log_hhi = jnp.log(panel.w.shape[-1] * panel.hhi[:, 1 : model.t_train])
+    return phi_t, inputs, log_cnt, panel.turnover[:, 1 : model.t_train], log_hhi
+
+
+def fit_heads(model: "TrainedModel", universe, panel: Panel, key: jax.Array):
+    """Refit the allocator's count and turnover heads, the rest held, on every training fund-month
+    (full batch, Adam, ``head_fit_steps`` steps, the same L1 losses as in training) with each
+    fund's final ``phi``: the heads are small regressions whose minibatch gradients during the
+    adversarial training are noisy. Returns the new generator parameters."""
+    cfg = model.config
+    alloc = model.modules[1]
+    phi_t, inputs, log_cnt, turnover, log_hhi = head_fit_data(model, universe, panel, key)
+    params = model.gen_params["allocator"]
+    heads0 = {k: params["params"][k] for k in HEAD_MODULES}
+    opt = optax.adam(cfg.head_fit_lr)
+
+    def loss(hp):
+        p = {**params, "params": {**params["params"], **hp}}
+        log_k, tau, log_h = alloc.apply(p, phi_t, inputs, method=Allocator.heads)
+        return (jnp.mean(jnp.abs(log_k - log_cnt)) + jnp.mean(jnp.abs(tau - turnover)) / 0.1
+                + jnp.mean(jnp.abs(log_h - log_hhi)))
+
+    @jax.jit
+    def run(hp):
+        def step(c, _):
+            hp, o = c
+            g = jax.grad(loss)(hp)
+            u, o = opt.update(g, o)
+            return (optax.apply_updates(hp, u), o), None
+
+        (hp, _), _ = jax.lax.scan(step, (hp, opt.init(hp)), None, length=cfg.head_fit_steps)
+        return hp
+
+    hp = jax.device_get(run(heads0))
+    new = {**params, "params": {**params["params"], **hp}}
+    return {**model.gen_params, "allocator": new}
 
 
 _COMPILED: dict = {}
