@@ -175,7 +175,11 @@ class Allocator(nn.Module):
         as a log share of the stocks), turnover and concentration, from ``phi`` (..., L) and
         ``inputs`` = :func:`head_inputs` (..., 6). Each starts at the zero-trade value (the
         count and HHI of ``w~``; turnover 0.1)."""
-        h = self.head_mlp(jnp.concatenate([phi, inputs], axis=-1))
+        # the gaps between the fund's average (phi's anchored lanes) and this month's w~, and the
+        # average turnover, also enter the outputs linearly (mean reversion is the main effect)
+        gaps = jnp.stack([phi[..., -3] - inputs[..., 0], phi[..., -2] - inputs[..., 1], phi[..., -1] / 5.0], axis=-1)
+        h = self.head_mlp(jnp.concatenate([phi, inputs, 10.0 * gaps], axis=-1))
+        h = jnp.concatenate([h, gaps], axis=-1)
         # outputs scaled by HEAD_GAIN: the heads' steps are that much larger than the rest's
         log_k = inputs[..., 0] + HEAD_GAIN * self.count_out(h)[..., 0]
         tau = 0.5 * nn.sigmoid(HEAD_GAIN * self.turnover_out(h)[..., 0] + TURNOVER_LOGIT0)
