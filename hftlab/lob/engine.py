@@ -173,15 +173,19 @@ def _trade_rows(price, qty, passive_oid, aggr_oid, passive_trader, aggr_trader, 
 class _Lanes:
     """``L`` books ("lanes") laid out for the micro-step, and their pending aggressive orders.
 
-    The slot axis comes before the lane axis, so lanes are contiguous in memory and a
-    reduction over a side's slots is an elementwise ``min`` across all books at once.
-    Inside the machine the price row holds each slot's priority key (:func:`_side_key`:
-    smaller is better on both sides; ``BIG`` for an empty slot), so finding the best price
-    reads one row. The pending fields hold an aggressive order part-way through its sweep
+    Two copies serve two access patterns. ``key`` and ``oid`` are dense rows, slot axis
+    before lane axis, so lanes are contiguous and a reduction over a side's slots is an
+    elementwise ``min`` across all books at once: ``key`` is each slot's price priority
+    (:func:`_side_key`: smaller is better on both sides; ``BIG`` for an empty slot), ``oid``
+    its order id (``EMPTY`` for an empty slot). ``slots`` holds every field of every slot
+    with the fields innermost, so the one slot a step reads and writes in each lane is one
+    contiguous run. The pending fields hold an aggressive order part-way through its sweep
     (``active``: the lane's current message is that order).
     """
 
-    orders: jax.Array  # int32 (2, 7, C, L), the PRICE row holding keys
+    slots: jax.Array  # int32 (2, C, L, 7): side x slot x lane x field (the Book's fields)
+    key: jax.Array  # int32 (2, C, L)
+    oid: jax.Array  # int32 (2, C, L)
     next_seq: jax.Array  # (L,)
     overflow: jax.Array
     unresolved: jax.Array
@@ -195,27 +199,25 @@ class _Lanes:
     @staticmethod
     def start(book: Book) -> "_Lanes":
         """From a :class:`Book` with a leading lane axis ``(L, ...)``."""
-        orders = jnp.moveaxis(book.orders, 0, -1)
+        slots = jnp.transpose(book.orders, (1, 3, 0, 2))  # (L, 2, 7, C) -> (2, C, L, 7)
+        oid = slots[..., OID]
         sign = jnp.array([-1, 1], jnp.int32)[:, None, None]  # bids: -price, asks: +price
-        key = jnp.where(orders[:, OID] != EMPTY, sign * orders[:, PRICE], BIG)
-        lanes = orders.shape[-1]
+        key = jnp.where(oid != EMPTY, sign * slots[..., PRICE], BIG)
+        lanes = slots.shape[2]
         zero = jnp.zeros((lanes,), jnp.int32)
-        return _Lanes(orders.at[:, PRICE].set(key), book.next_seq, book.overflow, book.unresolved,
-                      book.trade_overflow, book.events.T, jnp.zeros((lanes,), bool),
-                      jnp.zeros((M.N_MSG_FIELDS, lanes), jnp.int32), zero, zero)
+        return _Lanes(slots, key, oid, book.next_seq, book.overflow, book.unresolved, book.trade_overflow,
+                      book.events.T, jnp.zeros((lanes,), bool), jnp.zeros((M.N_MSG_FIELDS, lanes), jnp.int32),
+                      zero, zero)
 
     def book(self) -> Book:
-        orders = self.orders
-        sign = jnp.array([-1, 1], jnp.int32)[:, None, None]
-        price = jnp.where(orders[:, OID] != EMPTY, sign * orders[:, PRICE], 0)
-        return Book(jnp.moveaxis(orders.at[:, PRICE].set(price), -1, 0), self.next_seq, self.overflow,
-                    self.unresolved, self.trade_overflow, self.events.T)
+        return Book(jnp.transpose(self.slots, (2, 0, 3, 1)), self.next_seq, self.overflow, self.unresolved,
+                    self.trade_overflow, self.events.T)
 
 
 _FEW = 16  # lanes handled one by one when so few cross at once
 
 
-def _earliest(orders, opp, best_key, crosses, next_seq):
+def _earliest(s: "_Lanes", opp, best_key, crosses):
     """Per crossing lane, the slot of the earliest order (lowest ``seq``) at ``best_key`` on side ``opp``.
 
     Historical flow seldom crosses, so usually only a handful of lanes need this: their
@@ -223,8 +225,8 @@ def _earliest(orders, opp, best_key, crosses, next_seq):
     pass over every lane. Either pass ranks ``seq * C + slot`` in one min while arrival
     numbers stay below ``2**31 / C``, else it takes the lowest ``seq`` and then its slot.
     """
-    capacity, lanes = orders.shape[2], orders.shape[3]
-    small = jnp.max(next_seq) < (2**31 - 1) // capacity
+    capacity, lanes = s.key.shape[1], s.key.shape[2]
+    small = jnp.max(s.next_seq) < (2**31 - 1) // capacity
 
     def search(keys, seqs, best, axis):
         at_best = keys == jnp.expand_dims(best, axis)
@@ -243,12 +245,12 @@ def _earliest(orders, opp, best_key, crosses, next_seq):
         idx = jnp.nonzero(crosses, size=_FEW, fill_value=lanes)[0]
         at = jnp.minimum(idx, lanes - 1)
         side = opp[at]
-        j = search(orders[side, PRICE, :, at], orders[side, SEQ, :, at], best_key[at], 1)
+        j = search(s.key[side, :, at], s.slots[side, :, at, SEQ], best_key[at], 1)
         return jnp.zeros_like(best_key).at[idx].set(j, mode="drop")
 
     def every(_):
-        keys = jnp.where(opp == BID, orders[BID, PRICE], orders[ASK, PRICE])
-        seqs = jnp.where(opp == BID, orders[BID, SEQ], orders[ASK, SEQ])
+        keys = jnp.where(opp == BID, s.key[BID], s.key[ASK])
+        seqs = jnp.where(opp == BID, s.slots[BID, ..., SEQ], s.slots[ASK, ..., SEQ])
         return search(keys, seqs, best_key, 0)
 
     return jax.lax.cond(jnp.sum(crosses) <= _FEW, few, every, None)
@@ -268,8 +270,7 @@ def _micro_step(s: _Lanes, nxt, live, keep_trades: bool):
       step (quantity 0 if none), ``trade_index`` its row among the current message's trades;
       ``s.active`` says which lanes' current message is not finished.
     """
-    orders = s.orders
-    capacity, lanes = orders.shape[2], orders.shape[3]
+    capacity, lanes = s.key.shape[1], s.key.shape[2]
     lane = jnp.arange(lanes)
     iota = jnp.arange(capacity, dtype=jnp.int32)[:, None]
 
@@ -285,13 +286,13 @@ def _micro_step(s: _Lanes, nxt, live, keep_trades: bool):
     fills = jnp.where(s.active, s.fills, 0)
 
     # (a) the best opposite price: one min over the opposite key row. Does the message cross?
-    best_key = jnp.min(jnp.where(opp == BID, orders[BID, PRICE], orders[ASK, PRICE]), axis=0)
+    best_key = jnp.min(jnp.where(opp == BID, s.key[BID], s.key[ASK]), axis=0)
     limit_key = jnp.where(typ == M.MARKET, BIG - 1, _side_key(opp, price))
     crosses = aggressive & (remaining > 0) & (best_key <= limit_key) & (fills <= capacity)
 
     # (b) the earliest order at that price, the one a fill hits. Historical flow rarely crosses
     #     (its trades arrive as executions), so this runs only on steps where some lane does.
-    j_best = jax.lax.cond(jnp.any(crosses), lambda _: _earliest(orders, opp, best_key, crosses, s.next_seq),
+    j_best = jax.lax.cond(jnp.any(crosses), lambda _: _earliest(s, opp, best_key, crosses),
                           lambda _: jnp.zeros_like(best_key), None)
 
     # (c) the own side, one min over the id row: the order with the message's id < the seeded
@@ -299,7 +300,7 @@ def _micro_step(s: _Lanes, nxt, live, keep_trades: bool):
     #     order looks for the first free slot (id EMPTY) instead
     rests = (typ == M.LIMIT) & (remaining > 0) & ~crosses
     by_id = (typ == M.CANCEL) | (typ == M.DELETE) | (typ == M.EXECUTE)
-    own_oid = jnp.where(own == BID, orders[BID, OID], orders[ASK, OID])
+    own_oid = jnp.where(own == BID, s.oid[BID], s.oid[ASK])
     target = jnp.where(rests, EMPTY, oid)
     seed_id = jnp.where(rests | (trader != 0) | (price <= 0), target, -price)  # target: no second match
     j_own = jnp.min(jnp.where(own_oid == target, iota, jnp.where(own_oid == seed_id, capacity + iota, 2 * capacity)),
@@ -307,40 +308,32 @@ def _micro_step(s: _Lanes, nxt, live, keep_trades: bool):
     found_id = j_own < capacity
     found_seed = (j_own >= capacity) & (j_own < 2 * capacity)
 
-    # (d) the one slot this step writes, in every lane: quantity, id and key always, the other
-    #     fields only for a newly resting order
+    # (d) the one slot this step writes, in every lane (unchanged where nothing happens)
     side_w = jnp.where(crosses, opp, own)
     j = jnp.where(crosses, j_best, j_own % capacity)
-    flat = orders.reshape(-1)  # flat offsets: one index per element gathered or written
-
-    def offset(field, slot):
-        return ((side_w * 7 + field) * capacity + slot) * lanes + lane
-
-    q = flat[offset(QTY, j)]
-    slot_oid = flat[offset(OID, j)]
-    slot_key = flat[offset(PRICE, j)]
-    slot_trader = flat[offset(TRADER, j)] if keep_trades else None
+    slot = s.slots[side_w, j, lane]  # (L, 7)
+    q = slot[:, QTY]
     fill = jnp.where(crosses, jnp.minimum(remaining, q), 0)
     reduce_by = jnp.where(crosses, fill, jnp.where((typ == M.DELETE) & found_id, q, jnp.maximum(size, 0)))
     new_q = jnp.maximum(q - reduce_by, 0)
     placing = rests & found_id
     write = crosses | placing | (by_id & (found_id | found_seed))
     gone = write & ~placing & (new_q == 0)
-    w_q = jnp.where(placing, remaining, jnp.where(write, new_q, q))
-    w_oid = jnp.where(placing, oid, jnp.where(gone, EMPTY, slot_oid))
-    w_key = jnp.where(placing, _side_key(own, price), jnp.where(gone, BIG, slot_key))
-    fields = jnp.array([QTY, OID, PRICE, TRADER, TIME_S, TIME_NS, SEQ], jnp.int32)[:, None]
-    values = jnp.stack([w_q, w_oid, w_key, trader, cur[M.TIME_S], cur[M.TIME_NS], s.next_seq])
-    where = jnp.where((jnp.arange(7) < 3)[:, None] | placing, offset(fields, j), flat.shape[0])  # past the end: skipped
-    orders = flat.at[where.reshape(-1)].set(values.reshape(-1), mode="drop").reshape(orders.shape)
+    updated = slot.at[:, QTY].set(jnp.where(write, new_q, q)).at[:, OID].set(jnp.where(gone, EMPTY, slot[:, OID]))
+    placed = jnp.stack([price, remaining, oid, trader, cur[M.TIME_S], cur[M.TIME_NS], s.next_seq], axis=-1)
+    new_slot = jnp.where(placing[:, None], placed, updated)
+    new_oid = new_slot[:, OID]
+    new_key = jnp.where(new_oid != EMPTY, _side_key(side_w, new_slot[:, PRICE]), BIG)
+    slots = s.slots.at[side_w, j, lane].set(new_slot)
+    key = s.key.at[side_w, j, lane].set(new_key)
+    oids = s.oid.at[side_w, j, lane].set(new_oid)
 
     # (e) the trade: a fill of the aggressive order, or a type-4 execution of a resting order
     executed = (typ == M.EXECUTE) & (found_id | found_seed)
     traded = jnp.where(crosses | executed, q - new_q, 0)
     if keep_trades:
-        slot_price = jnp.where(side_w == ASK, slot_key, -slot_key)
         trades = _trade_rows(
-            slot_price, traded, slot_oid, jnp.where(crosses, oid, 0), slot_trader,
+            slot[:, PRICE], traded, slot[:, OID], jnp.where(crosses, oid, 0), slot[:, TRADER],
             jnp.where(crosses, trader, 0), cur[M.TIME_S], cur[M.TIME_NS], jnp.where(crosses, side, -side),
         )
     else:
@@ -353,7 +346,9 @@ def _micro_step(s: _Lanes, nxt, live, keep_trades: bool):
     consumed = live & ~pending
     kinds = jnp.arange(N_EVENTS, dtype=jnp.int32)[:, None]
     s = s.replace(
-        orders=orders,
+        slots=slots,
+        key=key,
+        oid=oids,
         next_seq=s.next_seq + placing,
         overflow=s.overflow + (rests & ~found_id),
         unresolved=s.unresolved + (by_id & ~found_id & ~found_seed),
