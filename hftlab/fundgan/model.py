@@ -202,7 +202,7 @@ class Allocator(nn.Module):
         k_cont = jnp.clip(n * jnp.exp(log_k), 1.0, float(n))
         sg = jax.lax.stop_gradient
         w = partial_adjustment(w_prev, g, sg(k_cont), sg(tau), sg(jnp.exp(log_h) / n),
-                               rounds=ADJUST_ROUNDS if self.match_hhi else 0)
+                               match_hhi=self.match_hhi)
         if with_heads:
             return w, {"log_count": log_k, "count": k_cont, "turnover": tau, "log_hhi": log_h}
         return w
@@ -216,7 +216,7 @@ def head_inputs(w_prev, target):
 
 
 SPEED_BISECTION_STEPS = 20
-ADJUST_ROUNDS = 2
+NESTED_BISECTION_STEPS = 12
 ENTRY_FLOOR = 0.01  # share of t_gamma spread equally over the support
 LOG_GAMMA_RANGE = (-4.0, 3.0)
 HEAD_GAIN = 5.0
@@ -236,7 +236,7 @@ def _bisect(f, lo, hi, steps):
     return 0.5 * (lo + hi)
 
 
-def partial_adjustment(w_prev, scores, k, tau, hhi, rounds: int = ADJUST_ROUNDS):
+def partial_adjustment(w_prev, scores, k, tau, hhi, match_hhi: bool = False):
     """Weights with exactly ``round(k)`` names, turnover ``tau`` and HHI ``hhi`` (as nearly as
     reachable). ``w_prev``, ``scores`` (..., N); ``k``, ``tau``, ``hhi`` (...,).
 
@@ -246,9 +246,9 @@ def partial_adjustment(w_prev, scores, k, tau, hhi, rounds: int = ADJUST_ROUNDS)
         w(a, gamma) = v / sum(v),   v = 1_S ((1 - a) w~ + a t_gamma),
     t_gamma = 0.99 softmax_S(gamma g) + 0.01 / |S|   (so every name of S holds a position),
 
-    the speed ``a`` in [0, 1] solving ``1/2 |w - w~|_1 = tau`` and the sharpness ``gamma`` (log in
-    :data:`LOG_GAMMA_RANGE`) solving ``sum w^2 = hhi``, by bisection, alternately
-    (``rounds`` rounds; with 0, ``gamma = 1`` and ``hhi`` is unused). Differentiable in ``scores`` with ``S``, ``a``, ``gamma`` held.
+    the speed ``a`` in [0, 1] solving ``1/2 |w - w~|_1 = tau`` by bisection; with ``match_hhi``
+    the sharpness ``gamma`` (log in :data:`LOG_GAMMA_RANGE`) solves ``sum w^2 = hhi`` by an outer
+    bisection (the speed re-solved inside), else ``gamma = 1`` and ``hhi`` is unused. Differentiable in ``scores`` with ``S``, ``a``, ``gamma`` held.
     """
     k = jnp.round(k)[..., None]
     tau = tau[..., None]
@@ -273,10 +273,14 @@ def partial_adjustment(w_prev, scores, k, tau, hhi, rounds: int = ADJUST_ROUNDS)
     turnover_gap = lambda lg: lambda a: 0.5 * jnp.sum(jnp.abs(weights(a, lg, sg) - w_prev), -1, keepdims=True) - tau  # noqa: E731
     hhi_gap = lambda a: lambda lg: jnp.sum(weights(a, lg, sg) ** 2, -1, keepdims=True) - hhi  # noqa: E731
     zero, one = jnp.zeros_like(tau), jnp.ones_like(tau)
-    lg = jnp.zeros_like(tau)
-    a = _bisect(turnover_gap(lg), zero, one, SPEED_BISECTION_STEPS)
-    for _ in range(rounds):
-        lg = _bisect(hhi_gap(a), zero + LOG_GAMMA_RANGE[0], zero + LOG_GAMMA_RANGE[1], SPEED_BISECTION_STEPS)
+    if match_hhi:
+        # outer bisection on the sharpness for the HHI, the speed re-solved for the turnover inside
+        speed = lambda lg: _bisect(turnover_gap(lg), zero, one, NESTED_BISECTION_STEPS)  # noqa: E731
+        lg = _bisect(lambda lg: hhi_gap(speed(lg))(lg), zero + LOG_GAMMA_RANGE[0], zero + LOG_GAMMA_RANGE[1],
+                     NESTED_BISECTION_STEPS)
+        a = speed(lg)
+    else:
+        lg = jnp.zeros_like(tau)
         a = _bisect(turnover_gap(lg), zero, one, SPEED_BISECTION_STEPS)
     return weights(jax.lax.stop_gradient(a), jax.lax.stop_gradient(lg), scores)
 

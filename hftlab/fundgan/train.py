@@ -84,6 +84,7 @@ class TrainConfig:
     latent_dim: int = 8
     noise_dim: int = 1
     allocator_hidden: tuple[int, ...] = (48, 48)
+    match_hhi: bool = False  # the allocator also hits its HHI head's prediction (Allocator.match_hhi)
     critic_hidden: tuple[int, ...] = (128, 128)
     test_months: int = 24  # the last months, held out from training
     use_phi: bool = True  # False: the generator-only baseline (phi = 0: no strategy code)
@@ -162,7 +163,7 @@ class TrainState:
 def build_modules(cfg: TrainConfig):
     return (
         StrategyEncoder(latent_dim=cfg.latent_dim),
-        Allocator(hidden=cfg.allocator_hidden),
+        Allocator(hidden=cfg.allocator_hidden, match_hhi=cfg.match_hhi),
         Critic(hidden=cfg.critic_hidden),
     )
 
