@@ -398,22 +398,22 @@ def _lanes_loop(book: Book, messages, max_trades: int, keep_trades: bool):
     return s.book(), trades
 
 
-CPU_CHUNK = 1024  # lanes per loop on a CPU (about 6 MB of 100-slot books: cache-sized)
+CPU_CHUNK = 32  # lanes per loop on a CPU (measured: 32 beats 16, 24, 48, 64 and 1024 by 1.3-1.8x)
 
 
 def _chunked(book: Book, messages, max_trades: int, keep_trades: bool):
-    """:func:`_lanes_loop` over groups of at most ``CPU_CHUNK`` lanes, one group after another, on a CPU.
+    """:func:`_lanes_loop` over groups of ``CPU_CHUNK`` lanes, one group after another, on a CPU.
 
-    A group's books stay in cache while its loop runs; one loop over many thousands of
-    books would stream all of them through memory at every step (3x slower at 8192 books).
-    Groups are of equal size; the last is padded with a few empty books replaying no-ops.
-    A GPU runs all lanes in one loop (its parallelism is the lanes).
+    A small group's books stay in the core's cache while its loop runs, and a step's few
+    crossing lanes hold up only their own group; one loop over thousands of books would
+    stream all of them through memory at every step. The last group is padded with empty
+    books replaying no-ops. A GPU runs all lanes in one loop (its parallelism is the lanes).
     """
     lanes = messages.shape[0]
     if lanes <= CPU_CHUNK or jax.default_backend() != "cpu":
         return _lanes_loop(book, messages, max_trades, keep_trades)
-    groups = -(-lanes // CPU_CHUNK)
-    size = -(-lanes // groups)
+    size = CPU_CHUNK
+    groups = -(-lanes // size)
     pad = groups * size - lanes
 
     def grouped(x):
