@@ -19,8 +19,8 @@ from pathlib import Path
 from hftlab.errors import InputError
 
 FLAG_FIELDS = ("num_envs", "num_steps", "updates", "update_epochs", "num_minibatches", "lr", "ent_coef",
-               "reward_scale", "gae_lambda", "network", "hidden", "inventory_penalty", "messages_per_step",
-               "episode_steps", "train_fraction", "max_eval_windows")
+               "reward_scale", "gae_lambda", "gamma", "network", "hidden", "inventory_penalty", "messages_per_step",
+               "episode_steps", "train_fraction", "max_eval_windows", "window_stride", "exec_side", "drift_weight")
 
 
 def add_arguments(p: argparse.ArgumentParser) -> None:
@@ -37,6 +37,7 @@ def add_arguments(p: argparse.ArgumentParser) -> None:
     p.add_argument("--ent-coef", type=float, default=None, help="entropy coefficient")
     p.add_argument("--reward-scale", type=float, default=None)
     p.add_argument("--gae-lambda", type=float, default=None)
+    p.add_argument("--gamma", type=float, default=None, help="discount (1.0: undiscounted finite-horizon episodes)")
     p.add_argument("--network", choices=["mlp", "gru"], default=None)
     p.add_argument("--hidden", type=int, default=None, help="hidden units per layer")
     p.add_argument("--inventory-penalty", type=float, default=None, help="market maker's inventory penalty weight")
@@ -44,6 +45,12 @@ def add_arguments(p: argparse.ArgumentParser) -> None:
     p.add_argument("--episode-steps", type=int, default=None)
     p.add_argument("--train-fraction", type=float, default=None, help="share of the day's windows used for training")
     p.add_argument("--max-eval-windows", type=int, default=None)
+    p.add_argument("--window-stride", type=int, default=None,
+                   help="messages between episode window starts (default: half a window)")
+    p.add_argument("--exec-side", type=int, choices=[-1, 0, 1], default=None,
+                   help="execution task: 1 buy, -1 sell, 0 random per episode (default 0)")
+    p.add_argument("--drift-weight", type=float, default=None,
+                   help="weight of the arrival-drift term in the execution agent's training reward")
     p.add_argument("--json", type=Path, default=None, metavar="PATH", help="write the held-out evaluation here")
     p.add_argument("--save", type=Path, default=None, metavar="PATH", help="save the trained parameters (all seeds)")
     p.add_argument("--no-figures", action="store_true", help="do not write figures")
@@ -135,6 +142,10 @@ def run(args: argparse.Namespace) -> int:
         save_params(args.save, result.params, spec.train_config(), meta={"seeds": list(spec.seeds), "setup": result.setup})
         print(f"parameters saved to {args.save}")
     if args.json is not None:
+        import shlex
+        import sys
+
+        out["command"] = " ".join(["hftlab"] + [shlex.quote(a) for a in sys.argv[1:]])
         args.json.write_text(json.dumps(out, indent=2))
         print(f"results written to {args.json}")
     return 0

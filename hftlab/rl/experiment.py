@@ -43,6 +43,7 @@ class ExperimentSpec:
     ent_coef: float = 0.01
     reward_scale: float = 0.1
     gae_lambda: float = 0.9
+    gamma: float = 0.99
     network: str = "mlp"
     hidden: int = 64
     inventory_penalty: float = 0.01
@@ -50,6 +51,9 @@ class ExperimentSpec:
     episode_steps: int = 32
     train_fraction: float = 0.75
     max_eval_windows: int = 64
+    window_stride: int = 0  # messages between window starts (0: half a window)
+    exec_side: int = 0  # execution task side: +1 buy, -1 sell, 0 random per episode (drift cancels)
+    drift_weight: float = 1.0  # weight of the arrival-drift term in the execution reward (training only)
     progress: bool = False
 
     @classmethod
@@ -65,7 +69,8 @@ class ExperimentSpec:
 
     def train_config(self) -> TrainConfig:
         a = AgentConfig(network=self.network, hidden=(self.hidden, self.hidden), gru_size=self.hidden, lr=self.lr,
-                        ent_coef=self.ent_coef, reward_scale=self.reward_scale, gae_lambda=self.gae_lambda)
+                        ent_coef=self.ent_coef, reward_scale=self.reward_scale, gae_lambda=self.gae_lambda,
+                        gamma=self.gamma)
         return TrainConfig(num_envs=self.num_envs, num_steps=self.num_steps,
                            total_timesteps=self.num_envs * self.num_steps * self.updates,
                            update_epochs=self.update_epochs, num_minibatches=self.num_minibatches,
@@ -77,6 +82,10 @@ class ExperimentSpec:
             raise InputError("experiment: needs at least one seed")
         if self.updates < 1:
             raise InputError(f"experiment: updates must be at least 1 (got {self.updates})")
+        if self.exec_side not in (-1, 0, 1):
+            raise InputError(f"experiment: exec_side must be +1 (buy), -1 (sell) or 0 (random), got {self.exec_side}")
+        if self.window_stride < 0:
+            raise InputError(f"experiment: window_stride must be >= 0 (got {self.window_stride})")
         if self.max_eval_windows < 1:
             raise InputError(f"experiment: max_eval_windows must be at least 1 (got {self.max_eval_windows})")
         self.train_config().check(("execution", "market_making"))
@@ -95,9 +104,10 @@ def market_setup(spec: ExperimentSpec):
     from hftlab.env import EnvConfig, MarketEnv, load_market_data, split_windows
 
     window_len = spec.messages_per_step * spec.episode_steps
-    data = load_market_data(load_day(spec.day), window_len=window_len)
+    stride = spec.window_stride or None
+    data = load_market_data(load_day(spec.day), window_len=window_len, stride=stride)
     if spec.heldout_day:
-        test_data = load_market_data(load_day(spec.heldout_day), window_len=window_len)
+        test_data = load_market_data(load_day(spec.heldout_day), window_len=window_len, stride=stride)
         train_range, test_range = (0, data.num_windows), (0, test_data.num_windows)
     else:
         test_data = data
@@ -106,8 +116,9 @@ def market_setup(spec: ExperimentSpec):
     capacity = int(2 ** np.ceil(np.log2(peak + 16)))
     cfg = EnvConfig(messages_per_step=spec.messages_per_step, episode_steps=spec.episode_steps, capacity=capacity)
     env = MarketEnv(cfg)
-    p_train = env.default_params(data, train_range, inventory_penalty=spec.inventory_penalty)
-    p_test = env.default_params(test_data, test_range, inventory_penalty=spec.inventory_penalty)
+    task = dict(inventory_penalty=spec.inventory_penalty, exec_side=spec.exec_side)
+    p_train = env.default_params(data, train_range, drift_weight=spec.drift_weight, **task)
+    p_test = env.default_params(test_data, test_range, **task)
     lo, hi = test_range
     windows = np.arange(lo, hi, dtype=np.int32)
     if windows.size > spec.max_eval_windows:  # evenly spread over the held-out range
@@ -248,3 +259,42 @@ def format_summary(result: ExperimentResult) -> str:
         lines.append(f"{t}: beats every baseline on every seed: {'YES' if v['beats_all_baselines_every_seed'] else 'NO'} "
                      f"({v['seeds_beating_all_baselines']}/{v['seeds']} seeds)")
     return "\n".join(lines)
+
+
+def json_summary(out: dict) -> pd.DataFrame:
+    """Mean ± sd over seeds of the per-seed held-out means, from :meth:`ExperimentResult.to_json` output.
+
+    One row per (type, policy, metric): ``mean``, ``sd`` (over seeds, ddof 1), ``min``, ``max``, ``seeds``.
+    Reads the file ``hftlab train --json`` writes, so a notebook can show a recorded full run.
+    """
+    if not isinstance(out, dict) or "seeds" not in out:
+        raise InputError("json_summary: expected the output of ExperimentResult.to_json (a dict with 'seeds')")
+    vals: dict = {}
+    for entry in out["seeds"]:
+        for t in ("execution", "market_making"):
+            for pol, metrics in entry.get(t, {}).items():
+                for m, v in metrics.items():
+                    vals.setdefault((t, pol, m), []).append(float(v))
+    rows = []
+    for (t, pol, m), v in vals.items():
+        a = np.asarray(v)
+        rows.append({"type": t, "policy": pol, "metric": m, "mean": a.mean(),
+                     "sd": a.std(ddof=1) if a.size > 1 else 0.0, "min": a.min(), "max": a.max(), "seeds": a.size})
+    return pd.DataFrame(rows)
+
+
+RESULTS_DIR = __import__("pathlib").Path(__file__).resolve().parent / "results"
+
+
+def load_recorded(name: str) -> dict:
+    """A recorded ``hftlab train --json`` output shipped with the package (``hftlab/rl/results/<name>.json``).
+
+    These are the full runs the README quotes; the command that wrote each is in its ``"command"`` field.
+    """
+    import json
+
+    path = RESULTS_DIR / f"{name}.json"
+    if not path.exists():
+        known = sorted(p.stem for p in RESULTS_DIR.glob("*.json")) if RESULTS_DIR.exists() else []
+        raise InputError(f"load_recorded: no recorded run {name!r} (have {known})")
+    return json.loads(path.read_text())

@@ -23,9 +23,43 @@ import flax.linen as nn
 import jax
 import jax.numpy as jnp
 import numpy as np
-from flax.linen.initializers import constant, orthogonal
+from flax.linen.initializers import constant
 
 from hftlab.rl.config import AgentConfig
+
+
+def orthogonal(gain: float = 1.0):
+    """Orthogonal initialiser (orthonormal columns or rows, times ``gain``) without LAPACK.
+
+    Same distribution as ``flax.linen.initializers.orthogonal`` up to column signs, but the
+    Gaussian matrix is orthonormalised by Gram–Schmidt (twice, for float32 accuracy) in a
+    ``lax.scan`` over columns instead of a QR factorisation. Reason: on a 2-thread CPU the
+    batched LAPACK QR that ``vmap(train)`` over seeds produces can deadlock inside
+    jaxlib's ``ParallelBatchMap`` (every pool thread waits on sub-tasks that need a free
+    thread), so a sweep never finishes. Only used at initialisation; the cost is nil.
+    """
+
+    def init(key, shape, dtype=jnp.float32):
+        rows, cols = int(np.prod(shape[:-1])), int(shape[-1])
+        n, m = max(rows, cols), min(rows, cols)
+        a = jax.random.normal(key, (n, m), jnp.float32)
+
+        def gram_schmidt(a):
+            def body(q, j):
+                v = a[:, j]
+                for _ in range(2):  # re-orthogonalise once (CGS2)
+                    v = v - q @ (q.T @ v)
+                v = v / jnp.maximum(jnp.linalg.norm(v), 1e-12)
+                return q.at[:, j].set(v), None
+
+            q, _ = jax.lax.scan(body, jnp.zeros_like(a), jnp.arange(m))
+            return q
+
+        q = gram_schmidt(a)
+        q = q if rows >= cols else q.T
+        return (gain * q).reshape(shape).astype(dtype)
+
+    return init
 
 
 def _act(name: str):
@@ -75,7 +109,7 @@ class _ResetGRU(nn.Module):
     def __call__(self, carry, xs):
         x, reset = xs
         carry = jnp.where(reset[:, None], jnp.zeros_like(carry), carry)
-        carry, y = nn.GRUCell(features=self.size)(carry, x)
+        carry, y = nn.GRUCell(features=self.size, recurrent_kernel_init=orthogonal(1.0))(carry, x)
         return carry, y
 
 

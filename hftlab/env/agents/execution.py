@@ -29,7 +29,7 @@ from hftlab.env.agents.common import Orders, View, grid_down, grid_up, log_depth
 
 N_LEVELS = 4  # far touch, mid, near touch, passive
 FAR, MID, NEAR, PASSIVE = range(N_LEVELS)
-N_FEATURES = 10
+N_FEATURES = 11
 
 
 def multiples(cfg) -> tuple:
@@ -91,12 +91,22 @@ def deadline(d, remaining) -> Orders:
 
 
 def observe(t, T, d, executed, Q, view: View, arrival, rest_qty, rest_price, last_fill, cfg):
-    """Observation rows ``(n, obs_size)`` (features, then depth own side / opposite side)."""
+    """Observation rows ``(n, obs_size)`` (features, then depth own side / opposite side).
+
+    Features: time left ``(T - t) / T``; remaining and executed shares / Q; side; spread
+    (ticks / 10); imbalance and mid move since arrival (signed by side); resting order
+    size / Q and its distance from the mid; last fill / Q; the gap to the TWAP schedule,
+    ``(floor((t + 1) Q / T) - executed) / ceil(Q / T)`` clipped to [-4, 4] and scaled to
+    [-1, 1] (positive: behind the schedule) — what a schedule-tracking policy such as
+    TWAP acts on, so the learner can represent it and deviate from it.
+    """
     n = d.shape[0]
     Qf = jnp.maximum(Q, 1).astype(jnp.float32)
     df = d.astype(jnp.float32)
     tickf = view.tick.astype(jnp.float32)
     has = rest_qty > 0
+    slice_ = jnp.maximum((Q + T - 1) // T, 1).astype(jnp.float32)
+    due = ((t + 1) * Q) // T  # the TWAP schedule: shares due by the end of this step
     feats = jnp.stack([
         jnp.full((n,), (T - t) / T, jnp.float32),
         (Q - executed) / Qf,
@@ -108,6 +118,7 @@ def observe(t, T, d, executed, Q, view: View, arrival, rest_qty, rest_price, las
         rest_qty / Qf,
         jnp.where(has, df * (view.mid - rest_price) / tickf / 10.0, 0.0),
         last_fill / Qf,
+        jnp.clip((due - executed) / slice_, -4.0, 4.0) / 4.0,
     ], axis=1).astype(jnp.float32)
     if cfg.observation != "depth":
         return feats
