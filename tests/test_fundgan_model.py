@@ -6,8 +6,16 @@ import numpy as np
 import pytest
 from optax.projections import projection_simplex
 
-from hftlab.fundgan.model import Allocator, Critic, StrategyEncoder, gradient_penalty, portfolio_summary, stock_features
-from hftlab.fundgan.sparse import kth_largest, sparse_simplex
+from hftlab.fundgan.model import (
+    Allocator,
+    Critic,
+    StrategyEncoder,
+    gradient_penalty,
+    partial_adjustment,
+    portfolio_summary,
+    stock_features,
+)
+from hftlab.fundgan.sparse import kth_largest, kth_largest_rows, sparse_simplex
 
 
 @pytest.mark.parametrize("scale", [0.01, 0.3, 3.0, 30.0])
@@ -54,23 +62,56 @@ def test_allocator_output_is_sparse_portfolio():
     phi = jax.random.normal(jax.random.PRNGKey(4), (3, 5, 8))
     noise = jax.random.normal(jax.random.PRNGKey(5), (*w.shape, 1))
     params = alloc.init(jax.random.PRNGKey(6), feats, w_prev, phi, noise)
-    # perturb the zero-initialised last layer so the allocator actually trades
-    params = jax.tree.map(lambda p: p + 0.5 * jax.random.normal(jax.random.PRNGKey(7), p.shape), params)
-    out = alloc.apply(params, feats, w_prev, phi, noise)
+    # perturb the zero-initialised last layers so the allocator actually trades
+    params = jax.tree.map(lambda p: p + 0.05 * jax.random.normal(jax.random.PRNGKey(7), p.shape), params)
+    out, heads = alloc.apply(params, feats, w_prev, phi, noise, with_heads=True)
     assert out.shape == w.shape
     assert bool((out >= 0).all())
     np.testing.assert_allclose(np.asarray(out.sum(-1)), 1.0, atol=1e-5)
-    assert bool(((out == 0).sum(-1) > 0).all())  # every portfolio has exact zeros
+    # the support size is the count head's prediction, with exact zeros elsewhere
+    np.testing.assert_array_equal(np.asarray((out > 0).sum(-1)), np.round(np.asarray(heads["count"])))
+    assert int((out == 0).sum()) > 0
 
 
-def test_untrained_allocator_is_close_to_zero_trade():
+def test_untrained_allocator_keeps_the_names_and_trades_its_initial_turnover():
     feats, w, w_prev, _, _ = _inputs(jax.random.PRNGKey(8))
     alloc = Allocator(hidden=(16, 16))
     phi = jnp.zeros((3, 5, 8))
     noise = jnp.zeros((*w.shape, 1))
     params = alloc.init(jax.random.PRNGKey(9), feats, w_prev, phi, noise)
-    out = alloc.apply(params, feats, w_prev, phi, noise)
-    assert float(0.5 * jnp.abs(out - w_prev).sum(-1).max()) < 0.05
+    out, heads = alloc.apply(params, feats, w_prev, phi, noise, with_heads=True)
+    # the count head starts at the previous count, the turnover head at 0.1
+    np.testing.assert_array_equal(np.asarray((out > 0).sum(-1)), np.asarray((w_prev > 0).sum(-1)))
+    np.testing.assert_allclose(np.asarray(heads["turnover"]), 0.1, atol=1e-4)
+    np.testing.assert_allclose(np.asarray(0.5 * jnp.abs(out - w_prev).sum(-1)), 0.1, atol=2e-3)
+
+
+@pytest.mark.parametrize("match_hhi", [False, True])
+def test_partial_adjustment_hits_count_turnover_and_hhi(match_hhi):
+    n = 100
+    w_prev = sparse_simplex(3.0 * jax.random.normal(jax.random.PRNGKey(20), (6, n)) / n)
+    scores = 2.0 * jax.random.normal(jax.random.PRNGKey(21), (6, n))
+    cnt_prev = (w_prev > 0).sum(-1)
+    k = cnt_prev + jnp.array([-3, 0, 2, 5, 10, 1])  # names dropped or added
+    tau = jnp.array([0.12, 0.1, 0.2, 0.15, 0.3, 0.08])
+    hhi = (w_prev**2).sum(-1) * jnp.array([1.0, 1.1, 0.95, 1.0, 1.05, 0.9])
+    w = partial_adjustment(w_prev, scores, k.astype(jnp.float32), tau, hhi, match_hhi=match_hhi)
+    assert bool((w >= 0).all())
+    np.testing.assert_allclose(np.asarray(w.sum(-1)), 1.0, atol=1e-5)
+    np.testing.assert_array_equal(np.asarray((w > 0).sum(-1)), np.asarray(k))  # exactly k names
+    turnover = 0.5 * jnp.abs(w - w_prev).sum(-1)
+    np.testing.assert_allclose(np.asarray(turnover), np.asarray(tau), atol=2e-3)
+    if match_hhi:
+        np.testing.assert_allclose(np.asarray((w**2).sum(-1)), np.asarray(hhi), rtol=0.05)
+    # differentiable in the scores
+    g = jax.grad(lambda s: jnp.sum(partial_adjustment(w_prev, s, k.astype(jnp.float32), tau, hhi) ** 2))(scores)
+    assert bool(jnp.isfinite(g).all()) and float(jnp.abs(g).max()) > 0
+
+
+def test_kth_largest_rows_marks_each_rows_top_k():
+    v = jax.random.normal(jax.random.PRNGKey(22), (4, 300))
+    k = jnp.array([[1], [17], [150], [300]])
+    np.testing.assert_array_equal(np.asarray((v >= kth_largest_rows(v, k)).sum(-1)), [1, 17, 150, 300])
 
 
 def test_encoder_is_permutation_invariant_over_stocks_and_months():

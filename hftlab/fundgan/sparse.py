@@ -91,12 +91,3 @@ def kth_largest_rows(v: jax.Array, k: jax.Array) -> jax.Array:
     lo, _ = jax.lax.fori_loop(0, BISECTION_STEPS, body, (lo, hi))
     return lo
 
-
-def keep_top_k(v: jax.Array, k: jax.Array) -> jax.Array:
-    """Keep each row's ``k`` largest entries of a non-negative ``v`` (..., N), zero the rest and
-    renormalise to sum one: a portfolio with exactly ``k`` names (ties aside). ``k`` (..., 1).
-
-    Differentiable in the kept entries (the selection itself is piecewise constant)."""
-    cut = jax.lax.stop_gradient(kth_largest_rows(v, k))
-    kept = jnp.where(v >= cut, v, 0.0)
-    return kept / jnp.maximum(jnp.sum(kept, axis=-1, keepdims=True), 1e-12)
