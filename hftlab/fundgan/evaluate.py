@@ -13,7 +13,11 @@
   model and the model with ``phi`` shuffled across funds.
 - **Strategy swap**: fund A's month with fund B's ``phi``. The model's change in factor
   exposure is compared with the true one: fund B's rule applied to fund A's portfolio
-  and market (noise-free rules, from :mod:`hftlab.fundgan.universe`).
+  and market (noise-free rules, from :mod:`hftlab.fundgan.universe`); reported as the error,
+  the correlation and the regression slope of the model's change on the true change (1: the
+  model reacts fully; below 1: it under-reacts).
+- **Markowitz proximity**: per style, how close the real and the generated held-out
+  portfolios lie to the month's long-only efficient frontier (:func:`markowitz_proximity`).
 - **Critic distance**: a fresh WGAN-GP critic trained for a fixed number of steps to
   tell real from generated held-out portfolios; its final Wasserstein estimate.
 """

@@ -9,14 +9,17 @@ stocks' characteristics, this month's returns, last month's weights and a latent
   (characteristics, weight, previous weight, trade); each month pools them by sums
   weighted by the portfolio, by the holdings indicator, by the trade and uniformly
   (so it is invariant to the order of the stocks), adds the portfolio's and the trade's
-  exposures to the stock features and the month's holdings count, HHI and turnover, and the month embeddings are averaged (invariant to the order of
-  the months too).
-- :class:`Allocator` (the generator): one MLP shared across stocks gives every stock a
-  score from its characteristics, return, drifted previous weight, cap weight, ``phi``
-  and a noise draw; with ``k(phi)`` a learned adjustment speed,
-  ``score_i = (1 - k) w~_i + g_i / N`` and ``w = sparsemax(score)`` — a long-only
-  portfolio with exact zeros (:func:`hftlab.fundgan.sparse.sparse_simplex`). The last
-  layer starts at zero, so the untrained allocator is close to the zero-trade portfolio.
+  exposures to the stock features and the month's holdings count, HHI and turnover, and
+  the month embeddings are averaged (invariant to the order of the months too). Lanes 1-5
+  of the mean are learnt; lanes 6-8 are the fund's average log holdings share, log N HHI
+  and 5 x turnover over the months seen (the paper's "turnover lanes", made explicit).
+- :class:`Allocator` (the generator): partial adjustment towards a target with a predicted
+  number of names and turnover. One MLP shared across stocks scores every stock
+  (characteristics, return, drifted previous weight, cap weight, ``phi``, noise), the target
+  is ``T = softmax(g)``; fund-level heads on ``phi`` and the drifted portfolio predict the
+  holdings count ``K`` and the turnover ``tau``; the portfolio ``w ∝ 1_S((1 - a) w~ + a T)``
+  keeps exactly ``K`` names ``S`` and its speed ``a`` is solved so the turnover is ``tau``
+  (:func:`partial_adjustment`) — a long-only portfolio with exact zeros.
 - :class:`Critic`: an MLP on a portfolio's summary (:func:`portfolio_summary`:
   exposures ``w^T Z``, trade exposures, previous exposures, turnover, HHI, holdings,
   entries / exits) and ``phi``; trained as a WGAN-GP critic (:func:`gradient_penalty`).

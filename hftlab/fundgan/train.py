@@ -16,7 +16,15 @@ Generator loss (weights in :class:`LossWeights`, all configuration):
           + exposure * E[|(w_fake - w_real)^T z|^2]        (factor-exposure match)
           + trading * E[|t(w_fake) - t(w_real)|^2]        (turnover / HHI / holdings match)
           + weights * E[N |w_fake - w_real|^2]             (weight match)
+          + count * E|log K - log count(w_real)|          (holdings-count head, L1)
+          + turnover * E|tau - turnover(w_real)| / 0.1     (turnover head, L1)
+          + hhi * E|log HHI^ - log HHI(w_real)|            (HHI head, L1)
           + kl * KL(q(phi) || N(0, I))
+
+The heads' steps are ``head_lr_gain`` times larger than the rest's. After the adversarial
+iterations the heads are refitted (:func:`fit_heads`): full batch over every training
+fund-month, with each fund's final ``phi``, the same L1 losses — the L1 minimiser is the
+conditional median, the best point prediction for the absolute-error metrics.
 
 The whole loop is ``lax.scan`` over iterations inside one jitted chunk; a Python loop
 over chunks drives the progress bar.

@@ -32,14 +32,14 @@ def calibration_charts(calib: pd.DataFrame) -> alt.VConcatChart:
 
 def training_chart(history: pd.DataFrame) -> alt.Chart:
     """Critic distance and generator loss terms over training iterations."""
-    cols = [c for c in ("distance", "exposure", "weights_l2", "adversarial", "kl") if c in history]
+    cols = [c for c in ("distance", "exposure", "adversarial", "count", "turnover", "hhi") if c in history]
     d = history.melt(id_vars="iteration", value_vars=cols, var_name="term", value_name="value")
     return (
         alt.Chart(d)
         .mark_line()
         .encode(x="iteration:Q", y=alt.Y("value:Q", title=None), color="term:N")
         .properties(width=160, height=120)
-        .facet(facet=alt.Facet("term:N", title=None), columns=5)
+        .facet(facet=alt.Facet("term:N", title=None), columns=3)
         .resolve_scale(y="independent")
         .properties(title="Training: critic distance and generator loss terms")
     )
