@@ -139,3 +139,36 @@ def test_greedy_policy_reaches_the_optimum_on_given_windows(trained):
         np.testing.assert_allclose(got, ENV.optimal_return(t, p), rtol=1e-5)
     with pytest.raises(InputError, match="windows"):
         greedy_episodes(trained["params"], CFG, ENV, p, np.zeros((2, 2), int), jax.random.PRNGKey(1))
+
+
+def test_gru_network_learns_the_toy_task():
+    """The recurrent actor-critic (whole-sequence minibatches, state reset at episode starts) learns too."""
+    gru = replace(CFG, agents=(("guess", AgentConfig(network="gru", gru_size=32, hidden=(32,), lr=1e-2)),
+                               ("chain", AgentConfig(network="gru", gru_size=16, hidden=(16,), lr=1e-2))))
+    out = jax.device_get(jax.jit(make_train(gru, ENV))(jax.random.PRNGKey(0), ENV.default_params()))
+    m = out["metrics"]
+    for t in ENV.learning_types:
+        for name in ("episode_return", "policy_loss", "value_loss", "entropy"):
+            assert np.isfinite(m[t][name]).all(), (t, name)
+    p = ENV.default_params()
+    assert m["guess"]["episode_return"][0] < 4.0
+    assert _tail(m["guess"]["episode_return"]) >= 0.9 * ENV.optimal_return("guess", p)
+    assert _tail(m["chain"]["wait_fraction"]) >= 0.9
+    kernel = out["params"]["guess"]["params"]["_ResetGRU_0"]["GRUCell_0"]["hr"]["kernel"]
+    assert kernel.shape == (32, 32)
+
+
+def test_orthogonal_init_without_lapack():
+    """Orthonormal columns (rows when wide) times the gain, built without a QR factorisation.
+
+    Batched LAPACK QR under ``vmap(train)`` can deadlock jaxlib's CPU thread pool on 2 cores,
+    so the initialiser must not emit one.
+    """
+    from hftlab.rl.networks import orthogonal
+
+    for shape in [(10, 64), (64, 64), (64, 13), (64, 1)]:
+        w = np.asarray(orthogonal(2.0)(jax.random.PRNGKey(1), shape))
+        g = w.T @ w if shape[0] >= shape[1] else w @ w.T
+        np.testing.assert_allclose(g, 4.0 * np.eye(g.shape[0]), atol=1e-4)
+    hlo = jax.jit(jax.vmap(lambda k: orthogonal()(k, (16, 16)))).lower(jax.random.split(jax.random.PRNGKey(0), 4)).as_text()
+    assert "geqrf" not in hlo and "householder" not in hlo.lower()

@@ -20,7 +20,7 @@ from hftlab.errors import InputError
 
 FLAG_FIELDS = ("num_envs", "num_steps", "updates", "update_epochs", "num_minibatches", "lr", "ent_coef",
                "reward_scale", "gae_lambda", "gamma", "network", "hidden", "inventory_penalty", "messages_per_step",
-               "episode_steps", "train_fraction", "max_eval_windows", "window_stride", "exec_side", "drift_weight")
+               "episode_steps", "train_fraction", "max_eval_windows", "window_stride", "exec_side", "drift_weight", "exec_actions")
 
 
 def add_arguments(p: argparse.ArgumentParser) -> None:
@@ -49,6 +49,8 @@ def add_arguments(p: argparse.ArgumentParser) -> None:
                    help="messages between episode window starts (default: half a window)")
     p.add_argument("--exec-side", type=int, choices=[-1, 0, 1], default=None,
                    help="execution task: 1 buy, -1 sell, 0 random per episode (default 0)")
+    p.add_argument("--exec-actions", choices=["schedule", "env"], default=None,
+                   help="execution actions: relative to the TWAP schedule (default) or the environment's own")
     p.add_argument("--drift-weight", type=float, default=None,
                    help="weight of the arrival-drift term in the execution agent's training reward")
     p.add_argument("--json", type=Path, default=None, metavar="PATH", help="write the held-out evaluation here")

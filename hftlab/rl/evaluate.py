@@ -7,12 +7,14 @@ steps, ``vmap`` over windows) and returns each learning type's end-of-episode me
 
 :func:`evaluate` adds the baselines of :mod:`hftlab.env.baselines`. A baseline takes
 the learning agents' place as an alternative environment configuration with the same
-task (``baseline_config``). To keep the number of compiled environments small the
-baselines run in *pairs* — TWAP near touch together with the fixed-spread market
-maker, TWAP far touch together with Avellaneda–Stoikov — so every run has the same
-number of agents in the book: the learned pair, or a baseline pair. Each run uses the
-same windows and the same PRNG keys, so the historical flow, the noise traders and the
-random parts are identical; only the policies differ.
+task (``baseline_config``), on the same windows with the same PRNG keys, so the
+historical flow and the random parts are identical; only the policy under test differs.
+Each baseline replaces only its own learning type: the other learning type keeps its
+learned greedy policy (:func:`baseline_runs`), so e.g. the learned execution agent and both
+TWAPs trade beside the same learned market maker, and the learned market maker and both
+baseline market makers beside the same learned execution agent. (Pairing baselines with
+each other would hand the TWAPs the baseline market makers' tight quotes — liquidity the
+learned execution agent never sees — and measure the pair, not the policy.)
 
 The result is a tidy :class:`pandas.DataFrame`, one row per (policy, window, agent)
 for each agent type: columns ``type`` (``execution`` / ``market_making``), ``policy``
@@ -35,8 +37,6 @@ from hftlab.rl.config import TrainConfig
 from hftlab.rl.ippo import make_policy
 from hftlab.rl.networks import initial_hidden
 
-# baseline pairs run together (execution baseline, market-making baseline)
-BASELINE_PAIRS = (("twap_near", "fixed_spread"), ("twap_far", "avellaneda_stoikov"))
 KEY_METRICS = {"execution": ("shortfall_bps", "fill_rate"), "market_making": ("pnl", "inventory_std")}
 
 
@@ -132,6 +132,26 @@ def _tidy(results: dict, policy_of: dict, windows: np.ndarray) -> list[dict]:
     return rows
 
 
+def baseline_runs(env) -> list:
+    """``[(learning type, baseline, environment)]``: each baseline in its learning type's place, alone.
+
+    Only the type under test is replaced; every other learning type keeps its learned
+    (greedy) policy, so a baseline and the learned agent face the same partner in the
+    same book. An environment wrapper (e.g. :class:`hftlab.rl.schedule.ScheduleExecutionEnv`)
+    rebuilds itself for the new configuration through its ``with_config``.
+    """
+    from hftlab.env import MarketEnv
+    from hftlab.env.baselines import BASELINES, baseline_config
+
+    runs = []
+    for lt in env.learning_types:
+        for b in BASELINES.get(lt, ()):
+            cfg = baseline_config(env.config, lt, b)
+            benv = env.with_config(cfg) if hasattr(env, "with_config") else MarketEnv(cfg)
+            runs.append((lt, b, benv))
+    return runs
+
+
 def greedy_episodes(params, config: TrainConfig, env, env_params, windows, key) -> pd.DataFrame:
     """Tidy table of the learned greedy policies' episodes on ``windows`` (policy ``ippo``)."""
     w = _check_windows(windows, env_params)
@@ -159,24 +179,12 @@ def evaluate(params, env, windows, key, env_params=None, config: TrainConfig | N
     keys = jax.random.split(key, w.shape[0])
     frames = [greedy_episodes(params, config, env, env_params, w, key)]
     if baselines:
-        from hftlab.env import MarketEnv
-        from hftlab.env.baselines import baseline_config
-
-        for ex_b, mm_b in BASELINE_PAIRS:
-            cfg = env.config
-            report, policy_of = {}, {}
-            if "execution" in env.learning_types:
-                cfg = baseline_config(cfg, "execution", ex_b)
-                report["execution"], policy_of["execution"] = ex_b, ("execution", ex_b)
-            if "market_making" in env.learning_types:
-                cfg = baseline_config(cfg, "market_making", mm_b)
-                report["market_making"], policy_of["market_making"] = mm_b, ("market_making", mm_b)
-            benv = MarketEnv(cfg)
-            run = _episodes_fn(config, benv, report)
+        for lt, b, benv in baseline_runs(env):
+            run = _episodes_fn(config, benv, {lt: b})
             out = jax.device_get(run({t: params[t] for t in benv.learning_types}, env_params, jnp.asarray(w), keys))
             # the replacing agents are the last ones of their fixed type
             out = {name: {k: v[:, -env.num_agents(name):] for k, v in m.items()} for name, m in out.items()}
-            frames.append(pd.DataFrame(_tidy(out, policy_of, w)))
+            frames.append(pd.DataFrame(_tidy(out, {lt: (lt, b)}, w)))
     return pd.concat(frames, ignore_index=True)
 
 

@@ -54,6 +54,7 @@ class ExperimentSpec:
     window_stride: int = 0  # messages between window starts (0: half a window)
     exec_side: int = 0  # execution task side: +1 buy, -1 sell, 0 random per episode (drift cancels)
     drift_weight: float = 1.0  # weight of the arrival-drift term in the execution reward (training only)
+    exec_actions: str = "schedule"  # "schedule": TWAP-relative actions (hftlab.rl.schedule); "env": the env's own
     progress: bool = False
 
     @classmethod
@@ -82,6 +83,8 @@ class ExperimentSpec:
             raise InputError("experiment: needs at least one seed")
         if self.updates < 1:
             raise InputError(f"experiment: updates must be at least 1 (got {self.updates})")
+        if self.exec_actions not in ("schedule", "env"):
+            raise InputError(f"experiment: exec_actions must be 'schedule' or 'env' (got {self.exec_actions!r})")
         if self.exec_side not in (-1, 0, 1):
             raise InputError(f"experiment: exec_side must be +1 (buy), -1 (sell) or 0 (random), got {self.exec_side}")
         if self.window_stride < 0:
@@ -115,7 +118,12 @@ def market_setup(spec: ExperimentSpec):
     peak = max(data.peak_orders, test_data.peak_orders, data.levels)
     capacity = int(2 ** np.ceil(np.log2(peak + 16)))
     cfg = EnvConfig(messages_per_step=spec.messages_per_step, episode_steps=spec.episode_steps, capacity=capacity)
-    env = MarketEnv(cfg)
+    if spec.exec_actions == "schedule":
+        from hftlab.rl.schedule import ScheduleExecutionEnv, schedule_config
+
+        env = ScheduleExecutionEnv(MarketEnv(schedule_config(cfg)))
+    else:
+        env = MarketEnv(cfg)
     task = dict(inventory_penalty=spec.inventory_penalty, exec_side=spec.exec_side)
     p_train = env.default_params(data, train_range, drift_weight=spec.drift_weight, **task)
     p_test = env.default_params(test_data, test_range, **task)
@@ -224,17 +232,11 @@ def run_experiment(spec: ExperimentSpec, log=print) -> ExperimentResult:
     log(f"trained {len(spec.seeds)} seeds × {config.total_timesteps:,} env steps: compile {t_compile:.1f} s, "
         f"run {t_train:.1f} s ({len(spec.seeds) * config.total_timesteps / t_train:,.0f} env steps/s)")
     t0 = time.perf_counter()
-    frames, base_rows = [], None
+    frames = []
     for i, s in enumerate(spec.seeds):
         params = jax.tree_util.tree_map(lambda x: x[i], out["params"])
-        # the baseline pairs replace both learned agents, so their episodes do not depend on
-        # the training seed: run them once, on the same windows and keys, and repeat the rows
-        tab = evaluate(params, env, windows, jax.random.PRNGKey(10_000), env_params=p_test, config=config,
-                       baselines=base_rows is None)
-        if base_rows is None:
-            base_rows = tab[tab.policy != "ippo"]
-            tab = tab[tab.policy == "ippo"]
-        tab = pd.concat([tab, base_rows], ignore_index=True)
+        # every baseline trades beside this seed's learned partner, so baselines run per seed
+        tab = evaluate(params, env, windows, jax.random.PRNGKey(10_000), env_params=p_test, config=config)
         tab.insert(0, "seed", int(s))
         frames.append(tab)
     t_eval = time.perf_counter() - t0
