@@ -1,10 +1,12 @@
-"""IPPO on the market environment in quick mode: returns rise; the ``hftlab train`` command's bad input."""
+"""IPPO on the market environment in quick mode: training runs, the market maker's returns rise, the
+TWAP-relative execution actions contain the TWAP baselines; the ``hftlab train`` command's bad input."""
 
 from __future__ import annotations
 
 import json
 
 import jax
+import jax.numpy as jnp
 import numpy as np
 import pytest
 
@@ -12,7 +14,9 @@ from hftlab.cli import main
 from hftlab.rl.experiment import ExperimentSpec, market_setup, train_seeds
 from hftlab.rl.ippo import make_train
 
-SPEC = ExperimentSpec.quick_default(num_envs=16, num_steps=16, updates=12, lr=3e-3, seeds=(0, 1))
+RISE = 1.0  # ticks per mm_size shares over an episode
+
+SPEC = ExperimentSpec.quick_default(num_envs=32, num_steps=16, updates=40, lr=3e-3, seeds=(0, 1, 2, 3))
 
 
 @pytest.fixture(scope="module")
@@ -20,19 +24,17 @@ def setup():
     return market_setup(SPEC)
 
 
-def test_market_training_runs_and_moves_the_policies_in_quick_mode(setup):
-    """Two seeds in one call on the market; metrics finite, policies updated.
+@pytest.fixture(scope="module")
+def trained(setup):
+    env, p_train, _, _, _ = setup
+    return jax.device_get(train_seeds(make_train(SPEC.train_config(), env), p_train, SPEC.seeds))
 
-    Not asserted: that returns rise. At this size (3k environment steps per seed) the
-    mean episode return does not rise measurably for every seed, even on a single
-    window; a budget at which it does has not been established yet.
-    """
-    env, p_train, _, _, info = setup
-    config = SPEC.train_config()
-    train = make_train(config, env)
-    out = jax.device_get(train_seeds(train, p_train, SPEC.seeds))
-    m = out["metrics"]
-    assert np.asarray(m["env_steps"]).shape == (2, SPEC.updates)
+
+def test_market_training_runs_and_moves_the_policies_in_quick_mode(setup, trained):
+    """Four seeds in one call on the market; metrics finite, policies updated, seeds differ."""
+    env = setup[0]
+    m = trained["metrics"]
+    assert np.asarray(m["env_steps"]).shape == (len(SPEC.seeds), SPEC.updates)
     for t in ("execution", "market_making"):
         for k in ("episode_return", "policy_loss", "value_loss", "entropy", "approx_kl", "clip_frac"):
             assert np.isfinite(np.asarray(m[t][k])).all(), (t, k)
@@ -42,9 +44,57 @@ def test_market_training_runs_and_moves_the_policies_in_quick_mode(setup):
         assert np.isfinite(np.asarray(m["execution"][k])).all(), k
     for k in ("pnl", "inventory_std"):
         assert np.isfinite(np.asarray(m["market_making"][k])).all(), k
-    # the seeds differ (independent initialisations and rollouts)
-    a, b = (jax.tree_util.tree_leaves(jax.tree_util.tree_map(lambda x: x[i], out["params"]))[0] for i in (0, 1))
+    a, b = (jax.tree_util.tree_leaves(jax.tree_util.tree_map(lambda x: x[i], trained["params"]))[0] for i in (0, 1))
     assert not np.allclose(a, b)
+
+
+def test_market_maker_returns_rise_in_quick_mode(trained):
+    """Every seed: the market maker's mean episode return over the last 5 updates beats the first 3.
+
+    (Quick size: 20k environment steps per seed; measured rises 1.4 to 6.8 over seeds 0-3. The market maker starts by quoting at random
+    and losing to adverse selection; it learns to quote less and flatten. The execution agent's
+    rise at this size is not reliable across seeds and is not asserted here.)
+    """
+    r = np.asarray(trained["metrics"]["market_making"]["episode_return"])
+    first, last = np.nanmean(r[:, :3], axis=1), np.nanmean(r[:, -5:], axis=1)
+    assert (last > first + RISE).all(), (first, last)
+
+
+def test_schedule_actions_contain_the_twap_baselines(setup):
+    """With TWAP-relative actions, the constant actions 'due @ far / near touch' are the two TWAPs."""
+    from hftlab.env import MarketEnv
+    from hftlab.env.baselines import baseline_config
+    from hftlab.rl.schedule import ScheduleExecutionEnv
+
+    env, _, p_test, windows, _ = setup
+    assert isinstance(env, ScheduleExecutionEnv) and env.num_actions("execution") == 6
+    T = env.config.episode_steps
+    keys = jax.random.split(jax.random.PRNGKey(7), len(windows))
+
+    def episode(e, acts, w, k):
+        _, st = e.reset_window(k, p_test, w)
+
+        def body(st, kk):
+            _, st, _, _, info = e.step(kk, st, acts, p_test)
+            return st, info
+
+        return jax.tree_util.tree_map(lambda x: x[-1], jax.lax.scan(body, st, jax.random.split(k, T))[1])
+
+    flat = {"market_making": jnp.full((1,), env.num_actions("market_making") - 1)}
+    mine, ref = {}, {}
+    for action, base in ((0, "twap_far"), (2, "twap_near")):
+        m = jax.jit(jax.vmap(lambda w, k: episode(env, {**flat, "execution": jnp.full((1,), action)}, w, k)))(
+            jnp.asarray(windows), keys)["execution"]
+        be = MarketEnv(baseline_config(env.config, "execution", base))
+        r = jax.jit(jax.vmap(lambda w, k: episode(be, flat, w, k)))(jnp.asarray(windows), keys)[base]
+        mine[base] = {k: float(np.mean(m[k])) for k in ("shortfall_bps", "fill_rate")}
+        ref[base] = {k: float(np.mean(np.asarray(r[k])[:, -1])) for k in ("shortfall_bps", "fill_rate")}
+    # each constant action lands on its own TWAP (the rounding of the due quantity to whole slices and
+    # keeping a resting order when nothing is due make it close, not identical), not on the other one
+    for base, other in (("twap_far", "twap_near"), ("twap_near", "twap_far")):
+        assert abs(mine[base]["fill_rate"] - ref[base]["fill_rate"]) < 0.1, (base, mine, ref)
+        assert abs(mine[base]["shortfall_bps"] - ref[base]["shortfall_bps"]) < 1.0, (base, mine, ref)
+        assert abs(mine[base]["fill_rate"] - ref[base]["fill_rate"]) < abs(mine[base]["fill_rate"] - ref[other]["fill_rate"])
 
 
 @pytest.mark.parametrize("argv, msg", [

@@ -36,22 +36,22 @@ class ExperimentSpec:
     seeds: tuple[int, ...] = (0, 1, 2, 3)
     num_envs: int = 64
     num_steps: int = 32
-    updates: int = 60
+    updates: int = 200
     update_epochs: int = 4
     num_minibatches: int = 4
     lr: float = 1e-3
-    ent_coef: float = 0.01
+    ent_coef: float = 0.001
     reward_scale: float = 0.1
-    gae_lambda: float = 0.9
-    gamma: float = 0.99
+    gae_lambda: float = 0.95
+    gamma: float = 1.0  # finite-horizon episodes: undiscounted
     network: str = "mlp"
     hidden: int = 64
-    inventory_penalty: float = 0.01
+    inventory_penalty: float = 0.03
     messages_per_step: int = 50
     episode_steps: int = 32
     train_fraction: float = 0.75
     max_eval_windows: int = 64
-    window_stride: int = 0  # messages between window starts (0: half a window)
+    window_stride: int = 200  # messages between window starts (0: half a window)
     exec_side: int = 0  # execution task side: +1 buy, -1 sell, 0 random per episode (drift cancels)
     drift_weight: float = 1.0  # weight of the arrival-drift term in the execution reward (training only)
     exec_actions: str = "schedule"  # "schedule": TWAP-relative actions (hftlab.rl.schedule); "env": the env's own
@@ -60,7 +60,7 @@ class ExperimentSpec:
     @classmethod
     def quick_default(cls, **kw) -> "ExperimentSpec":
         base = dict(seeds=(0, 1), num_envs=8, num_steps=8, updates=3, update_epochs=2, num_minibatches=2,
-                    hidden=32, messages_per_step=25, episode_steps=8, max_eval_windows=8)
+                    hidden=32, messages_per_step=25, episode_steps=8, max_eval_windows=8, window_stride=0)
         base.update(kw)
         return cls(**base)
 
