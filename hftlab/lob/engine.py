@@ -381,7 +381,7 @@ def _lanes_loop(book: Book, messages, max_trades: int, keep_trades: bool):
     def cond(c):
         return jnp.any(c[1] < n) & (c[2] < bound)
 
-    def body(c):
+    def step(c):
         s, ptr, steps, trades = c
         live = ptr < n
         nxt = messages[rows, jnp.minimum(ptr, n - 1)].T
@@ -391,6 +391,9 @@ def _lanes_loop(book: Book, messages, max_trades: int, keep_trades: bool):
         if keep_trades:
             trades = trades.at[rows, jnp.where(made, ptr, n), k].set(trade, mode="drop")
         return s, ptr + (live & ~s.active), steps + 1, trades
+
+    def body(c):  # two steps per turn of the loop (a second step on finished lanes changes nothing)
+        return step(step(c))
 
     trades = jnp.zeros((lanes, n if keep_trades else 0, max_trades, M.N_TRADE_FIELDS), jnp.int32)
     carry = (_Lanes.start(book), jnp.zeros((lanes,), jnp.int32), jnp.int32(0), trades)
