@@ -201,8 +201,8 @@ class _Lanes:
         """From a :class:`Book` with a leading lane axis ``(L, ...)``."""
         slots = jnp.transpose(book.orders, (1, 3, 0, 2))  # (L, 2, 7, C) -> (2, C, L, 7)
         oid = slots[..., OID]
-        sign = jnp.array([-1, 1], jnp.int32)[:, None, None]  # bids: -price, asks: +price
-        key = jnp.where(oid != EMPTY, sign * slots[..., PRICE], BIG)
+        side = jnp.arange(2, dtype=jnp.int32)[:, None, None]
+        key = jnp.where(oid != EMPTY, _side_key(side, slots[..., PRICE]), BIG)
         lanes = slots.shape[2]
         zero = jnp.zeros((lanes,), jnp.int32)
         return _Lanes(slots, key, oid, book.next_seq, book.overflow, book.unresolved, book.trade_overflow,

@@ -176,10 +176,10 @@ class ReferenceBook:
         """Add one resting order per non-empty level of ``row``.
 
         ``row`` is ``[askP1, askS1, bidP1, bidS1, askP2, ...]`` (a LOBSTER orderbook row) or
-        the same as ``(L, 4)``. Each level's order gets id ``-price`` (so the seeded order at a price is found by
-        its id), trader 0,
-        time 0; arrival order is level 1 first (ask before bid within a level). Levels
-        with size <= 0 (LOBSTER's empty placeholders) are skipped.
+        the same as ``(L, 4)``. Each level's order gets id ``-price`` (the seeded order at a
+        price is found by its id), trader 0, time 0; arrival order is level 1 first (ask
+        before bid within a level). Levels with size <= 0 (LOBSTER's empty placeholders)
+        are skipped.
         """
         flat = [int(v) for v in np.asarray(row).reshape(-1)]
         if len(flat) % 4:

@@ -24,6 +24,7 @@ import jax.numpy as jnp
 
 from hftlab.env import config as C
 from hftlab.env.agents import execution as ex
+from hftlab.env.agents.fixed import twap_schedule
 from hftlab.errors import InputError
 
 LEVELS = (ex.FAR, ex.MID, ex.NEAR)
@@ -96,12 +97,12 @@ class ScheduleExecutionEnv:
         d = state.side[s]
         executed = d * state.inv[s]
         Q = params.exec_qty
-        due = jnp.maximum(((state.t + 1) * Q) // T - executed, 0)
+        due = jnp.maximum(twap_schedule(state.t, T, Q) - executed, 0)
         a = jnp.clip(action.astype(jnp.int32), 0, self.num_actions(C.EXECUTION) - 1)
         level = jnp.asarray(LEVELS, jnp.int32)[a % len(LEVELS)]
         factor = jnp.asarray(self.factors, jnp.int32)[a // len(LEVELS)]
         target = (factor * due).astype(jnp.float32)
-        slice_ = ((Q + T - 1) // T).astype(jnp.float32)
+        slice_ = ex.slice_size(params, cfg).astype(jnp.float32)
         mults = jnp.asarray(cfg.exec_qty_multiples, jnp.float32)
         m_idx = jnp.argmin(jnp.abs(mults[None, :] * slice_ - target[:, None]), axis=1).astype(jnp.int32)
         env_action = 1 + m_idx * ex.N_LEVELS + level

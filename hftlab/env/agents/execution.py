@@ -26,6 +26,7 @@ from __future__ import annotations
 import jax.numpy as jnp
 
 from hftlab.env.agents.common import Orders, View, grid_down, grid_up, log_depth
+from hftlab.env.agents.fixed import twap_schedule
 
 N_LEVELS = 4  # far touch, mid, near touch, passive
 FAR, MID, NEAR, PASSIVE = range(N_LEVELS)
@@ -106,7 +107,7 @@ def observe(t, T, d, executed, Q, view: View, arrival, rest_qty, rest_price, las
     tickf = view.tick.astype(jnp.float32)
     has = rest_qty > 0
     slice_ = jnp.maximum((Q + T - 1) // T, 1).astype(jnp.float32)
-    due = ((t + 1) * Q) // T  # the TWAP schedule: shares due by the end of this step
+    due = twap_schedule(t, T, Q)  # shares due by the end of this step
     feats = jnp.stack([
         jnp.full((n,), (T - t) / T, jnp.float32),
         (Q - executed) / Qf,
