@@ -172,3 +172,14 @@ def test_orthogonal_init_without_lapack():
         np.testing.assert_allclose(g, 4.0 * np.eye(g.shape[0]), atol=1e-4)
     hlo = jax.jit(jax.vmap(lambda k: orthogonal()(k, (16, 16)))).lower(jax.random.split(jax.random.PRNGKey(0), 4)).as_text()
     assert "geqrf" not in hlo and "householder" not in hlo.lower()
+
+
+def test_lower_inventory_risk_per_seed_compares_against_every_mm_baseline():
+    from hftlab.rl.experiment import seeds_with_lower_inventory_risk
+
+    def seed(ippo, fixed, a_s):
+        return {"market_making": {"ippo": {"inventory_std": ippo}, "fixed_spread": {"inventory_std": fixed},
+                                  "avellaneda_stoikov": {"inventory_std": a_s}}}
+
+    out = {"seeds": [seed(10, 20, 30), seed(25, 20, 30), seed(10, 20, 10)]}
+    assert seeds_with_lower_inventory_risk(out) == [True, False, False]

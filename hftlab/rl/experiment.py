@@ -288,6 +288,15 @@ def json_summary(out: dict) -> pd.DataFrame:
 RESULTS_DIR = __import__("pathlib").Path(__file__).resolve().parent / "results"
 
 
+def seeds_with_lower_inventory_risk(out: dict) -> list[bool]:
+    """Per seed of a ``to_json`` output: is the learned market maker's inventory std below every MM baseline's?"""
+    flags = []
+    for entry in out["seeds"]:
+        mm = entry["market_making"]
+        flags.append(all(mm["ippo"]["inventory_std"] < mm[b]["inventory_std"] for b in mm if b != "ippo"))
+    return flags
+
+
 def load_recorded(name: str) -> dict:
     """A recorded ``hftlab train --json`` output shipped with the package (``hftlab/rl/results/<name>.json``).
 
