@@ -108,6 +108,22 @@ def test_partial_adjustment_hits_count_turnover_and_hhi(match_hhi):
     assert bool(jnp.isfinite(g).all()) and float(jnp.abs(g).max()) > 0
 
 
+@pytest.mark.parametrize("match_hhi", [False, True])
+def test_partial_adjustment_trades_past_a_near_target(match_hhi):
+    # the target is w~ itself up to small score noise: 1/2 |T - w~| is far below the turnover
+    # asked for, which is reached by trading past the target, with the same names
+    n = 100
+    w_prev = sparse_simplex(3.0 * jax.random.normal(jax.random.PRNGKey(30), (4, n)) / n)
+    scores = jnp.log(jnp.maximum(w_prev, 1e-30)) + 0.3 * jax.random.normal(jax.random.PRNGKey(31), (4, n))
+    k = (w_prev > 0).sum(-1).astype(jnp.float32)
+    dist = 0.5 * jnp.abs(jax.nn.softmax(scores, -1) - w_prev).sum(-1)  # 0.09 to 0.12
+    tau = jnp.array([0.15, 0.2, 0.25, 0.3])
+    assert bool((dist < 0.8 * tau).all())
+    w = partial_adjustment(w_prev, scores, k, tau, (w_prev**2).sum(-1) * 1.05, match_hhi=match_hhi)
+    np.testing.assert_array_equal(np.asarray((w > 0).sum(-1)), np.asarray(k))
+    np.testing.assert_allclose(np.asarray(0.5 * jnp.abs(w - w_prev).sum(-1)), np.asarray(tau), atol=2e-3)
+
+
 def test_kth_largest_rows_marks_each_rows_top_k():
     v = jax.random.normal(jax.random.PRNGKey(22), (4, 300))
     k = jnp.array([[1], [17], [150], [300]])
@@ -130,6 +146,11 @@ def test_encoder_is_permutation_invariant_over_stocks_and_months():
     # and it is not constant: another fund's holdings give another code
     m4, _ = enc.apply(params, feats, w_prev, w)
     assert float(jnp.abs(m4 - mean).max()) > 1e-4
+    # anchored lanes: the average factor-loading exposures first, the trading statistics last
+    expo = jnp.einsum("bmn,bmnk->bk", w, feats[..., 1:5]) / w.shape[1]
+    np.testing.assert_allclose(np.asarray(mean[:, :4]), np.asarray(expo), rtol=1e-5, atol=1e-5)
+    turnover = 0.5 * jnp.abs(w - w_prev).sum(-1).mean(-1)
+    np.testing.assert_allclose(np.asarray(mean[:, -1]), 5.0 * np.asarray(turnover), rtol=1e-5, atol=1e-5)
 
 
 def test_gradient_penalty_on_a_linear_critic():

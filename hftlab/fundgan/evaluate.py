@@ -1,7 +1,8 @@
 """Does the latent code capture the strategy? Probes, parameter recovery, held-out metrics.
 
 - **Probes**: the fund's ``phi`` (encoder means averaged over its last 36 training
-  months, in windows of ``enc_months``) -> style class, with a linear SVM and an RBF SVM;
+  months, in windows of ``enc_months``; the model itself generates with the code averaged
+  over all training months, :func:`generation_phi`) -> style class, with a linear SVM and an RBF SVM;
   5-fold cross-validated macro recall (the mean of the per-class recalls). The same for
   the fund's rule (index / mean-variance / tilt).
 - **Parameter recovery**: cross-validated R^2 of each true parameter from ``phi`` (ridge
@@ -48,13 +49,19 @@ def _encode_batch(enc, params, feats, w, w_prev):
     return enc.apply(params, feats, w, w_prev)[0]
 
 
-def encode_funds(model: TrainedModel, universe, panel: Panel | None = None, batch: int = 64) -> np.ndarray:
-    """Each fund's ``phi``: encoder means over its last training months, averaged. (F, L)."""
+def encode_funds(model: TrainedModel, universe, panel: Panel | None = None, batch: int = 64,
+                 window: int | None = PHI_WINDOW) -> np.ndarray:
+    """Each fund's ``phi``: encoder means over windows of ``enc_months`` of its last ``window``
+    training months (``None``: all of them), averaged. (F, L).
+
+    The probes use the last :data:`PHI_WINDOW` (36) months, as in the paper; the model generates
+    with the code of all training months (:func:`generation_phi`), the best estimate of the fund's
+    strategy that the training data give."""
     panel = panel or make_panel(universe)
     enc = model.modules[0]
     m = model.config.enc_months
     t_hi = model.t_train
-    t_lo = max(1, t_hi - PHI_WINDOW)
+    t_lo = 1 if window is None else max(1, t_hi - window)
     starts = list(range(t_lo, t_hi - m + 1, m)) or [max(1, t_hi - m)]
     out = np.zeros((universe.n_funds, model.config.latent_dim), np.float32)
     for s in starts:
@@ -66,6 +73,11 @@ def encode_funds(model: TrainedModel, universe, panel: Panel | None = None, batc
             feats = jnp.broadcast_to(panel.feats[t], (*w.shape, panel.feats.shape[-1]))
             out[lo : lo + f.shape[0]] += np.asarray(_encode_batch(enc, model.gen_params["encoder"], feats, w, wp))
     return out / len(starts)
+
+
+def generation_phi(model: TrainedModel, universe, panel: Panel | None = None) -> np.ndarray:
+    """The ``phi`` the model generates with: :func:`encode_funds` over all training months (F, L)."""
+    return encode_funds(model, universe, panel, window=None)
 
 
 @partial(jax.jit, static_argnums=(0, 1))
@@ -475,6 +487,7 @@ class Evaluation:
     phi: np.ndarray = field(repr=False)
     shuffled_probe: dict[str, float] = field(default_factory=dict)
     markowitz: pd.DataFrame | None = None
+    phi_generation: np.ndarray | None = field(default=None, repr=False)  # the code over all training months
 
     def to_dict(self) -> dict:
         return {
@@ -493,7 +506,8 @@ class Evaluation:
 def evaluate(model: TrainedModel, universe, generator_only: TrainedModel | None = None, seed: int = 0) -> Evaluation:
     """Probes, parameter R^2, held-out metric errors vs baselines, strategy swap."""
     panel = make_panel(universe)
-    phi = encode_funds(model, universe, panel)
+    phi = encode_funds(model, universe, panel)  # the probes' code: the last 36 training months
+    phi_gen = generation_phi(model, universe, panel)  # the code the model generates with
     style, rule = universe.style_codes(), universe.rule_codes()
     rng = np.random.default_rng(seed + 1)
     shuffled = phi[rng.permutation(len(phi))]
@@ -511,13 +525,15 @@ def evaluate(model: TrainedModel, universe, generator_only: TrainedModel | None 
         seed=model.seed,
         probe=probe,
         parameter_r2=parameter_r2(phi, universe, seed=seed),
-        errors=heldout_errors(model, universe, phi, generator_only, seed=seed, panel=panel),
-        rollout_errors=heldout_errors(model, universe, phi, generator_only, seed=seed, panel=panel, protocol="rollout"),
-        swap=strategy_swap(model, universe, phi, seed=seed, panel=panel),
+        errors=heldout_errors(model, universe, phi_gen, generator_only, seed=seed, panel=panel),
+        rollout_errors=heldout_errors(model, universe, phi_gen, generator_only, seed=seed, panel=panel,
+                                      protocol="rollout"),
+        swap=strategy_swap(model, universe, phi_gen, seed=seed, panel=panel),
         train_seconds=model.train_seconds,
         phi=phi,
         shuffled_probe=shuffled_probe,
-        markowitz=markowitz_by_style(model, universe, phi, seed=seed, panel=panel),
+        markowitz=markowitz_by_style(model, universe, phi_gen, seed=seed, panel=panel),
+        phi_generation=phi_gen,
     )
 
 
@@ -528,6 +544,7 @@ __all__ = [
     "encode_funds",
     "evaluate",
     "generate",
+    "generation_phi",
     "heldout_errors",
     "markowitz_by_style",
     "markowitz_proximity",

@@ -10,16 +10,19 @@ stocks' characteristics, this month's returns, last month's weights and a latent
   weighted by the portfolio, by the holdings indicator, by the trade and uniformly
   (so it is invariant to the order of the stocks), adds the portfolio's and the trade's
   exposures to the stock features and the month's holdings count, HHI and turnover, and
-  the month embeddings are averaged (invariant to the order of the months too). Lanes 1-5
-  of the mean are learnt; lanes 6-8 are the fund's average log holdings share, log N HHI
-  and 5 x turnover over the months seen (the paper's "turnover lanes", made explicit).
+  the month embeddings are averaged (invariant to the order of the months too). Lanes 1-4
+  of the mean are the fund's average exposures to the four z-scored factor loadings (the
+  paper's factor-tilt lanes, made explicit), the last three its average log holdings share,
+  log N HHI and 5 x turnover over the months seen (the paper's turnover lanes); the lanes
+  in between (one with the default 8) are learnt.
 - :class:`Allocator` (the generator): partial adjustment towards a target with a predicted
   number of names and turnover. One MLP shared across stocks scores every stock
   (characteristics, return, drifted previous weight, cap weight, ``phi``, noise), the target
   is ``T = softmax(g)``; fund-level heads on ``phi`` and the drifted portfolio predict the
   holdings count ``K`` and the turnover ``tau``; the portfolio ``w ∝ 1_S((1 - a) w~ + a T)``
-  keeps exactly ``K`` names ``S`` and its speed ``a`` is solved so the turnover is ``tau``
-  (:func:`partial_adjustment`) — a long-only portfolio with exact zeros.
+  keeps exactly ``K`` names ``S``, its speed ``a`` is solved so the turnover is ``tau`` and
+  (``match_hhi``, the training default) the target's sharpness so the HHI is the HHI head's
+  prediction (:func:`partial_adjustment`) — a long-only portfolio with exact zeros.
 - :class:`Critic`: an MLP on a portfolio's summary (:func:`portfolio_summary`:
   exposures ``w^T Z``, trade exposures, previous exposures, turnover, HHI, holdings,
   entries / exits) and ``phi``; trained as a WGAN-GP critic (:func:`gradient_penalty`).
@@ -39,6 +42,9 @@ N_CHARS = 7  # z-scored characteristics (see universe.CHAR_NAMES)
 STOCK_FEATURES = N_CHARS + 2  # + this month's z-scored return, N * cap weight
 SOFT_COUNT_SCALE = 1e-3
 SHARP_COUNT_SCALE = 1e-5  # sum w / (w + 1e-5) is close to the holdings count, and differentiable
+FACTOR_LOADING_CHARS = slice(1, 5)  # beta_mkt, beta_smb, beta_hml, beta_umd in universe.CHAR_NAMES
+N_EXPOSURE_LANES = 4  # phi's first lanes: the fund's average factor-loading exposures
+N_TRADING_LANES = 3  # phi's last lanes: its average log holdings share, log N HHI, 5 x turnover
 
 
 class MLP(nn.Module):
@@ -115,10 +121,13 @@ class StrategyEncoder(nn.Module):
         m = MLP((self.hidden,))(pooled)  # (..., M, hidden)
         g = MLP((self.hidden,))(m.mean(-2))
         mean = nn.Dense(self.latent_dim)(g)
-        # the last three lanes are the fund's average trading statistics over the months seen
-        # (log holdings share, log N HHI, turnover x 5); the network learns the others
+        # anchored lanes: the first four are the fund's average exposures to the four z-scored
+        # factor loadings (the factor-tilt lanes), the last three its average trading statistics
+        # (log holdings share, log N HHI, turnover x 5), over the months seen; the network learns
+        # the lanes in between
+        expo = jnp.einsum("...n,...nk->...k", w, feats[..., FACTOR_LOADING_CHARS]).mean(-2)
         anchor = portfolio_stats(w, w_prev)[..., :3].mean(-2) * jnp.array([1.0, 1.0, 5.0])
-        mean = mean.at[..., -3:].set(anchor)
+        mean = mean.at[..., :N_EXPOSURE_LANES].set(expo).at[..., -N_TRADING_LANES:].set(anchor)
         logvar = nn.Dense(self.latent_dim, kernel_init=nn.initializers.zeros, bias_init=nn.initializers.constant(-2.0))(g)
         return mean, jnp.clip(logvar, -10.0, 4.0)
 
@@ -151,11 +160,12 @@ class Allocator(nn.Module):
       stocks (characteristics, return, ``w~_i``, ``phi``, noise);
     - **partial adjustment** ``v(a) = (1 - a) w~ + a T``: the support ``S`` is the ``round(K)``
       largest entries of ``v(a0)``, ``a0 = min(1, tau / (1/2 |T - w~|_1))``; then
-      ``w = v(a) 1_S / sum(v(a) 1_S)`` with the speed ``a`` in [0, 1] found by bisection so that
+      ``w = v(a) 1_S / sum(v(a) 1_S)`` with the speed ``a`` in [0, 4] found by bisection so that
       the turnover ``1/2 |w - w~|_1`` equals ``tau`` (or the least reachable, the mass of the
-      names closed, when ``tau`` is below it).
+      names closed, when ``tau`` is below it); ``a > 1`` trades past the target;
+    - with ``match_hhi`` the target's sharpness is also solved so the HHI is the HHI head's.
 
-    So the holdings count is exactly the prediction and the turnover is the prediction; the
+    So the holdings count, the turnover and (``match_hhi``) the HHI are the predictions; the
     heads are trained by direct (L1) losses on the real counts and turnovers
     (:mod:`hftlab.fundgan.train`), the target by the adversarial, exposure and trading terms.
     At initialisation ``K = count(w~)`` and ``tau = 0.1``.
@@ -164,6 +174,7 @@ class Allocator(nn.Module):
     hidden: Sequence[int] = (64, 64)
     head_hidden: int = 32
     match_hhi: bool = False  # also solve the target's sharpness for the predicted HHI
+    speed_max: float = 1.0  # the speed's range [0, speed_max]; above 1 the fund trades past its target
 
     def setup(self):
         self.score_mlp = MLP(tuple(self.hidden))
@@ -205,7 +216,7 @@ class Allocator(nn.Module):
         k_cont = jnp.clip(n * jnp.exp(log_k), 1.0, float(n))
         sg = jax.lax.stop_gradient
         w = partial_adjustment(w_prev, g, sg(k_cont), sg(tau), sg(jnp.exp(log_h) / n),
-                               match_hhi=self.match_hhi)
+                               match_hhi=self.match_hhi, speed_max=self.speed_max)
         if with_heads:
             return w, {"log_count": log_k, "count": k_cont, "turnover": tau, "log_hhi": log_h}
         return w
@@ -221,6 +232,8 @@ def head_inputs(w_prev, target):
 SPEED_BISECTION_STEPS = 20
 NESTED_BISECTION_STEPS = 12
 ENTRY_FLOOR = 0.01  # share of t_gamma spread equally over the support
+SPEED_MAX = 4.0  # the generating allocator's speed range [0, SPEED_MAX]; a > 1 trades past the target
+OVERSHOOT_FLOOR = 0.1  # beyond the target no name falls below this share of its target weight
 LOG_GAMMA_RANGE = (-4.0, 3.0)
 HEAD_GAIN = 5.0
 TURNOVER_LOGIT0 = -1.386  # initial turnover 0.5 sigmoid(-1.386) = 0.1
@@ -239,17 +252,20 @@ def _bisect(f, lo, hi, steps):
     return 0.5 * (lo + hi)
 
 
-def partial_adjustment(w_prev, scores, k, tau, hhi, match_hhi: bool = False):
+def partial_adjustment(w_prev, scores, k, tau, hhi, match_hhi: bool = False, speed_max: float = SPEED_MAX):
     """Weights with exactly ``round(k)`` names, turnover ``tau`` and HHI ``hhi`` (as nearly as
     reachable). ``w_prev``, ``scores`` (..., N); ``k``, ``tau``, ``hhi`` (...,).
 
     The support ``S``: the ``round(k)`` largest entries of ``(1 - a0) w~ + a0 softmax(g)``,
     ``a0 = min(1, tau / (1/2 |softmax(g) - w~|_1))``. On it
 
-        w(a, gamma) = v / sum(v),   v = 1_S ((1 - a) w~ + a t_gamma),
+        w(a, gamma) = v / sum(v),   v = 1_S ((1 - a) w~ + a t_gamma)                    (a <= 1),
+                                    v = 1_S max(t + (a - 1)(t - w~), 0.1 t_gamma)     (a > 1),
     t_gamma = 0.99 softmax_S(gamma g) + 0.01 / |S|   (so every name of S holds a position),
 
-    the speed ``a`` in [0, 1] solving ``1/2 |w - w~|_1 = tau`` by bisection; with ``match_hhi``
+    the speed ``a`` in [0, ``speed_max``] solving ``1/2 |w - w~|_1 = tau`` by bisection
+    (beyond ``a = 1`` the fund trades past its target along the same direction, so a predicted
+    turnover larger than the distance to the target is still reached); with ``match_hhi``
     the sharpness ``gamma`` (log in :data:`LOG_GAMMA_RANGE`) solves ``sum w^2 = hhi`` by an outer
     bisection (the speed re-solved inside), else ``gamma = 1`` and ``hhi`` is unused. Differentiable in ``scores`` with ``S``, ``a``, ``gamma`` held.
     """
@@ -260,28 +276,38 @@ def partial_adjustment(w_prev, scores, k, tau, hhi, match_hhi: bool = False):
     dist = 0.5 * jnp.sum(jnp.abs(target - w_prev), -1, keepdims=True)
     a0 = jnp.clip(tau / jnp.maximum(dist, 1e-9), 0.0, 1.0)
     v0 = (1.0 - a0) * w_prev + a0 * target
-    # ties (entries where both w~ and an underflowed softmax are 0) broken by the score
-    key = jax.lax.stop_gradient(v0 + 1e-9 * jax.nn.sigmoid(0.1 * scores))
-    supp = key >= kth_largest_rows(key, k)
+    # S: the top k of v0; when v0 has fewer than k positive entries (w~ and an underflowed
+    # softmax both 0), all of them and the rest by score
+    v0 = jax.lax.stop_gradient(v0)
+    pos = v0 > 0
+    n_pos = jnp.sum(pos, -1, keepdims=True)
+    top_v = v0 >= kth_largest_rows(v0, jnp.minimum(k, n_pos))
+    sg_s = jax.lax.stop_gradient(scores)
+    s_rest = jnp.where(pos, jnp.min(sg_s, -1, keepdims=True) - 1.0, sg_s)
+    top_s = (~pos) & (s_rest >= kth_largest_rows(s_rest, jnp.maximum(k - n_pos, 1)))
+    supp = jnp.where(k <= n_pos, top_v & pos, pos | top_s)
     g_max = jnp.max(jnp.where(supp, jax.lax.stop_gradient(scores), -jnp.inf), -1, keepdims=True)
 
     def weights(a, log_gamma, s):
         e = jnp.where(supp, jnp.exp(jnp.exp(log_gamma) * (s - g_max)), 0.0)
         t = e / jnp.maximum(jnp.sum(e, -1, keepdims=True), 1e-30)
         t = (1.0 - ENTRY_FLOOR) * t + ENTRY_FLOOR * supp / k  # every name of S keeps a position
-        v = jnp.where(supp, (1.0 - a) * w_prev + a * t, 0.0)
+        # beyond the target (a > 1) the trade goes on along t - w~, each name floored at a share of
+        # its target weight: every turnover up to nearly 1 is reachable with the same K names
+        over = jnp.maximum(t + (a - 1.0) * (t - w_prev), OVERSHOOT_FLOOR * t)
+        v = jnp.where(supp, jnp.where(a <= 1.0, (1.0 - a) * w_prev + a * t, over), 0.0)
         return v / jnp.maximum(jnp.sum(v, -1, keepdims=True), 1e-12)
 
     sg = jax.lax.stop_gradient(scores)
     turnover_gap = lambda lg: lambda a: 0.5 * jnp.sum(jnp.abs(weights(a, lg, sg) - w_prev), -1, keepdims=True) - tau  # noqa: E731
     hhi_gap = lambda a: lambda lg: jnp.sum(weights(a, lg, sg) ** 2, -1, keepdims=True) - hhi  # noqa: E731
-    zero, one = jnp.zeros_like(tau), jnp.ones_like(tau)
+    zero, one = jnp.zeros_like(tau), jnp.full_like(tau, speed_max)
     if match_hhi:
         # outer bisection on the sharpness for the HHI, the speed re-solved for the turnover inside
         speed = lambda lg: _bisect(turnover_gap(lg), zero, one, NESTED_BISECTION_STEPS)  # noqa: E731
         lg = _bisect(lambda lg: hhi_gap(speed(lg))(lg), zero + LOG_GAMMA_RANGE[0], zero + LOG_GAMMA_RANGE[1],
                      NESTED_BISECTION_STEPS)
-        a = speed(lg)
+        a = _bisect(turnover_gap(lg), zero, one, SPEED_BISECTION_STEPS)  # the final speed more precisely
     else:
         lg = jnp.zeros_like(tau)
         a = _bisect(turnover_gap(lg), zero, one, SPEED_BISECTION_STEPS)

@@ -46,6 +46,7 @@ from flax import struct
 
 from hftlab.fundgan.market_model import FactorMarket, fit_factor_market, sample_month
 from hftlab.fundgan.model import (
+    SPEED_MAX,
     Allocator,
     Critic,
     StrategyEncoder,
@@ -92,7 +93,11 @@ class TrainConfig:
     latent_dim: int = 8
     noise_dim: int = 1
     allocator_hidden: tuple[int, ...] = (48, 48)
-    match_hhi: bool = False  # the allocator also hits its HHI head's prediction (Allocator.match_hhi)
+    match_hhi: bool = False  # the training allocator also hits its HHI head's prediction (Allocator.match_hhi)
+    # the generating allocator (evaluation, TrainedModel.modules): hits the HHI head's prediction
+    # and reaches any predicted turnover (speed up to model.SPEED_MAX: it may trade past its target)
+    generation_match_hhi: bool = True
+    generation_speed_max: float = SPEED_MAX
     critic_hidden: tuple[int, ...] = (128, 128)
     test_months: int = 24  # the last months, held out from training
     use_phi: bool = True  # False: the generator-only baseline (phi = 0: no strategy code)
@@ -168,10 +173,16 @@ class TrainState:
     total: jax.Array  # iterations of the whole run (for the learning-rate decay)
 
 
-def build_modules(cfg: TrainConfig):
+def build_modules(cfg: TrainConfig, generation: bool = False):
+    """Encoder, allocator and critic; ``generation``: the allocator that generates after training
+    (``generation_match_hhi``, ``generation_speed_max``) instead of the training one (``match_hhi``,
+    speed up to 1: partial adjustment towards the target)."""
+    alloc = (Allocator(hidden=cfg.allocator_hidden, match_hhi=cfg.generation_match_hhi,
+                       speed_max=cfg.generation_speed_max) if generation
+             else Allocator(hidden=cfg.allocator_hidden, match_hhi=cfg.match_hhi, speed_max=1.0))
     return (
         StrategyEncoder(latent_dim=cfg.latent_dim),
-        Allocator(hidden=cfg.allocator_hidden, match_hhi=cfg.match_hhi),
+        alloc,
         Critic(hidden=cfg.critic_hidden),
     )
 
@@ -377,7 +388,8 @@ class TrainedModel:
 
     @property
     def modules(self):
-        return build_modules(self.config)
+        """Encoder, generating allocator and critic."""
+        return build_modules(self.config, generation=True)
 
 
 def train(universe, cfg: TrainConfig | None = None, seed: int = 0, progress: bool = True) -> TrainedModel:
@@ -430,13 +442,13 @@ def train(universe, cfg: TrainConfig | None = None, seed: int = 0, progress: boo
 
 def head_fit_data(model: "TrainedModel", universe, panel: Panel, key: jax.Array, block: int = 32):
     """Inputs and targets of the heads on every training month of every fund, with the fund's
-    final ``phi`` (:func:`hftlab.fundgan.evaluate.encode_funds`): (phi, inputs, log count share,
+    final ``phi`` (:func:`hftlab.fundgan.evaluate.generation_phi`): (phi, inputs, log count share,
     turnover), leading axes (F, t_train - 1)."""
-    from hftlab.fundgan.evaluate import encode_funds
+    from hftlab.fundgan.evaluate import generation_phi
 
     cfg = model.config
     alloc = model.modules[1]
-    phi = jnp.asarray(encode_funds(model, universe, panel)) * (1.0 if cfg.use_phi else 0.0)
+    phi = jnp.asarray(generation_phi(model, universe, panel)) * (1.0 if cfg.use_phi else 0.0)
     t = jnp.arange(1, model.t_train)
 
     @jax.jit
