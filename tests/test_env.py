@@ -8,6 +8,7 @@ import numpy as np
 import pytest
 
 from hftlab.env import EnvConfig, MarketEnv, load_market_data, split_windows
+from hftlab.env.agents.execution import action_labels as ex_labels
 from hftlab.env.baselines import baseline_config, constant_policy, random_policy, rollout
 from hftlab.errors import InputError
 from hftlab.lob import engine, lobster
@@ -203,7 +204,7 @@ def test_split_windows_are_disjoint(data):
 
 
 def test_action_variants_and_spaces(data):
-    for ea, ma, ob in (("levels", "half_spread", "compact"),):  # the defaults run in the world fixture
+    for ea, ma, ob in (("levels", "half_spread", "compact"), ("schedule", "ticks", "compact")):  # defaults: world fixture
         env = MarketEnv(EnvConfig(execution_actions=ea, mm_actions=ma, observation=ob, episode_steps=T,
                                   messages_per_step=K, inventory_penalty="linear"))
         params = env.default_params(data)
@@ -211,6 +212,9 @@ def test_action_variants_and_spaces(data):
         for t in env.learning_types:
             assert np.all(np.isfinite(np.asarray(traj["rewards"][t])))
     assert MarketEnv(EnvConfig(execution_actions="levels")).num_actions("execution") == 5
+    sched = EnvConfig(execution_actions="schedule", exec_qty_multiples=(1, 2))
+    assert MarketEnv(sched).num_actions("execution") == 8  # no hold: 4 levels x 2 multiples of the due quantity
+    assert ex_labels(sched)[:3] == ["1x due @ far touch", "1x due @ mid", "1x due @ near touch"]
     assert MarketEnv(EnvConfig()).num_actions("market_making") == 4 * 4 * 2 + 1
 
 

@@ -20,7 +20,8 @@ from hftlab.errors import InputError
 
 FLAG_FIELDS = ("num_envs", "num_steps", "updates", "update_epochs", "num_minibatches", "lr", "ent_coef",
                "reward_scale", "gae_lambda", "gamma", "network", "hidden", "inventory_penalty", "messages_per_step",
-               "episode_steps", "train_fraction", "max_eval_windows", "window_stride", "exec_side", "drift_weight", "exec_actions")
+               "episode_steps", "train_fraction", "max_eval_windows", "window_stride", "exec_side", "drift_weight", "exec_actions",
+               "observation", "exec_features")
 
 
 def add_arguments(p: argparse.ArgumentParser) -> None:
@@ -51,6 +52,10 @@ def add_arguments(p: argparse.ArgumentParser) -> None:
                    help="execution task: 1 buy, -1 sell, 0 random per episode (default 0)")
     p.add_argument("--exec-actions", choices=["schedule", "env"], default=None,
                    help="execution actions: relative to the TWAP schedule (default) or the environment's own")
+    p.add_argument("--observation", choices=["depth", "compact"], default=None,
+                   help="observations: features plus 5 levels of book depth per side (default), or the features only")
+    p.add_argument("--exec-features", choices=["all", "schedule"], default=None,
+                   help="execution agent's observation: every feature (default), or its schedule state and the spread")
     p.add_argument("--drift-weight", type=float, default=None,
                    help="weight of the arrival-drift term in the execution agent's training reward")
     p.add_argument("--json", type=Path, default=None, metavar="PATH", help="write the held-out evaluation here")
@@ -147,6 +152,12 @@ def run(args: argparse.Namespace) -> int:
         import shlex
         import sys
 
+        from hftlab.rl.experiment import generalization_gap
+
+        gap = generalization_gap(result)
+        train = gap[gap.windows == "train"]
+        out["execution_in_sample"] = {  # the same policies on training windows: how much of the gain is the day
+            str(seed): {r.policy: r.shortfall_bps for r in g.itertuples()} for seed, g in train.groupby("seed")}
         out["command"] = " ".join(["hftlab"] + [shlex.quote(a) for a in sys.argv[1:]])
         args.json.write_text(json.dumps(out, indent=2))
         print(f"results written to {args.json}")

@@ -32,7 +32,7 @@ AGENT_TYPES = LEARNING_TYPES + FIXED_TYPES
 EXEC_LIKE = (EXECUTION, TWAP_NEAR, TWAP_FAR)  # carry an execution task
 MM_LIKE = (MARKET_MAKING, FIXED_SPREAD, AVELLANEDA_STOIKOV)  # quote both sides, unwind at the end
 
-EXECUTION_ACTIONS = ("qty_levels", "levels")
+EXECUTION_ACTIONS = ("qty_levels", "levels", "schedule")
 MM_ACTIONS = ("ticks", "half_spread")
 OBSERVATIONS = ("depth", "compact")
 PENALTIES = ("quadratic", "linear", "none")
@@ -57,13 +57,16 @@ class EnvConfig:
       capacity: order slots per book side (must exceed the data's peak plus agent orders).
       max_trades: trade rows recorded per agent message (an agent order sweeping more
         resting orders than this is executed but under-reported: ``info['trade_overflow']``).
-      execution_actions: ``"qty_levels"`` (quantity x price level, + hold) or ``"levels"``
-        (the TWAP slice at one of the levels, + hold).
+      execution_actions: ``"qty_levels"`` (quantity x price level, + hold), ``"levels"``
+        (the TWAP slice at one of the levels, + hold) or ``"schedule"`` (a multiple of the
+        quantity the TWAP schedule says is due, at one of the levels: each TWAP baseline is
+        one constant action).
       mm_actions: ``"ticks"`` (bid / ask offsets in ticks from the touch) or
         ``"half_spread"`` (offsets in multiples of the half-spread from the mid), each x sizes, + flatten.
       observation: ``"depth"`` (features + ``obs_levels`` of depth per side) or ``"compact"``.
       inventory_penalty: ``"quadratic"``, ``"linear"`` or ``"none"`` (weight in params).
-      exec_qty_multiples: quantity choices of ``qty_levels`` in TWAP slices (ceil(Q / T)).
+      exec_qty_multiples: quantity choices of ``qty_levels`` in TWAP slices (ceil(Q / T)),
+        or of ``schedule`` in multiples of the due quantity.
       mm_offsets: quote offsets (ticks, or half-spread multiples) for each side.
       mm_size_multiples: quote sizes in units of ``params.mm_size``.
       debug: put each step's agent messages in ``info['agent_messages']`` (tests).

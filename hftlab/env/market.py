@@ -249,7 +249,10 @@ class MarketEnv:
         first_price = params.messages[start, M.PRICE].astype(jnp.float32)
         view = _touch_view(book, first_price, params.tick, cfg.obs_levels)
         ref = grid_down(view.mid, params.tick)
-        rnd = jnp.where(jax.random.bernoulli(key, 0.5, (A,)), 1, -1)
+        # the k-th execution-like agent draws the k-th coin whatever the agent order, so a baseline
+        # that takes a learner's place (hftlab.rl.evaluate) gets the learner's side under the same key
+        rank = np.maximum(np.cumsum(self._exec_mask) - 1, 0)
+        rnd = jnp.where(jax.random.bernoulli(key, 0.5, (A,))[rank], 1, -1)
         side = jnp.where(params.exec_side == 0, rnd, params.exec_side)
         side = jnp.where(jnp.asarray(self._exec_mask), side, 0).astype(jnp.int32)
         zi = jnp.zeros((A,), jnp.int32)
@@ -294,7 +297,7 @@ class MarketEnv:
                 executed = d * inv
                 remaining = jnp.maximum(params.exec_qty - executed, 0)
                 if t == C.EXECUTION:
-                    o = ex.decode(actions[t], d, remaining, view, params, cfg)
+                    o = ex.decode(actions[t], d, remaining, view, params, cfg, state.t)
                 else:
                     o = fixed.twap(state.t, T, params.exec_qty, d, executed, view, far=(t == C.TWAP_FAR))
                 o = jax.tree.map(lambda a, b: jnp.where(last, a, b), ex.deadline(d, remaining), o)

@@ -137,8 +137,8 @@ def baseline_runs(env) -> list:
 
     Only the type under test is replaced; every other learning type keeps its learned
     (greedy) policy, so a baseline and the learned agent face the same partner in the
-    same book. An environment wrapper (e.g. :class:`hftlab.rl.schedule.ScheduleExecutionEnv`)
-    rebuilds itself for the new configuration through its ``with_config``.
+    same book. An environment wrapper with a ``with_config(config)`` method rebuilds itself
+    for the new configuration through it.
     """
     from hftlab.env import MarketEnv
     from hftlab.env.baselines import BASELINES, baseline_config

@@ -3,7 +3,12 @@
 Protocol (the project spec's): train on the first part of a day's windows, evaluate the
 greedy policies on the later windows (no shared messages, :func:`hftlab.env.split_windows`)
 — or on another day — against the fixed-policy baselines on the same windows and keys;
-every training seed separately; a claim holds only if it holds for every seed.
+every training seed separately; a claim holds only if it holds for every seed. When the
+task side is random per episode (``exec_side=0``, the default), every held-out window is
+run twice, as a buy and as a sell task, with the same keys: the price's direction over the
+window then cancels out of the mean shortfall, which measures the cost of executing rather
+than which way the market went (a single random side per window leaves differences of
+several bps between policies to chance).
 
 ``run_experiment(ExperimentSpec(...))`` is what ``hftlab train`` and the notebook call;
 :meth:`ExperimentResult.to_json` is the ``--json`` output.
@@ -54,7 +59,9 @@ class ExperimentSpec:
     window_stride: int = 200  # messages between window starts (0: half a window)
     exec_side: int = 0  # execution task side: +1 buy, -1 sell, 0 random per episode (drift cancels)
     drift_weight: float = 1.0  # weight of the arrival-drift term in the execution reward (training only)
-    exec_actions: str = "schedule"  # "schedule": TWAP-relative actions (hftlab.rl.schedule); "env": the env's own
+    observation: str = "depth"  # "depth": features + 5 levels of depth per side; "compact": the features only
+    exec_features: str = "all"  # "schedule": the execution agent sees only its schedule state and the spread
+    exec_actions: str = "schedule"  # "schedule": multiples of the TWAP schedule's due quantity; "env": qty_levels
     progress: bool = False
 
     @classmethod
@@ -85,6 +92,10 @@ class ExperimentSpec:
             raise InputError(f"experiment: updates must be at least 1 (got {self.updates})")
         if self.exec_actions not in ("schedule", "env"):
             raise InputError(f"experiment: exec_actions must be 'schedule' or 'env' (got {self.exec_actions!r})")
+        if self.observation not in ("depth", "compact"):
+            raise InputError(f"experiment: observation must be 'depth' or 'compact' (got {self.observation!r})")
+        if self.exec_features not in ("all", "schedule"):
+            raise InputError(f"experiment: exec_features must be 'all' or 'schedule' (got {self.exec_features!r})")
         if self.exec_side not in (-1, 0, 1):
             raise InputError(f"experiment: exec_side must be +1 (buy), -1 (sell) or 0 (random), got {self.exec_side}")
         if self.window_stride < 0:
@@ -92,6 +103,9 @@ class ExperimentSpec:
         if self.max_eval_windows < 1:
             raise InputError(f"experiment: max_eval_windows must be at least 1 (got {self.max_eval_windows})")
         self.train_config().check(("execution", "market_making"))
+
+
+SCHEDULE_MULTIPLES = (1, 2)  # execution actions: 1x or 2x the due quantity, at each price level
 
 
 def load_day(day: str):
@@ -117,13 +131,14 @@ def market_setup(spec: ExperimentSpec):
         train_range, test_range = split_windows(data, spec.train_fraction)
     peak = max(data.peak_orders, test_data.peak_orders, data.levels)
     capacity = int(2 ** np.ceil(np.log2(peak + 16)))
-    cfg = EnvConfig(messages_per_step=spec.messages_per_step, episode_steps=spec.episode_steps, capacity=capacity)
-    if spec.exec_actions == "schedule":
-        from hftlab.rl.schedule import ScheduleExecutionEnv, schedule_config
+    actions = dict(execution_actions="schedule", exec_qty_multiples=SCHEDULE_MULTIPLES) \
+        if spec.exec_actions == "schedule" else {}
+    env = MarketEnv(EnvConfig(messages_per_step=spec.messages_per_step, episode_steps=spec.episode_steps,
+                              capacity=capacity, observation=spec.observation, **actions))
+    if spec.exec_features == "schedule":
+        from hftlab.rl.wrappers import FeatureSubset
 
-        env = ScheduleExecutionEnv(MarketEnv(schedule_config(cfg)))
-    else:
-        env = MarketEnv(cfg)
+        env = FeatureSubset.execution(env)
     task = dict(inventory_penalty=spec.inventory_penalty, exec_side=spec.exec_side)
     p_train = env.default_params(data, train_range, drift_weight=spec.drift_weight, **task)
     p_test = env.default_params(test_data, test_range, **task)
@@ -202,12 +217,18 @@ class ExperimentResult:
             "spec": {k: (list(v) if isinstance(v, tuple) else v) for k, v in asdict(self.spec).items()},
             "setup": self.setup,
             "num_windows": int(self.table.window.nunique()),
+            "task_sides_per_window": len(eval_sides(self.spec)),
             "env_steps_per_seed": int(np.asarray(self.metrics["env_steps"])[0, -1]),
             "env_steps_total": int(np.asarray(self.metrics["env_steps"])[0, -1]) * len(self.spec.seeds),
             "wall_time_s": self.timings,
             "seeds": seeds,
             "verdict": self.verdict(),
         }
+
+
+def eval_sides(spec: ExperimentSpec) -> tuple[int, ...]:
+    """Task sides each held-out window is evaluated with: both for a random side, else the fixed one."""
+    return (1, -1) if spec.exec_side == 0 else (spec.exec_side,)
 
 
 def run_experiment(spec: ExperimentSpec, log=print) -> ExperimentResult:
@@ -236,15 +257,45 @@ def run_experiment(spec: ExperimentSpec, log=print) -> ExperimentResult:
     for i, s in enumerate(spec.seeds):
         params = jax.tree_util.tree_map(lambda x: x[i], out["params"])
         # every baseline trades beside this seed's learned partner, so baselines run per seed
-        tab = evaluate(params, env, windows, jax.random.PRNGKey(10_000), env_params=p_test, config=config)
-        tab.insert(0, "seed", int(s))
-        frames.append(tab)
+        for side in eval_sides(spec):
+            p_side = p_test.replace(exec_side=jnp.asarray(side, jnp.asarray(p_test.exec_side).dtype))
+            tab = evaluate(params, env, windows, jax.random.PRNGKey(10_000), env_params=p_side, config=config)
+            tab.insert(0, "side", side)
+            tab.insert(0, "seed", int(s))
+            frames.append(tab)
     t_eval = time.perf_counter() - t0
     timings = {"compile": round(t_compile, 2), "train": round(t_train, 2), "evaluate": round(t_eval, 2),
                "total": round(time.perf_counter() - t_all, 2)}
-    log(f"evaluated on {len(windows)} held-out windows in {t_eval:.1f} s")
+    log(f"evaluated on {len(windows)} held-out windows × {len(eval_sides(spec))} task side(s) in {t_eval:.1f} s")
     return ExperimentResult(spec=spec, metrics=out["metrics"], params=out["params"],
                             table=pd.concat(frames, ignore_index=True), setup=setup, timings=timings)
+
+
+def generalization_gap(result: ExperimentResult, max_windows: int = 48) -> pd.DataFrame:
+    """Execution shortfall of every policy on training windows beside the held-out one, per seed.
+
+    Same protocol as the held-out evaluation (both task sides, same keys) on up to
+    ``max_windows`` windows spread over the training range. A learned policy far better
+    in-sample than out of sample has learned the day, not how to execute.
+    """
+    spec = result.spec
+    env, p_train, _, _, setup = market_setup(spec)
+    lo, hi = setup["train_windows"]
+    windows = np.unique(np.linspace(lo, hi - 1, min(max_windows, hi - lo)).round().astype(np.int32))
+    rows = []
+    for i, s in enumerate(spec.seeds):
+        params = jax.tree_util.tree_map(lambda x: x[i], result.params)
+        for side in eval_sides(spec):
+            p_side = p_train.replace(exec_side=jnp.asarray(side, jnp.asarray(p_train.exec_side).dtype))
+            tab = evaluate(params, env, windows, jax.random.PRNGKey(10_000), env_params=p_side,
+                           config=spec.train_config())
+            tab = tab[tab.type == "execution"]
+            rows += [{"seed": int(s), "policy": pol, "windows": "train", "shortfall_bps": v}
+                     for pol, v in tab.groupby("policy")["shortfall_bps"].mean().items()]
+    train = pd.DataFrame(rows).groupby(["seed", "policy", "windows"], as_index=False).mean()
+    held = result.table[result.table.type == "execution"].groupby(["seed", "policy"], as_index=False)[
+        "shortfall_bps"].mean().assign(windows="held-out")
+    return pd.concat([train, held], ignore_index=True)
 
 
 def format_summary(result: ExperimentResult) -> str:

@@ -3,7 +3,12 @@
 Actions (discrete): 0 holds (the resting order, if any, stays); ``1 + m * 4 + level``
 sets the agent's one order to a quantity ``min(mult_m * ceil(Q / T), remaining)`` at
 ``level`` in (far touch, mid, near touch, passive = near touch ``passive_ticks`` deeper)
-— variant ``qty_levels``; variant ``levels`` has the single multiple 1 (5 actions). A
+— variant ``qty_levels``; variant ``levels`` has the single multiple 1 (5 actions).
+Variant ``schedule`` has no hold: ``a = level + 4 * m`` sends ``min(mult_m * due_t, remaining)``
+shares at ``level``, with ``due_t = max(floor((t + 1) Q / T) - executed, 0)`` the quantity
+the TWAP schedule says is due (what :func:`hftlab.env.agents.fixed.twap` sends), so
+"1x due at far / near touch" are exactly the two TWAP baselines and anything learned is
+adaptivity on top of the schedule (``mult > 1``: trade ahead of it). A
 far-touch order crosses at the best opposite price (its remainder rests there). On the
 last step every action is replaced by a market order for the remainder; whatever the
 book cannot fill is executed at the far touch plus ``deadline_penalty_ticks``, against
@@ -38,7 +43,7 @@ def multiples(cfg) -> tuple:
 
 
 def num_actions(cfg) -> int:
-    return 1 + N_LEVELS * len(multiples(cfg))
+    return (0 if cfg.execution_actions == "schedule" else 1) + N_LEVELS * len(multiples(cfg))
 
 
 def obs_size(cfg) -> int:
@@ -48,6 +53,8 @@ def obs_size(cfg) -> int:
 def action_labels(cfg) -> list[str]:
     """Human-readable name of every action (index = action)."""
     names = ("far touch", "mid", "near touch", "passive")
+    if cfg.execution_actions == "schedule":
+        return [f"{m}x due @ {names[l]}" for m in multiples(cfg) for l in range(N_LEVELS)]
     return ["hold"] + [f"{m}x slice @ {names[l]}" for m in multiples(cfg) for l in range(N_LEVELS)]
 
 
@@ -67,17 +74,26 @@ def level_price(level, d, view: View, cfg):
     return jnp.select([level == FAR, level == MID, level == NEAR], [far, mid, near], passive).astype(jnp.int32)
 
 
-def decode(action, d, remaining, view: View, params, cfg) -> Orders:
-    """Orders of ``n`` execution agents from their actions (n,)."""
+def decode(action, d, remaining, view: View, params, cfg, t=None) -> Orders:
+    """Orders of ``n`` execution agents from their actions (n,); ``t`` (the step) is needed
+    by variant ``schedule``."""
     mults = jnp.asarray(multiples(cfg), jnp.int32)
     a = jnp.clip(action.astype(jnp.int32), 0, num_actions(cfg) - 1)
-    idx = jnp.maximum(a - 1, 0)
+    if cfg.execution_actions == "schedule":
+        if t is None:
+            raise ValueError("decode: variant 'schedule' needs the step t")
+        idx, want = a, jnp.ones(a.shape, bool)
+        executed = params.exec_qty - remaining
+        unit = jnp.maximum(twap_schedule(t, cfg.episode_steps, params.exec_qty) - executed, 0)
+    else:
+        idx, want = jnp.maximum(a - 1, 0), a > 0
+        unit = slice_size(params, cfg)
     level, m = idx % N_LEVELS, mults[idx // N_LEVELS]
-    qty = jnp.minimum(m * slice_size(params, cfg), remaining)
+    qty = jnp.minimum(m * unit, remaining)
     price = level_price(level, d, view, cfg)
     n = a.shape[0]
     return Orders(
-        want=(a > 0)[:, None], side=d[:, None], price=price[:, None], qty=qty[:, None],
+        want=want[:, None], side=d[:, None], price=price[:, None], qty=qty[:, None],
         market=jnp.zeros((n, 1), bool), flat=jnp.zeros((n,), jnp.int32),
     )
 
