@@ -154,3 +154,21 @@ def test_train_command_config_file(tmp_path, capsys):
     add_arguments(p)
     spec = spec_from_args(p.parse_args(["--config", str(good), "--lr", "1e-3", "--no-progress"]))
     assert spec.lr == 1e-3 and spec.seeds == (3, 4, 5, 6) and spec.inventory_penalty == 0.02
+
+
+def test_train_command_json_has_heldout_and_in_sample_figures(tmp_path, capsys):
+    """`hftlab train --json`: per seed, every policy's held-out figures (each window as a buy and a sell)
+    and the execution policies' in-sample shortfall on training windows."""
+    out = tmp_path / "run.json"
+    assert main(["train", "--quick", "--seeds", "1", "--updates", "1", "--no-figures", "--no-progress",
+                 "--json", str(out)]) == 0
+    r = json.loads(out.read_text())
+    assert r["task_sides_per_window"] == 2 and r["num_windows"] >= 1
+    (entry,) = r["seeds"]
+    assert set(entry["execution"]) == {"ippo", "twap_near", "twap_far"}
+    assert set(entry["market_making"]) == {"ippo", "fixed_spread", "avellaneda_stoikov"}
+    (ins,) = r["execution_in_sample"].values()
+    assert set(ins) == {"ippo", "twap_near", "twap_far"} and all(np.isfinite(v) for v in ins.values())
+    # the TWAPs are deterministic given window and side: in-sample and held-out windows differ, so do their figures
+    assert ins["twap_near"] != entry["execution"]["twap_near"]["shortfall_bps"]
+    assert "command" in r and r["wall_time_s"]["total"] > 0
