@@ -177,7 +177,7 @@ def _cfg_dict(cfg) -> dict:
 
 def tour(args: argparse.Namespace) -> None:
     """A quick-mode-sized pass: the bundled small universe, one short training, probes and errors."""
-    from hftlab.fundgan.evaluate import encode_funds, heldout_errors, probe_recall
+    from hftlab.fundgan.evaluate import encode_funds, generation_phi, heldout_errors, probe_recall
     from hftlab.fundgan.train import TrainConfig, train
     from hftlab.fundgan.universe import load_universe, sample_path
     from hftlab.viz import save_chart
@@ -191,7 +191,7 @@ def tour(args: argparse.Namespace) -> None:
     m = train(u, cfg, seed=0, progress=False)
     phi = encode_funds(m, u)
     rec = probe_recall(phi, u.style_codes(), "linear")
-    err = heldout_errors(m, u, phi)
+    err = heldout_errors(m, u, generation_phi(m, u))  # the model generates with phi over all training months
     print(f"trained {cfg.iterations} iterations in {m.train_seconds:.1f} s (+{m.compile_seconds:.1f} s compile); "
           f"linear probe macro recall {rec:.2f}")
     print(err.round(4).to_string())
