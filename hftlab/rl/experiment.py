@@ -231,6 +231,17 @@ def eval_sides(spec: ExperimentSpec) -> tuple[int, ...]:
     return (1, -1) if spec.exec_side == 0 else (spec.exec_side,)
 
 
+def evaluate_sides(params, env, windows, env_params, spec: ExperimentSpec) -> pd.DataFrame:
+    """:func:`hftlab.rl.evaluate.evaluate` once per side of :func:`eval_sides` (column ``side``), same keys."""
+    frames = []
+    for side in eval_sides(spec):
+        p_side = env_params.replace(exec_side=jnp.asarray(side, jnp.asarray(env_params.exec_side).dtype))
+        tab = evaluate(params, env, windows, jax.random.PRNGKey(10_000), env_params=p_side, config=spec.train_config())
+        tab.insert(0, "side", side)
+        frames.append(tab)
+    return pd.concat(frames, ignore_index=True)
+
+
 def run_experiment(spec: ExperimentSpec, log=print) -> ExperimentResult:
     """Train ``spec.seeds`` in one compiled call, then evaluate each seed on the held-out windows."""
     spec.check()
@@ -257,12 +268,9 @@ def run_experiment(spec: ExperimentSpec, log=print) -> ExperimentResult:
     for i, s in enumerate(spec.seeds):
         params = jax.tree_util.tree_map(lambda x: x[i], out["params"])
         # every baseline trades beside this seed's learned partner, so baselines run per seed
-        for side in eval_sides(spec):
-            p_side = p_test.replace(exec_side=jnp.asarray(side, jnp.asarray(p_test.exec_side).dtype))
-            tab = evaluate(params, env, windows, jax.random.PRNGKey(10_000), env_params=p_side, config=config)
-            tab.insert(0, "side", side)
-            tab.insert(0, "seed", int(s))
-            frames.append(tab)
+        tab = evaluate_sides(params, env, windows, p_test, spec)
+        tab.insert(0, "seed", int(s))
+        frames.append(tab)
     t_eval = time.perf_counter() - t0
     timings = {"compile": round(t_compile, 2), "train": round(t_train, 2), "evaluate": round(t_eval, 2),
                "total": round(time.perf_counter() - t_all, 2)}
@@ -285,14 +293,11 @@ def generalization_gap(result: ExperimentResult, max_windows: int = 48) -> pd.Da
     rows = []
     for i, s in enumerate(spec.seeds):
         params = jax.tree_util.tree_map(lambda x: x[i], result.params)
-        for side in eval_sides(spec):
-            p_side = p_train.replace(exec_side=jnp.asarray(side, jnp.asarray(p_train.exec_side).dtype))
-            tab = evaluate(params, env, windows, jax.random.PRNGKey(10_000), env_params=p_side,
-                           config=spec.train_config())
-            tab = tab[tab.type == "execution"]
-            rows += [{"seed": int(s), "policy": pol, "windows": "train", "shortfall_bps": v}
-                     for pol, v in tab.groupby("policy")["shortfall_bps"].mean().items()]
-    train = pd.DataFrame(rows).groupby(["seed", "policy", "windows"], as_index=False).mean()
+        tab = evaluate_sides(params, env, windows, p_train, spec)
+        tab = tab[tab.type == "execution"]
+        rows += [{"seed": int(s), "policy": pol, "windows": "train", "shortfall_bps": v}
+                 for pol, v in tab.groupby("policy")["shortfall_bps"].mean().items()]
+    train = pd.DataFrame(rows)
     held = result.table[result.table.type == "execution"].groupby(["seed", "policy"], as_index=False)[
         "shortfall_bps"].mean().assign(windows="held-out")
     return pd.concat([train, held], ignore_index=True)
