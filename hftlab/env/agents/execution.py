@@ -31,7 +31,7 @@ from __future__ import annotations
 import jax.numpy as jnp
 
 from hftlab.env.agents.common import Orders, View, grid_down, grid_up, log_depth
-from hftlab.env.agents.fixed import twap_schedule
+from hftlab.env.agents.fixed import twap_due, twap_schedule
 
 N_LEVELS = 4  # far touch, mid, near touch, passive
 FAR, MID, NEAR, PASSIVE = range(N_LEVELS)
@@ -83,8 +83,7 @@ def decode(action, d, remaining, view: View, params, cfg, t=None) -> Orders:
         if t is None:
             raise ValueError("decode: variant 'schedule' needs the step t")
         idx, want = a, jnp.ones(a.shape, bool)
-        executed = params.exec_qty - remaining
-        unit = jnp.maximum(twap_schedule(t, cfg.episode_steps, params.exec_qty) - executed, 0)
+        unit = twap_due(t, cfg.episode_steps, params.exec_qty, params.exec_qty - remaining)
     else:
         idx, want = jnp.maximum(a - 1, 0), a > 0
         unit = slice_size(params, cfg)

@@ -30,9 +30,14 @@ def twap_schedule(t, T, Q):
     return ((t + 1) * Q) // T
 
 
+def twap_due(t, T, Q, executed):
+    """Shares the TWAP schedule says are still due in step t: max(floor((t + 1) Q / T) - executed, 0)."""
+    return jnp.maximum(twap_schedule(t, T, Q) - executed, 0)
+
+
 def twap(t, T, Q, d, executed, view: View, far: bool) -> Orders:
     n = d.shape[0]
-    due = jnp.maximum(twap_schedule(t, T, Q) - executed, 0)
+    due = twap_due(t, T, Q, executed)
     price = jnp.where((d > 0) == far, view.ask, view.bid).astype(jnp.int32)
     return Orders(
         want=jnp.ones((n, 1), bool), side=d[:, None], price=price[:, None], qty=due[:, None].astype(jnp.int32),
