@@ -183,3 +183,12 @@ def test_lower_inventory_risk_per_seed_compares_against_every_mm_baseline():
 
     out = {"seeds": [seed(10, 20, 30), seed(25, 20, 30), seed(10, 20, 10)]}
     assert seeds_with_lower_inventory_risk(out) == [True, False, False]
+
+
+def test_in_sample_comparison_per_seed_compares_against_every_twap():
+    from hftlab.rl.experiment import seeds_beating_twaps_in_sample
+
+    out = {"execution_in_sample": {"0": {"ippo": 1.0, "twap_near": 2.0, "twap_far": 3.0},
+                                   "1": {"ippo": 2.5, "twap_near": 2.0, "twap_far": 3.0},
+                                   "2": {"ippo": 1.0, "twap_near": 2.0, "twap_far": 1.0}}}
+    assert seeds_beating_twaps_in_sample(out) == [True, False, False]

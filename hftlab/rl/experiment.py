@@ -167,6 +167,7 @@ class ExperimentResult:
     table: pd.DataFrame  # tidy held-out evaluation, column "seed"
     setup: dict
     timings: dict = field(default_factory=dict)
+    market: tuple | None = field(default=None, repr=False)  # (env, training env params) of the run
 
     def seed_summary(self) -> pd.DataFrame:
         """Per seed and policy: mean of the key metrics on the held-out windows."""
@@ -276,7 +277,8 @@ def run_experiment(spec: ExperimentSpec, log=print) -> ExperimentResult:
                "total": round(time.perf_counter() - t_all, 2)}
     log(f"evaluated on {len(windows)} held-out windows × {len(eval_sides(spec))} task side(s) in {t_eval:.1f} s")
     return ExperimentResult(spec=spec, metrics=out["metrics"], params=out["params"],
-                            table=pd.concat(frames, ignore_index=True), setup=setup, timings=timings)
+                            table=pd.concat(frames, ignore_index=True), setup=setup, timings=timings,
+                            market=(env, p_train))
 
 
 def generalization_gap(result: ExperimentResult, max_windows: int = 48) -> pd.DataFrame:
@@ -287,8 +289,8 @@ def generalization_gap(result: ExperimentResult, max_windows: int = 48) -> pd.Da
     in-sample than out of sample has learned the day, not how to execute.
     """
     spec = result.spec
-    env, p_train, _, _, setup = market_setup(spec)
-    lo, hi = setup["train_windows"]
+    env, p_train = result.market if result.market is not None else market_setup(spec)[:2]
+    lo, hi = result.setup["train_windows"]
     windows = np.unique(np.linspace(lo, hi - 1, min(max_windows, hi - lo)).round().astype(np.int32))
     rows = []
     for i, s in enumerate(spec.seeds):
@@ -351,6 +353,12 @@ def seeds_with_lower_inventory_risk(out: dict) -> list[bool]:
         mm = entry["market_making"]
         flags.append(all(mm["ippo"]["inventory_std"] < mm[b]["inventory_std"] for b in mm if b != "ippo"))
     return flags
+
+
+def seeds_beating_twaps_in_sample(out: dict) -> list[bool]:
+    """Per seed of a ``hftlab train --json`` output: is the learned execution agent's shortfall on the
+    *training* windows (``execution_in_sample``) below every execution baseline's there?"""
+    return [all(d["ippo"] < v for pol, v in d.items() if pol != "ippo") for d in out["execution_in_sample"].values()]
 
 
 def load_recorded(name: str) -> dict:
