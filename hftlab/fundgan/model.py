@@ -21,7 +21,7 @@ stocks' characteristics, this month's returns, last month's weights and a latent
   is ``T = softmax(g)``; fund-level heads on ``phi`` and the drifted portfolio predict the
   holdings count ``K`` and the turnover ``tau``; the portfolio ``w ∝ 1_S((1 - a) w~ + a T)``
   keeps exactly ``K`` names ``S``, its speed ``a`` is solved so the turnover is ``tau`` and
-  (``match_hhi``, the training default) the target's sharpness so the HHI is the HHI head's
+  (``match_hhi``, the generating allocator's default) the target's sharpness so the HHI is the HHI head's
   prediction (:func:`partial_adjustment`) — a long-only portfolio with exact zeros.
 - :class:`Critic`: an MLP on a portfolio's summary (:func:`portfolio_summary`:
   exposures ``w^T Z``, trade exposures, previous exposures, turnover, HHI, holdings,
@@ -160,7 +160,7 @@ class Allocator(nn.Module):
       stocks (characteristics, return, ``w~_i``, ``phi``, noise);
     - **partial adjustment** ``v(a) = (1 - a) w~ + a T``: the support ``S`` is the ``round(K)``
       largest entries of ``v(a0)``, ``a0 = min(1, tau / (1/2 |T - w~|_1))``; then
-      ``w = v(a) 1_S / sum(v(a) 1_S)`` with the speed ``a`` in [0, 4] found by bisection so that
+      ``w = v(a) 1_S / sum(v(a) 1_S)`` with the speed ``a`` in [0, ``speed_max``] found by bisection so that
       the turnover ``1/2 |w - w~|_1`` equals ``tau`` (or the least reachable, the mass of the
       names closed, when ``tau`` is below it); ``a > 1`` trades past the target;
     - with ``match_hhi`` the target's sharpness is also solved so the HHI is the HHI head's.
@@ -279,14 +279,14 @@ def partial_adjustment(w_prev, scores, k, tau, hhi, match_hhi: bool = False, spe
     # S: the top k of v0; when v0 has fewer than k positive entries (w~ and an underflowed
     # softmax both 0), all of them and the rest by score
     v0 = jax.lax.stop_gradient(v0)
+    sg = jax.lax.stop_gradient(scores)
     pos = v0 > 0
     n_pos = jnp.sum(pos, -1, keepdims=True)
     top_v = v0 >= kth_largest_rows(v0, jnp.minimum(k, n_pos))
-    sg_s = jax.lax.stop_gradient(scores)
-    s_rest = jnp.where(pos, jnp.min(sg_s, -1, keepdims=True) - 1.0, sg_s)
+    s_rest = jnp.where(pos, jnp.min(sg, -1, keepdims=True) - 1.0, sg)
     top_s = (~pos) & (s_rest >= kth_largest_rows(s_rest, jnp.maximum(k - n_pos, 1)))
     supp = jnp.where(k <= n_pos, top_v & pos, pos | top_s)
-    g_max = jnp.max(jnp.where(supp, jax.lax.stop_gradient(scores), -jnp.inf), -1, keepdims=True)
+    g_max = jnp.max(jnp.where(supp, sg, -jnp.inf), -1, keepdims=True)
 
     def weights(a, log_gamma, s):
         e = jnp.where(supp, jnp.exp(jnp.exp(log_gamma) * (s - g_max)), 0.0)
@@ -298,19 +298,18 @@ def partial_adjustment(w_prev, scores, k, tau, hhi, match_hhi: bool = False, spe
         v = jnp.where(supp, jnp.where(a <= 1.0, (1.0 - a) * w_prev + a * t, over), 0.0)
         return v / jnp.maximum(jnp.sum(v, -1, keepdims=True), 1e-12)
 
-    sg = jax.lax.stop_gradient(scores)
     turnover_gap = lambda lg: lambda a: 0.5 * jnp.sum(jnp.abs(weights(a, lg, sg) - w_prev), -1, keepdims=True) - tau  # noqa: E731
     hhi_gap = lambda a: lambda lg: jnp.sum(weights(a, lg, sg) ** 2, -1, keepdims=True) - hhi  # noqa: E731
-    zero, one = jnp.zeros_like(tau), jnp.full_like(tau, speed_max)
+    zero, a_max = jnp.zeros_like(tau), jnp.full_like(tau, speed_max)
     if match_hhi:
         # outer bisection on the sharpness for the HHI, the speed re-solved for the turnover inside
-        speed = lambda lg: _bisect(turnover_gap(lg), zero, one, NESTED_BISECTION_STEPS)  # noqa: E731
+        speed = lambda lg: _bisect(turnover_gap(lg), zero, a_max, NESTED_BISECTION_STEPS)  # noqa: E731
         lg = _bisect(lambda lg: hhi_gap(speed(lg))(lg), zero + LOG_GAMMA_RANGE[0], zero + LOG_GAMMA_RANGE[1],
                      NESTED_BISECTION_STEPS)
-        a = _bisect(turnover_gap(lg), zero, one, SPEED_BISECTION_STEPS)  # the final speed more precisely
+        a = _bisect(turnover_gap(lg), zero, a_max, SPEED_BISECTION_STEPS)  # the final speed more precisely
     else:
         lg = jnp.zeros_like(tau)
-        a = _bisect(turnover_gap(lg), zero, one, SPEED_BISECTION_STEPS)
+        a = _bisect(turnover_gap(lg), zero, a_max, SPEED_BISECTION_STEPS)
     return weights(jax.lax.stop_gradient(a), jax.lax.stop_gradient(lg), scores)
 
 
