@@ -120,8 +120,25 @@ def test_schedule_features_cut_the_execution_observation_only(setup):
     np.testing.assert_array_equal(np.asarray(r2["execution"]), np.asarray(r1["execution"]))
     with pytest.raises(InputError, match="unknown execution features"):
         FeatureSubset.execution(env, ("time_left", "tomorrow_close"))
-    with pytest.raises(InputError, match="must be 'all' or 'schedule'"):
+    with pytest.raises(InputError, match="exec_features must be one of"):
         replace(SPEC, exec_features="some").check()
+
+
+def test_side_blind_features_drop_only_the_side(setup):
+    """exec_features='side_blind': every execution column but the task side, the book's depth included;
+    a buy and a sell task in the same book then differ only through the side-signed features."""
+    from hftlab.rl.wrappers import EXECUTION_FEATURES, FeatureSubset
+
+    env, _, p_test, windows, _ = setup
+    sub, _, _, _, _ = market_setup(replace(SPEC, exec_features="side_blind"))
+    assert isinstance(sub, FeatureSubset) and sub.obs_size("execution") == env.obs_size("execution") - 1
+    key = jax.random.PRNGKey(5)
+    full, _ = env.reset_window(key, p_test, int(windows[0]))
+    cut, _ = sub.reset_window(key, p_test, int(windows[0]))
+    side = EXECUTION_FEATURES.index("side")
+    keep = [c for c in range(env.obs_size("execution")) if c != side]
+    np.testing.assert_array_equal(np.asarray(cut["execution"]), np.asarray(full["execution"])[..., keep])
+    assert FeatureSubset.named(env, "all") is env
 
 
 @pytest.mark.parametrize("argv, msg", [

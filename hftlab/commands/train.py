@@ -54,8 +54,9 @@ def add_arguments(p: argparse.ArgumentParser) -> None:
                    help="execution actions: relative to the TWAP schedule (default) or the environment's own")
     p.add_argument("--observation", choices=["depth", "compact"], default=None,
                    help="observations: features plus 5 levels of book depth per side (default), or the features only")
-    p.add_argument("--exec-features", choices=["all", "schedule"], default=None,
-                   help="execution agent's observation: every feature (default), or its schedule state and the spread")
+    p.add_argument("--exec-features", choices=["all", "schedule", "side_blind", "schedule_side_blind"], default=None,
+                   help="execution agent's observation: every feature (default), its schedule state and the spread "
+                        "(schedule), or either without the task side (side_blind, schedule_side_blind)")
     p.add_argument("--drift-weight", type=float, default=None,
                    help="weight of the arrival-drift term in the execution agent's training reward")
     p.add_argument("--json", type=Path, default=None, metavar="PATH", help="write the held-out evaluation here")

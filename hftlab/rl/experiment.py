@@ -60,7 +60,7 @@ class ExperimentSpec:
     exec_side: int = 0  # execution task side: +1 buy, -1 sell, 0 random per episode (drift cancels)
     drift_weight: float = 1.0  # weight of the arrival-drift term in the execution reward (training only)
     observation: str = "depth"  # "depth": features + 5 levels of depth per side; "compact": the features only
-    exec_features: str = "all"  # "schedule": the execution agent sees only its schedule state and the spread
+    exec_features: str = "all"  # a set of hftlab.rl.wrappers.FEATURE_SETS ("schedule": schedule state and spread only; "side_blind": all but the side)
     exec_actions: str = "schedule"  # "schedule": multiples of the TWAP schedule's due quantity; "env": qty_levels
     progress: bool = False
 
@@ -94,8 +94,10 @@ class ExperimentSpec:
             raise InputError(f"experiment: exec_actions must be 'schedule' or 'env' (got {self.exec_actions!r})")
         if self.observation not in ("depth", "compact"):
             raise InputError(f"experiment: observation must be 'depth' or 'compact' (got {self.observation!r})")
-        if self.exec_features not in ("all", "schedule"):
-            raise InputError(f"experiment: exec_features must be 'all' or 'schedule' (got {self.exec_features!r})")
+        from hftlab.rl.wrappers import FEATURE_SETS
+
+        if self.exec_features not in FEATURE_SETS:
+            raise InputError(f"experiment: exec_features must be one of {sorted(FEATURE_SETS)} (got {self.exec_features!r})")
         if self.exec_side not in (-1, 0, 1):
             raise InputError(f"experiment: exec_side must be +1 (buy), -1 (sell) or 0 (random), got {self.exec_side}")
         if self.window_stride < 0:
@@ -135,10 +137,10 @@ def market_setup(spec: ExperimentSpec):
         if spec.exec_actions == "schedule" else {}
     env = MarketEnv(EnvConfig(messages_per_step=spec.messages_per_step, episode_steps=spec.episode_steps,
                               capacity=capacity, observation=spec.observation, **actions))
-    if spec.exec_features == "schedule":
+    if spec.exec_features != "all":
         from hftlab.rl.wrappers import FeatureSubset
 
-        env = FeatureSubset.execution(env)
+        env = FeatureSubset.named(env, spec.exec_features)
     task = dict(inventory_penalty=spec.inventory_penalty, exec_side=spec.exec_side)
     p_train = env.default_params(data, train_range, drift_weight=spec.drift_weight, **task)
     p_test = env.default_params(test_data, test_range, **task)

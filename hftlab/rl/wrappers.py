@@ -25,6 +25,20 @@ EXECUTION_FEATURES = ("time_left", "remaining", "executed", "side", "spread", "i
 SCHEDULE_FEATURES = ("time_left", "remaining", "side", "spread", "rest_qty", "rest_distance", "schedule_gap")
 assert len(EXECUTION_FEATURES) == ex.N_FEATURES
 
+#: named execution feature sets (``hftlab train --exec-features``). Every other feature is
+#: already signed by the task side (imbalance, mid move, own / opposite depth), so without the
+#: ``side`` column a policy is *side-blind*: it acts the same for a buy and a sell in the same
+#: side-relative situation. On one day of training data that matters: the day's price trend
+#: rewards buying early and selling late on the training windows, a side-aware policy learns
+#: that timing, and it does not carry over to a later part of the day; with random task
+#: sides a side-blind policy gains nothing from the trend (it cancels between buys and sells).
+FEATURE_SETS = {
+    "all": EXECUTION_FEATURES,
+    "schedule": SCHEDULE_FEATURES,
+    "side_blind": tuple(f for f in EXECUTION_FEATURES if f != "side"),
+    "schedule_side_blind": tuple(f for f in SCHEDULE_FEATURES if f != "side"),
+}
+
 
 class FeatureSubset:
     """``env`` with agent type ``t``'s observation cut to the columns ``columns[t]`` (indices)."""
@@ -40,12 +54,26 @@ class FeatureSubset:
         self.config, self.learning_types = env.config, env.learning_types
 
     @classmethod
-    def execution(cls, env, names=SCHEDULE_FEATURES):
-        """The execution agent sees only the named features (:data:`EXECUTION_FEATURES`)."""
+    def execution(cls, env, names=SCHEDULE_FEATURES, depth: bool = False):
+        """The execution agent sees only the named features (:data:`EXECUTION_FEATURES`), and with
+        ``depth`` the book-depth columns after them (observation ``"depth"``)."""
         bad = [n for n in names if n not in EXECUTION_FEATURES]
         if bad:
             raise InputError(f"FeatureSubset: unknown execution features {bad} (choose from {EXECUTION_FEATURES})")
-        return cls(env, {"execution": [EXECUTION_FEATURES.index(n) for n in names]})
+        cols = [EXECUTION_FEATURES.index(n) for n in names]
+        if depth:
+            cols += list(range(ex.N_FEATURES, env.obs_size("execution")))
+        return cls(env, {"execution": cols})
+
+    @classmethod
+    def named(cls, env, name: str):
+        """``env`` with the execution feature set :data:`FEATURE_SETS` ``[name]`` (depth kept
+        for the sets that keep the book's features); ``"all"`` returns ``env`` unchanged."""
+        if name not in FEATURE_SETS:
+            raise InputError(f"FeatureSubset: unknown execution feature set {name!r} (choose from {sorted(FEATURE_SETS)})")
+        if name == "all":
+            return env
+        return cls.execution(env, FEATURE_SETS[name], depth=not name.startswith("schedule"))
 
     def _key(self):
         return (self.config, tuple(sorted(self.columns.items())))
