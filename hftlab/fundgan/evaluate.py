@@ -35,7 +35,7 @@ import optax
 import pandas as pd
 
 from hftlab.fundgan import baselines
-from hftlab.fundgan.model import Critic, gradient_penalty, portfolio_summary
+from hftlab.fundgan.model import Allocator, Critic, fund_summaries, gradient_penalty, portfolio_summary
 from hftlab.fundgan.train import Panel, TrainedModel, _drift, make_panel
 from hftlab.fundgan.universe import CHAR_NAMES, PARAM_NAMES, RULES, STYLES, portfolio_metrics
 
@@ -49,21 +49,32 @@ def _encode_batch(enc, params, feats, w, w_prev):
     return enc.apply(params, feats, w, w_prev)[0]
 
 
+@jax.jit
+def _summaries_batch(feats, w, w_prev):
+    return fund_summaries(feats, w, w_prev)
+
+
 def encode_funds(model: TrainedModel, universe, panel: Panel | None = None, batch: int = 64,
-                 window: int | None = PHI_WINDOW) -> np.ndarray:
+                 window: int | None = PHI_WINDOW, summaries: bool = False) -> np.ndarray:
     """Each fund's ``phi``: encoder means over windows of ``enc_months`` of its last ``window``
     training months (``None``: all of them), averaged. (F, L).
 
     The probes use the last :data:`PHI_WINDOW` (36) months, as in the paper; the model generates
     with the code of all training months (:func:`generation_phi`), the best estimate of the fund's
-    strategy that the training data give."""
+    strategy that the training data give. ``summaries``: instead of the code, the fund's computed
+    summaries (:func:`hftlab.fundgan.model.fund_summaries`) over the same windows (F, 7)."""
     panel = panel or make_panel(universe)
     enc = model.modules[0]
     m = model.config.enc_months
     t_hi = model.t_train
     t_lo = 1 if window is None else max(1, t_hi - window)
     starts = list(range(t_lo, t_hi - m + 1, m)) or [max(1, t_hi - m)]
-    out = np.zeros((universe.n_funds, model.config.latent_dim), np.float32)
+    if summaries:
+        fn = _summaries_batch
+        out = np.zeros((universe.n_funds, 7), np.float32)
+    else:
+        fn = partial(_encode_batch, enc, model.gen_params["encoder"])
+        out = np.zeros((universe.n_funds, model.config.latent_dim), np.float32)
     for s in starts:
         t = jnp.arange(s, min(s + m, t_hi))
         for lo in range(0, universe.n_funds, batch):
@@ -71,8 +82,38 @@ def encode_funds(model: TrainedModel, universe, panel: Panel | None = None, batc
             w = panel.w[f, t]
             wp = _drift(panel.w[f, t - 1], panel.r[t])
             feats = jnp.broadcast_to(panel.feats[t], (*w.shape, panel.feats.shape[-1]))
-            out[lo : lo + f.shape[0]] += np.asarray(_encode_batch(enc, model.gen_params["encoder"], feats, w, wp))
+            out[lo : lo + f.shape[0]] += np.asarray(fn(feats, w, wp))
     return out / len(starts)
+
+
+SUMMARY_NAMES = ("expo_mkt", "expo_smb", "expo_hml", "expo_umd", "log_count_share", "log_n_hhi", "5_turnover")
+
+
+def summary_fit(model: TrainedModel, universe, phi: np.ndarray, panel: Panel | None = None) -> pd.DataFrame:
+    """How phi carries the fund's computed summaries (:func:`hftlab.fundgan.model.fund_summaries`
+    over the same months as ``phi``, the last :data:`PHI_WINDOW` training months), per summary:
+
+    - ``readout r2``: R^2 of the allocator's read-out ``A phi + b`` (:meth:`Allocator.summaries`;
+      with ``anchor="all"`` phi's own lanes: 1 by construction);
+    - ``best lane |corr|``: the largest absolute correlation of any single lane of phi with it
+      (1 for a copied lane);
+    - ``max |lane - summary|``: over funds, for the lane with that largest correlation (0 for a
+      copied lane).
+    """
+    panel = panel or make_panel(universe)
+    s = encode_funds(model, universe, panel, summaries=True)
+    alloc = model.modules[1]
+    pred = np.asarray(alloc.apply(model.gen_params["allocator"], jnp.asarray(phi), method=Allocator.summaries))
+    rows = []
+    for j, name in enumerate(SUMMARY_NAMES):
+        y = s[:, j].astype(np.float64)
+        r2 = 1.0 - np.sum((pred[:, j] - y) ** 2) / max(np.sum((y - y.mean()) ** 2), 1e-30)
+        corr = np.array([abs(np.corrcoef(phi[:, k], y)[0, 1]) if phi[:, k].std() > 0 else 0.0
+                         for k in range(phi.shape[1])])
+        k = int(np.argmax(corr))
+        rows.append({"summary": name, "readout r2": float(r2), "best lane": k + 1, "best lane |corr|": float(corr[k]),
+                     "max |lane - summary|": float(np.abs(phi[:, k] - y).max())})
+    return pd.DataFrame(rows).set_index("summary")
 
 
 def generation_phi(model: TrainedModel, universe, panel: Panel | None = None) -> np.ndarray:
@@ -486,6 +527,8 @@ class Evaluation:
     train_seconds: float
     phi: np.ndarray = field(repr=False)
     shuffled_probe: dict[str, float] = field(default_factory=dict)
+    untrained_probe: dict[str, float] = field(default_factory=dict)  # the same probes on an untrained encoder
+    summaries: pd.DataFrame | None = None  # summary_fit of phi
     markowitz: pd.DataFrame | None = None
     phi_generation: np.ndarray | None = field(default=None, repr=False)  # the code over all training months
 
@@ -494,6 +537,8 @@ class Evaluation:
             "seed": self.seed,
             "probe_macro_recall": self.probe,
             "shuffled_phi_probe_macro_recall": self.shuffled_probe,
+            "untrained_encoder_probe_macro_recall": self.untrained_probe,
+            "summary_fit": None if self.summaries is None else self.summaries.to_dict(orient="index"),
             "parameter_r2": self.parameter_r2,
             "portfolio_metric_errors": {m: self.errors[m].to_dict() for m in METRICS},
             "portfolio_metric_errors_rollout": {m: self.rollout_errors[m].to_dict() for m in METRICS},
@@ -521,6 +566,13 @@ def evaluate(model: TrainedModel, universe, generator_only: TrainedModel | None 
         "style, linear": probe_recall(shuffled, style, "linear", seed=seed),
         "style, rbf": probe_recall(shuffled, style, "rbf", seed=seed),
     }
+    from hftlab.fundgan.train import untrained
+
+    phi0 = encode_funds(untrained(universe, model.config, seed=model.seed), universe, panel)
+    untrained_probe = {
+        "style, linear": probe_recall(phi0, style, "linear", seed=seed),
+        "style, rbf": probe_recall(phi0, style, "rbf", seed=seed),
+    }
     return Evaluation(
         seed=model.seed,
         probe=probe,
@@ -532,6 +584,8 @@ def evaluate(model: TrainedModel, universe, generator_only: TrainedModel | None 
         train_seconds=model.train_seconds,
         phi=phi,
         shuffled_probe=shuffled_probe,
+        untrained_probe=untrained_probe,
+        summaries=summary_fit(model, universe, phi, panel),
         markowitz=markowitz_by_style(model, universe, phi_gen, seed=seed, panel=panel),
         phi_generation=phi_gen,
     )
@@ -552,6 +606,7 @@ __all__ = [
     "parameter_r2",
     "probe_recall",
     "strategy_swap",
+    "summary_fit",
     "swap_pair",
     "true_rule_weights",
     "STYLES",

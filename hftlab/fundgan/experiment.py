@@ -29,7 +29,14 @@ class ExperimentResult:
         rows = [{"seed": e.seed, "probe": k, "recall": v} for e in self.evaluations for k, v in e.probe.items()]
         rows += [{"seed": e.seed, "probe": f"{k} (shuffled phi)", "recall": v}
                  for e in self.evaluations for k, v in e.shuffled_probe.items()]
+        rows += [{"seed": e.seed, "probe": f"{k} (untrained encoder)", "recall": v}
+                 for e in self.evaluations for k, v in e.untrained_probe.items()]
         return pd.DataFrame(rows)
+
+    def summary_fit(self) -> pd.DataFrame:
+        """Tidy :func:`hftlab.fundgan.evaluate.summary_fit` over seeds."""
+        return pd.concat([e.summaries.reset_index().assign(seed=e.seed) for e in self.evaluations
+                          if e.summaries is not None], ignore_index=True)
 
     def r2(self) -> pd.DataFrame:
         return pd.DataFrame([{"seed": e.seed, "parameter": k, "r2": v} for e in self.evaluations for k, v in e.parameter_r2.items()])
@@ -101,6 +108,10 @@ class ExperimentResult:
             "strategy_swap": {
                 name: {col: agg(g[col]) for col in ("model error", "generator-only error", "correlation", "slope")}
                 for name, g in self.swap().groupby("exposure", sort=False)
+            },
+            "summary_fit": {
+                name: {col: agg(g[col]) for col in ("readout r2", "best lane |corr|", "max |lane - summary|")}
+                for name, g in self.summary_fit().groupby("summary", sort=False)
             },
             "markowitz_proximity_pct": {
                 style: {col: agg(g[col]) for col in ("real", "model", "abs difference")}

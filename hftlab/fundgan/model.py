@@ -10,16 +10,21 @@ stocks' characteristics, this month's returns, last month's weights and a latent
   weighted by the portfolio, by the holdings indicator, by the trade and uniformly
   (so it is invariant to the order of the stocks), adds the portfolio's and the trade's
   exposures to the stock features and the month's holdings count, HHI and turnover, and
-  the month embeddings are averaged (invariant to the order of the months too). Lanes 1-4
-  of the mean are the fund's average exposures to the four z-scored factor loadings (the
-  paper's factor-tilt lanes, made explicit), the last three its average log holdings share,
-  log N HHI and 5 x turnover over the months seen (the paper's turnover lanes); the lanes
-  in between (one with the default 8) are learnt.
+  the month embeddings are averaged (invariant to the order of the months too). The mean is a
+  dense layer of that average plus a learnt linear read-out of the months' summary features.
+  With ``anchor="none"`` (the training default) every lane is learnt: the training's summary
+  read-out term asks that the fund's computed summaries (:func:`fund_summaries`: average
+  factor-loading exposures and trading statistics) be linear in phi, and the allocator reads
+  them from phi through a learnt linear map (:meth:`Allocator.summaries`). ``anchor="all"``
+  is the earlier model, which overwrote lanes 1-4 with the average exposures and the last three
+  with the average log holdings share, log N HHI and 5 x turnover; ``"exposures"`` overwrites
+  only lanes 1-4.
 - :class:`Allocator` (the generator): partial adjustment towards a target with a predicted
   number of names and turnover. One MLP shared across stocks scores every stock
   (characteristics, return, drifted previous weight, cap weight, ``phi``, noise), the target
-  is ``T = softmax(g)``; fund-level heads on ``phi`` and the drifted portfolio predict the
-  holdings count ``K`` and the turnover ``tau``; the portfolio ``w ∝ 1_S((1 - a) w~ + a T)``
+  is ``T = softmax(g)``; fund-level heads on ``phi`` (with the fund's average trading
+  statistics read from it) and the drifted portfolio predict the holdings count ``K`` and the
+  turnover ``tau``; the portfolio ``w ∝ 1_S((1 - a) w~ + a T)``
   keeps exactly ``K`` names ``S``, its speed ``a`` is solved so the turnover is ``tau`` and
   (``match_hhi``, the generating allocator's default) the target's sharpness so the HHI is the HHI head's
   prediction (:func:`partial_adjustment`) — a long-only portfolio with exact zeros.
@@ -87,11 +92,27 @@ class StrategyEncoder(nn.Module):
     """``q(phi | fund-months)``: returns (mean, log-variance), each (..., latent_dim).
 
     Inputs have shape (..., M, N, ·): M months of N stocks.
+
+    ``anchor`` decides which lanes of the mean are computed rather than learnt:
+
+    - ``"none"`` (the default): every lane is learnt. The mean is
+      ``Dense(g) + Dense(mean_m s_m)``: the deep path ``g`` plus a learnt linear read-out of the
+      months' summary features ``s_m`` (the portfolio's and the trade's exposures to the stock
+      features and :func:`portfolio_stats`), so averages over the months are easy to represent.
+      What the lanes carry is decided by the training losses (adversarial, exposure and trading
+      terms through the allocator, and the summary read-out term of
+      :mod:`hftlab.fundgan.train`); no lane equals a computed summary.
+    - ``"exposures"``: lanes 1-4 are overwritten with the fund's average factor-loading exposures
+      (:func:`fund_summaries`), the rest learnt as with ``"none"``.
+    - ``"all"`` (the earlier model, kept for comparison): lanes 1-4 the average exposures, the
+      last three the average log holdings share, log N HHI and 5 x turnover; one lane learnt,
+      no linear read-out.
     """
 
     latent_dim: int = 8
     stock_hidden: int = 32
     hidden: int = 64
+    anchor: str = "none"  # "none" | "exposures" | "all": the lanes overwritten by computed summaries
 
     @nn.compact
     def __call__(self, feats: jax.Array, w: jax.Array, w_prev: jax.Array):
@@ -121,15 +142,39 @@ class StrategyEncoder(nn.Module):
         m = MLP((self.hidden,))(pooled)  # (..., M, hidden)
         g = MLP((self.hidden,))(m.mean(-2))
         mean = nn.Dense(self.latent_dim)(g)
-        # anchored lanes: the first four are the fund's average exposures to the four z-scored
-        # factor loadings (the factor-tilt lanes), the last three its average trading statistics
-        # (log holdings share, log N HHI, turnover x 5), over the months seen; the network learns
-        # the lanes in between
-        expo = jnp.einsum("...n,...nk->...k", w, feats[..., FACTOR_LOADING_CHARS]).mean(-2)
-        anchor = portfolio_stats(w, w_prev)[..., :3].mean(-2) * jnp.array([1.0, 1.0, 5.0])
-        mean = mean.at[..., :N_EXPOSURE_LANES].set(expo).at[..., -N_TRADING_LANES:].set(anchor)
         logvar = nn.Dense(self.latent_dim, kernel_init=nn.initializers.zeros, bias_init=nn.initializers.constant(-2.0))(g)
+        if self.anchor not in ANCHORS:
+            raise ValueError(f"anchor={self.anchor!r}: use one of {ANCHORS}")
+        if self.anchor != "all":
+            # a learnt linear read-out of the months' summary features, averaged over the months
+            n_summ = 2 * feats.shape[-1]
+            summ = jnp.concatenate([pooled[..., :n_summ], pooled[..., -5:]], axis=-1).mean(-2)
+            mean = mean + nn.Dense(self.latent_dim, kernel_init=nn.initializers.zeros, name="summary_readout")(summ)
+        if self.anchor != "none":
+            # anchored lanes (overwritten): the first four the fund's average exposures to the four
+            # z-scored factor loadings; with "all" also the last three its average trading statistics
+            s = fund_summaries(feats, w, w_prev)
+            mean = mean.at[..., :N_EXPOSURE_LANES].set(s[..., :N_EXPOSURE_LANES])
+            if self.anchor == "all":
+                mean = mean.at[..., -N_TRADING_LANES:].set(s[..., N_EXPOSURE_LANES:])
         return mean, jnp.clip(logvar, -10.0, 4.0)
+
+
+ANCHORS = ("all", "exposures", "none")
+N_SUMMARIES = N_EXPOSURE_LANES + N_TRADING_LANES
+
+
+def fund_summaries(feats: jax.Array, w: jax.Array, w_prev: jax.Array) -> jax.Array:
+    """A fund's computed summaries over M months: (..., 7) from (..., M, N, ·).
+
+    ``[mean_m w_m^T z_m[beta_mkt, beta_smb, beta_hml, beta_umd], mean_m log(count_m / N),
+    mean_m log(N HHI_m), 5 mean_m turnover_m]``: its average exposures to the four z-scored
+    factor loadings and its average trading statistics. With ``anchor="all"`` they are phi's
+    lanes 1-4 and 6-8; with ``anchor="none"`` they are the targets of the summary read-out term
+    (phi's mean must carry them linearly, :meth:`Allocator.summaries`)."""
+    expo = jnp.einsum("...n,...nk->...k", w, feats[..., FACTOR_LOADING_CHARS]).mean(-2)
+    trading = portfolio_stats(w, w_prev)[..., :3].mean(-2) * jnp.array([1.0, 1.0, 5.0])
+    return jnp.concatenate([expo, trading], axis=-1)
 
 
 def holdings_stats(w_prev: jax.Array) -> jax.Array:
@@ -175,6 +220,7 @@ class Allocator(nn.Module):
     head_hidden: int = 32
     match_hhi: bool = False  # also solve the target's sharpness for the predicted HHI
     speed_max: float = 1.0  # the speed's range [0, speed_max]; above 1 the fund trades past its target
+    summary_readout: bool = False  # read the fund's summaries from phi by a learnt linear map (else phi's lanes)
 
     def setup(self):
         self.score_mlp = MLP(tuple(self.hidden))
@@ -183,15 +229,28 @@ class Allocator(nn.Module):
         self.count_out = nn.Dense(1, kernel_init=nn.initializers.zeros)
         self.turnover_out = nn.Dense(1, kernel_init=nn.initializers.zeros)
         self.hhi_out = nn.Dense(1, kernel_init=nn.initializers.zeros)
+        if self.summary_readout:
+            self.summary_out = nn.Dense(N_SUMMARIES)
+
+    def summaries(self, phi):
+        """The fund's summaries (:func:`fund_summaries`: 4 average exposures, 3 average trading
+        statistics) as the allocator reads them from ``phi`` (..., L): (..., 7). With
+        ``summary_readout`` a learnt linear map ``A phi + b`` (trained by the summary read-out
+        term, :mod:`hftlab.fundgan.train`); else phi's anchored lanes 1-4 and the last three."""
+        if self.summary_readout:
+            return self.summary_out(phi)
+        return jnp.concatenate([phi[..., :N_EXPOSURE_LANES], phi[..., -N_TRADING_LANES:]], axis=-1)
 
     def heads(self, phi, inputs):
         """``(log(K / N), tau, log(N HHI))``, each (...,): predicted holdings count (continuous,
         as a log share of the stocks), turnover and concentration, from ``phi`` (..., L) and
         ``inputs`` = :func:`head_inputs` (..., 6). Each starts at the zero-trade value (the
         count and HHI of ``w~``; turnover 0.1)."""
-        # the gaps between the fund's average (phi's anchored lanes) and this month's w~, and the
-        # average turnover, also enter the outputs linearly (mean reversion is the main effect)
-        gaps = jnp.stack([phi[..., -3] - inputs[..., 0], phi[..., -2] - inputs[..., 1], phi[..., -1] / 5.0], axis=-1)
+        # the gaps between the fund's average trading statistics (read from phi, :meth:`summaries`)
+        # and this month's w~, and the average turnover, also enter the outputs linearly (mean
+        # reversion is the main effect)
+        avg = self.summaries(phi)[..., N_EXPOSURE_LANES:]
+        gaps = jnp.stack([avg[..., 0] - inputs[..., 0], avg[..., 1] - inputs[..., 1], avg[..., 2] / 5.0], axis=-1)
         h = self.head_mlp(jnp.concatenate([phi, inputs, 10.0 * gaps], axis=-1))
         h = jnp.concatenate([h, gaps], axis=-1)
         # outputs scaled by HEAD_GAIN: the heads' steps are that much larger than the rest's

@@ -19,7 +19,17 @@ Generator loss (weights in :class:`LossWeights`, all configuration):
           + count * E|log K - log count(w_real)|          (holdings-count head, L1)
           + turnover * E|tau - turnover(w_real)| / 0.1     (turnover head, L1)
           + hhi * E|log HHI^ - log HHI(w_real)|            (HHI head, L1)
+          + summary * E|A mu + b - s(encoder months)|^2    (summary read-out, anchor != "all")
           + kl * KL(q(phi) || N(0, I))
+
+The summary read-out term (``anchor="none"``, the default: no lane of phi is a computed copy):
+``s`` are the fund's computed summaries over the months the encoder saw
+(:func:`hftlab.fundgan.model.fund_summaries`: its four average factor-loading exposures, average
+log holdings share, log N HHI and 5 x turnover), ``mu`` the encoder's mean and ``A mu + b`` the
+allocator's learnt linear read-out (:meth:`hftlab.fundgan.model.Allocator.summaries`), which also
+feeds the heads the fund's average trading statistics. It is a self-supervised reconstruction
+term: phi must carry the summaries linearly, in lanes and directions it learns itself.
+With ``anchor="all"`` (the earlier model) those summaries are copied into phi's lanes instead.
 
 The heads' steps are ``head_lr_gain`` times larger than the rest's. After the adversarial
 iterations the heads are refitted (:func:`fit_heads`): full batch over every training
@@ -50,6 +60,7 @@ from hftlab.fundgan.model import (
     Allocator,
     Critic,
     StrategyEncoder,
+    fund_summaries,
     gradient_penalty,
     head_inputs,
     kl_standard_normal,
@@ -71,6 +82,7 @@ class LossWeights:
     count: float = 1.0
     turnover: float = 1.0
     hhi: float = 1.0
+    summary: float = 20.0  # the summary read-out term (only with anchor != "all")
     kl: float = 1e-3
     gradient_penalty: float = 10.0
 
@@ -91,6 +103,10 @@ class TrainConfig:
     head_fit_steps: int = 1000  # final full-batch refit of the heads (0: none), see fit_heads
     head_fit_lr: float = 3e-3
     latent_dim: int = 8
+    # phi's lanes overwritten by computed summaries (model.StrategyEncoder.anchor): "none" (every
+    # lane learnt, summaries through the read-out term), "exposures" (lanes 1-4) or "all" (lanes
+    # 1-4 and the last three: the earlier model)
+    anchor: str = "none"
     noise_dim: int = 1
     allocator_hidden: tuple[int, ...] = (48, 48)
     match_hhi: bool = False  # the training allocator also hits its HHI head's prediction (Allocator.match_hhi)
@@ -177,11 +193,12 @@ def build_modules(cfg: TrainConfig, generation: bool = False):
     """Encoder, allocator and critic; ``generation``: the allocator that generates after training
     (``generation_match_hhi``, ``generation_speed_max``) instead of the training one (``match_hhi``,
     speed up to 1: partial adjustment towards the target)."""
+    readout = cfg.anchor != "all"
     alloc = (Allocator(hidden=cfg.allocator_hidden, match_hhi=cfg.generation_match_hhi,
-                       speed_max=cfg.generation_speed_max) if generation
-             else Allocator(hidden=cfg.allocator_hidden, match_hhi=cfg.match_hhi, speed_max=1.0))
+                       speed_max=cfg.generation_speed_max, summary_readout=readout) if generation
+             else Allocator(hidden=cfg.allocator_hidden, match_hhi=cfg.match_hhi, speed_max=1.0, summary_readout=readout))
     return (
-        StrategyEncoder(latent_dim=cfg.latent_dim),
+        StrategyEncoder(latent_dim=cfg.latent_dim, anchor=cfg.anchor),
         alloc,
         Critic(hidden=cfg.critic_hidden),
     )
@@ -320,10 +337,15 @@ def make_train_chunk(cfg: TrainConfig, t_train: int):
         tov = jnp.mean(jnp.abs(heads["turnover"] - 0.5 * jnp.sum(jnp.abs(b["w"] - b["w_prev"]), -1))) / 0.1
         hhi = jnp.mean(jnp.abs(heads["log_hhi"] - jnp.log(b["w"].shape[-1] * jnp.sum(b["w"] ** 2, -1))))
         kl = kl_standard_normal(mean, logvar)  # 0 when phi is off
+        # summary read-out: the fund's computed summaries over the encoder's months, read linearly
+        # from phi's mean (identically 0 with anchor="all": there they are phi's lanes)
+        e = batch["enc"]
+        s_pred = alloc.apply(gp_["allocator"], mean, method=Allocator.summaries)
+        summ = phi_on * jnp.mean(jnp.sum((s_pred - fund_summaries(e["feats"], e["w"], e["w_prev"])) ** 2, -1))
         loss = lw.adversarial * adv + lw.counterfactual * cf + lw.exposure * expo + lw.trading * trd + lw.weights * wl2
-        loss = loss + lw.count * cnt + lw.turnover * tov + lw.hhi * hhi + lw.kl * kl
+        loss = loss + lw.count * cnt + lw.turnover * tov + lw.hhi * hhi + lw.kl * kl + lw.summary * summ
         return loss, {"adversarial": adv, "counterfactual": cf, "exposure": expo, "trading": trd, "weights_l2": wl2,
-                      "count": cnt, "turnover": tov, "hhi": hhi, "kl": kl}
+                      "count": cnt, "turnover": tov, "hhi": hhi, "summary": summ, "kl": kl}
 
     def iteration(state: TrainState, panel: Panel, market: FactorMarket):
         key, k_crit, k_batch, k_gen = jax.random.split(state.key, 4)

@@ -40,7 +40,10 @@ def check_train_config(cfg, n_months: int) -> None:
     for name in ("iterations", "batch_funds", "enc_months", "gen_months", "n_critic", "chunk", "latent_dim"):
         if getattr(cfg, name) < 1:
             raise InputError(f"{name}={getattr(cfg, name)}: must be at least 1")
-    from hftlab.fundgan.model import N_EXPOSURE_LANES, N_TRADING_LANES
+    from hftlab.fundgan.model import ANCHORS, N_EXPOSURE_LANES, N_TRADING_LANES
+
+    if cfg.anchor not in ANCHORS:
+        raise InputError(f"anchor={cfg.anchor!r}: use one of {', '.join(ANCHORS)}")
 
     if cfg.latent_dim < N_EXPOSURE_LANES + N_TRADING_LANES + 1:
         raise InputError(f"latent_dim={cfg.latent_dim}: must be at least {N_EXPOSURE_LANES + N_TRADING_LANES + 1} "
