@@ -47,7 +47,7 @@ def add_arguments(p: argparse.ArgumentParser) -> None:
     p.add_argument("--train-fraction", type=float, default=None, help="share of the day's windows used for training")
     p.add_argument("--max-eval-windows", type=int, default=None)
     p.add_argument("--window-stride", type=int, default=None,
-                   help="messages between episode window starts (default: half a window)")
+                   help="messages between episode window starts (default 50; 0: half a window)")
     p.add_argument("--exec-side", type=int, choices=[-1, 0, 1], default=None,
                    help="execution task: 1 buy, -1 sell, 0 random per episode (default 0)")
     p.add_argument("--exec-actions", choices=["schedule", "env"], default=None,
@@ -55,10 +55,11 @@ def add_arguments(p: argparse.ArgumentParser) -> None:
     p.add_argument("--observation", choices=["depth", "compact"], default=None,
                    help="observations: features plus 5 levels of book depth per side (default), or the features only")
     p.add_argument("--exec-features", choices=["all", "schedule", "side_blind", "schedule_side_blind"], default=None,
-                   help="execution agent's observation: every feature (default), its schedule state and the spread "
-                        "(schedule), or either without the task side (side_blind, schedule_side_blind)")
+                   help="execution agent's observation: its schedule state and the spread without the task side "
+                        "(schedule_side_blind, the default), with the side (schedule), every feature but the side "
+                        "(side_blind) or every feature (all)")
     p.add_argument("--drift-weight", type=float, default=None,
-                   help="weight of the arrival-drift term in the execution agent's training reward")
+                   help="weight of the arrival-drift term in the execution agent's training reward (default 0)")
     p.add_argument("--json", type=Path, default=None, metavar="PATH", help="write the held-out evaluation here")
     p.add_argument("--save", type=Path, default=None, metavar="PATH", help="save the trained parameters (all seeds)")
     p.add_argument("--no-figures", action="store_true", help="do not write figures")

@@ -41,7 +41,7 @@ class ExperimentSpec:
     seeds: tuple[int, ...] = (0, 1, 2, 3)
     num_envs: int = 64
     num_steps: int = 32
-    updates: int = 200
+    updates: int = 400
     update_epochs: int = 4
     num_minibatches: int = 4
     lr: float = 1e-3
@@ -56,11 +56,11 @@ class ExperimentSpec:
     episode_steps: int = 32
     train_fraction: float = 0.75
     max_eval_windows: int = 64
-    window_stride: int = 200  # messages between window starts (0: half a window)
+    window_stride: int = 50  # messages between window starts (0: half a window)
     exec_side: int = 0  # execution task side: +1 buy, -1 sell, 0 random per episode (drift cancels)
-    drift_weight: float = 1.0  # weight of the arrival-drift term in the execution reward (training only)
+    drift_weight: float = 0.0  # weight of the arrival-drift term in the execution reward (training only; 0: noise for a side-blind policy)
     observation: str = "depth"  # "depth": features + 5 levels of depth per side; "compact": the features only
-    exec_features: str = "all"  # a set of hftlab.rl.wrappers.FEATURE_SETS ("schedule": schedule state and spread only; "side_blind": all but the side)
+    exec_features: str = "schedule_side_blind"  # a set of hftlab.rl.wrappers.FEATURE_SETS ("schedule": schedule state and spread only; "side_blind": all but the side)
     exec_actions: str = "schedule"  # "schedule": multiples of the TWAP schedule's due quantity; "env": qty_levels
     progress: bool = False
 

@@ -6,9 +6,11 @@ thousands of times, so a network that sees the book's depth profile, imbalance a
 mid's path can recognise *where in the day* it is and learn the price moves that follow —
 a policy that looks excellent on the training windows and does worse than TWAP on the
 held-out part of the day (:func:`hftlab.rl.experiment.generalization_gap` measures it).
-Restricting the execution agent to its schedule state (time left, shares left, the gap to
-the TWAP schedule, its resting order) and the spread leaves it what an execution policy
-needs and nothing that identifies the day.
+The task side is the other leak: with the day's trend, buying early and selling late pays
+on the training windows, and a policy that knows its side learns that timing.
+:data:`FEATURE_SETS` names the subsets: ``schedule`` keeps the schedule state (time left,
+shares left, the gap to the TWAP schedule, its resting order) and the spread, nothing that
+identifies the day; the ``side_blind`` variants drop the side as well.
 """
 
 from __future__ import annotations
