@@ -7,7 +7,14 @@ import numpy as np
 import pytest
 
 from hftlab.cli import main
-from hftlab.fundgan.evaluate import critic_distance, encode_funds, heldout_errors, parameter_r2, probe_recall
+from hftlab.fundgan.evaluate import (
+    critic_distance,
+    encode_funds,
+    heldout_errors,
+    parameter_r2,
+    probe_recall,
+    summary_fit,
+)
 from hftlab.fundgan.train import TrainConfig, train, untrained
 from hftlab.fundgan.universe import load_universe, sample_path
 
@@ -30,27 +37,39 @@ def test_training_improves_critic_distance_probe_and_turnover(sample, trained):
     d0 = critic_distance(before, sample, phi0, steps=300)
     d1 = critic_distance(trained, sample, phi1, steps=300)
     assert d1 < 0.7 * d0, (d0, d1)
-    # probes: phi's anchored lanes (average factor-loading exposures and trading statistics)
-    # carry the style from the start (0.93 RBF macro recall here); training keeps it and adds
-    # a learnt lane
+    # probes: every lane of phi is learnt (anchor="none"). Random features of the pooled holdings
+    # already separate the styles fairly well (untrained linear 0.89 here, 0.96 after these 300 iterations)
     styles = sample.style_codes()
-    r0, r1 = probe_recall(phi0, styles, "rbf"), probe_recall(phi1, styles, "rbf")
-    assert r0 > 0.85 and r1 > 0.85, (r0, r1)
+    r0, r1 = probe_recall(phi0, styles, "linear"), probe_recall(phi1, styles, "linear")
+    assert r1 > 0.9 and r1 > r0, (r0, r1)
+    assert probe_recall(phi1, styles, "rbf") > 0.9
     q0 = np.mean(list(parameter_r2(phi0, sample).values()))
     q1 = np.mean(list(parameter_r2(phi1, sample).values()))
-    # mean R^2 of the true parameters: 0.69 untrained, 0.66 after these 300 iterations (the
-    # anchored lanes hold most of it; the full run's figures are in the README)
-    assert q0 > 0.55 and q1 > 0.55, (q0, q1)
+    # mean R^2 of the true parameters: 0.45 untrained, 0.65 after these 300 iterations
+    assert q1 > 0.55 and q1 > q0, (q0, q1)
     e0, e1 = heldout_errors(before, sample, phi0), heldout_errors(trained, sample, phi1)
     assert e1.loc["model", "turnover"] < 0.5 * e0.loc["model", "turnover"]
     assert e1.loc["model", "turnover"] < e1.loc["zero-trade", "turnover"]
-    # the holdings-count head beats both count baselines (the previous count and the fund's
-    # average) by a margin at this size (1.46 / 1.52 vs 1.63 over training seeds 0 / 1), and
-    # the fund's phi matters for it
+    # the holdings count: after these 300 iterations the read-out of the fund's average trading
+    # statistics from the learnt phi is not yet precise (R^2 0.89-0.97), so the count head is only
+    # near the count baselines here (1.69 / 1.68 vs 1.63 at best over training seeds 0 / 1; the
+    # full run beats them, README), but the fund's phi matters for it (shuffled: 5.0 / 2.6)
     best = min(e1.loc["zero-trade", "holdings"], e1.loc["factor-tilt matched", "holdings"])
-    assert e1.loc["model", "holdings"] < 0.97 * best, e1
-    assert e1.loc["model", "holdings"] < 0.5 * e1.loc["model, shuffled phi", "holdings"], e1
+    assert e1.loc["model", "holdings"] < 1.1 * best, e1
+    assert e1.loc["model", "holdings"] < 0.8 * e1.loc["model, shuffled phi", "holdings"], e1
     assert np.isfinite(trained.history.to_numpy()).all()
+
+
+def test_trained_code_carries_the_summaries_in_learnt_lanes(sample, trained):
+    # the summary read-out term: the fund's average exposures and trading statistics are linear
+    # in phi after training (R^2 0.73-0.98 after these 300 iterations, above 0.99 in the full run;
+    # negative before), and no lane of phi is a copy of any of them (best lane |corr| 0.46-0.94)
+    before = untrained(sample, trained.config, seed=0)
+    fit0 = summary_fit(before, sample, encode_funds(before, sample))
+    fit1 = summary_fit(trained, sample, encode_funds(trained, sample))
+    assert (fit1["readout r2"] > 0.6).all(), fit1
+    assert (fit0["readout r2"] < 0.5).all(), fit0
+    assert (fit1["max |lane - summary|"] > 0.1).all() and (fit1["best lane |corr|"] < 0.99).all(), fit1
 
 
 def test_cli_writes_evaluation_json(tmp_path, capsys):
@@ -74,6 +93,9 @@ def test_cli_writes_evaluation_json(tmp_path, capsys):
         assert 0 < style["real"]["mean"] <= 100 and 0 < style["model"]["mean"] <= 100
     assert {"model error", "correlation", "slope"} <= set(res["strategy_swap"]["beta_hml"])
     assert res["train_seconds"]["model"]["mean"] > 0
+    assert {"style, linear (untrained encoder)", "style, linear (shuffled phi)"} <= set(res["probe_macro_recall"])
+    assert set(res["summary_fit"]) == {"expo_mkt", "expo_smb", "expo_hml", "expo_umd", "log_count_share", "log_n_hhi",
+                                       "5_turnover"}
 
 
 def test_cli_bad_inputs(tmp_path, capsys):
