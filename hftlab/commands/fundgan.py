@@ -30,8 +30,11 @@ def add_arguments(p: argparse.ArgumentParser) -> None:
     p.add_argument("--iterations", type=int, help="training iterations (default 4000; quick 300)")
     p.add_argument("--test-months", type=int, help="held-out last months (default 24; quick 12)")
     p.add_argument("--no-generator-only", action="store_true", help="skip the generator-only baseline")
+    p.add_argument("--anchor", choices=("none", "exposures", "all"),
+                   help="phi's lanes overwritten by computed summaries (default none: every lane learnt; "
+                        "exposures: lanes 1-4; all: lanes 1-4 and the last three)")
     for name in ("adversarial", "counterfactual", "exposure", "trading", "weights", "count", "turnover", "hhi", "kl",
-                 "gradient-penalty"):
+                 "gradient-penalty", "summary"):
         p.add_argument(f"--loss-{name}", type=float, metavar="W", help=f"weight of the {name.replace('-', ' ')} loss term")
     p.add_argument("--json", metavar="PATH", help="write the evaluation figures here as JSON")
     p.add_argument("--no-progress", action="store_true", help="no progress bar")
@@ -61,8 +64,10 @@ def _config(args):
         kw["iterations"] = args.iterations
     if args.test_months is not None:
         kw["test_months"] = args.test_months
+    if args.anchor is not None:
+        kw["anchor"] = args.anchor
     for name in ("adversarial", "counterfactual", "exposure", "trading", "weights", "count", "turnover", "hhi", "kl",
-                 "gradient_penalty"):
+                 "gradient_penalty", "summary"):
         v = getattr(args, f"loss_{name}", None)
         if v is not None:
             if v < 0:
@@ -78,6 +83,10 @@ def _print_results(res, universe) -> None:
         p = res.probes().groupby("probe", sort=False)["recall"].agg(["mean", "std"])
         print("\nProbe from phi -> class, 5-fold CV macro recall (mean, sd over seeds); paper (real funds): 0.77 linear, 0.95 RBF")
         print(p.round(3).to_string())
+        sf = res.summary_fit()
+        if not sf.empty:
+            print("\nHow phi carries the fund's computed summaries (mean over seeds): read-out R^2, the best single lane's |corr|")
+            print(sf.groupby("summary", sort=False)[["readout r2", "best lane |corr|"]].mean().round(3).to_string())
         r = res.r2().groupby("parameter", sort=False)["r2"].agg(["mean", "std"])
         print("\nCross-validated R^2 of each true parameter from phi")
         print(r.round(3).to_string())
