@@ -208,3 +208,13 @@ def test_critic_and_summary_shapes():
     phi = jnp.zeros((3, 5, 8))
     params = critic.init(jax.random.PRNGKey(0), s, phi)
     assert critic.apply(params, s, phi).shape == (3, 5)
+
+
+def test_cli_loss_flags_name_every_loss_weight():
+    """`hftlab fundgan --loss-<name>` exists for exactly the fields of LossWeights."""
+    from dataclasses import fields
+
+    from hftlab.commands.fundgan import LOSS_NAMES
+    from hftlab.fundgan.train import LossWeights
+
+    assert sorted(LOSS_NAMES) == sorted(f.name for f in fields(LossWeights))

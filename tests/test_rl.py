@@ -192,3 +192,16 @@ def test_in_sample_comparison_per_seed_compares_against_every_twap():
                                    "1": {"ippo": 2.5, "twap_near": 2.0, "twap_far": 3.0},
                                    "2": {"ippo": 1.0, "twap_near": 2.0, "twap_far": 1.0}}}
     assert seeds_beating_twaps_in_sample(out) == [True, False, False]
+
+
+def test_train_command_offers_every_execution_feature_set():
+    """`hftlab train --exec-features` lists exactly hftlab.rl.wrappers.FEATURE_SETS."""
+    import argparse
+
+    from hftlab.commands.train import add_arguments
+    from hftlab.rl.wrappers import FEATURE_SETS
+
+    p = argparse.ArgumentParser()
+    add_arguments(p)
+    action = next(a for a in p._actions if a.dest == "exec_features")
+    assert sorted(action.choices) == sorted(FEATURE_SETS)

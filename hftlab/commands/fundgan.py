@@ -18,6 +18,11 @@ from pathlib import Path
 from hftlab.errors import InputError
 
 
+# the fields of hftlab.fundgan.train.LossWeights (not imported here: building the parser stays free of JAX)
+LOSS_NAMES = ("adversarial", "counterfactual", "exposure", "trading", "weights", "count", "turnover", "hhi", "summary",
+              "kl", "gradient_penalty")
+
+
 def add_arguments(p: argparse.ArgumentParser) -> None:
     p.add_argument("--quick", action="store_true", help="quick-mode sizes (same as HFTLAB_QUICK=1)")
     p.add_argument("--universe", metavar="PATH", help="load a universe .npz (FundUniverse.save) instead of generating one")
@@ -33,9 +38,8 @@ def add_arguments(p: argparse.ArgumentParser) -> None:
     p.add_argument("--anchor", choices=("none", "exposures", "all"),
                    help="phi's lanes overwritten by computed summaries (default none: every lane learnt; "
                         "exposures: lanes 1-4; all: lanes 1-4 and the last three)")
-    for name in ("adversarial", "counterfactual", "exposure", "trading", "weights", "count", "turnover", "hhi", "kl",
-                 "gradient-penalty", "summary"):
-        p.add_argument(f"--loss-{name}", type=float, metavar="W", help=f"weight of the {name.replace('-', ' ')} loss term")
+    for name in LOSS_NAMES:
+        p.add_argument(f"--loss-{name.replace('_', '-')}", type=float, metavar="W", help=f"weight of the {name.replace('_', ' ')} loss term")
     p.add_argument("--json", metavar="PATH", help="write the evaluation figures here as JSON")
     p.add_argument("--no-progress", action="store_true", help="no progress bar")
 
@@ -66,8 +70,7 @@ def _config(args):
         kw["test_months"] = args.test_months
     if args.anchor is not None:
         kw["anchor"] = args.anchor
-    for name in ("adversarial", "counterfactual", "exposure", "trading", "weights", "count", "turnover", "hhi", "kl",
-                 "gradient_penalty", "summary"):
+    for name in LOSS_NAMES:
         v = getattr(args, f"loss_{name}", None)
         if v is not None:
             if v < 0:

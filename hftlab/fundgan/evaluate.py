@@ -35,8 +35,8 @@ import optax
 import pandas as pd
 
 from hftlab.fundgan import baselines
-from hftlab.fundgan.model import Allocator, Critic, fund_summaries, gradient_penalty, portfolio_summary
-from hftlab.fundgan.train import Panel, TrainedModel, _drift, make_panel
+from hftlab.fundgan.model import N_SUMMARIES, Allocator, Critic, fund_summaries, gradient_penalty, portfolio_summary
+from hftlab.fundgan.train import Panel, TrainedModel, _drift, make_panel, untrained
 from hftlab.fundgan.universe import CHAR_NAMES, PARAM_NAMES, RULES, STYLES, portfolio_metrics
 
 METRICS = ("holdings", "hhi", "turnover")
@@ -71,7 +71,7 @@ def encode_funds(model: TrainedModel, universe, panel: Panel | None = None, batc
     starts = list(range(t_lo, t_hi - m + 1, m)) or [max(1, t_hi - m)]
     if summaries:
         fn = _summaries_batch
-        out = np.zeros((universe.n_funds, 7), np.float32)
+        out = np.zeros((universe.n_funds, N_SUMMARIES), np.float32)
     else:
         fn = partial(_encode_batch, enc, model.gen_params["encoder"])
         out = np.zeros((universe.n_funds, model.config.latent_dim), np.float32)
@@ -87,6 +87,7 @@ def encode_funds(model: TrainedModel, universe, panel: Panel | None = None, batc
 
 
 SUMMARY_NAMES = ("expo_mkt", "expo_smb", "expo_hml", "expo_umd", "log_count_share", "log_n_hhi", "5_turnover")
+assert len(SUMMARY_NAMES) == N_SUMMARIES
 
 
 def summary_fit(model: TrainedModel, universe, phi: np.ndarray, panel: Panel | None = None) -> pd.DataFrame:
@@ -566,8 +567,6 @@ def evaluate(model: TrainedModel, universe, generator_only: TrainedModel | None 
         "style, linear": probe_recall(shuffled, style, "linear", seed=seed),
         "style, rbf": probe_recall(shuffled, style, "rbf", seed=seed),
     }
-    from hftlab.fundgan.train import untrained
-
     phi0 = encode_funds(untrained(universe, model.config, seed=model.seed), universe, panel)
     untrained_probe = {
         "style, linear": probe_recall(phi0, style, "linear", seed=seed),

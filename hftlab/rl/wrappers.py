@@ -40,6 +40,8 @@ FEATURE_SETS = {
     "side_blind": tuple(f for f in EXECUTION_FEATURES if f != "side"),
     "schedule_side_blind": tuple(f for f in SCHEDULE_FEATURES if f != "side"),
 }
+#: the sets that keep the book's depth columns (observation ``"depth"``) after their features
+DEPTH_SETS = ("all", "side_blind")
 
 
 class FeatureSubset:
@@ -69,13 +71,13 @@ class FeatureSubset:
 
     @classmethod
     def named(cls, env, name: str):
-        """``env`` with the execution feature set :data:`FEATURE_SETS` ``[name]`` (depth kept
-        for the sets that keep the book's features); ``"all"`` returns ``env`` unchanged."""
+        """``env`` with the execution feature set :data:`FEATURE_SETS` ``[name]`` (the depth kept
+        for :data:`DEPTH_SETS`); ``"all"`` returns ``env`` unchanged."""
         if name not in FEATURE_SETS:
             raise InputError(f"FeatureSubset: unknown execution feature set {name!r} (choose from {sorted(FEATURE_SETS)})")
         if name == "all":
             return env
-        return cls.execution(env, FEATURE_SETS[name], depth=not name.startswith("schedule"))
+        return cls.execution(env, FEATURE_SETS[name], depth=name in DEPTH_SETS)
 
     def _key(self):
         return (self.config, tuple(sorted(self.columns.items())))
