@@ -84,6 +84,18 @@ def test_sweep_over_seeds_and_env_param_is_one_call(train, trained):
     assert leaf.shape[:2] == (2, 2)
 
 
+def test_snapshots_are_the_parameters_along_the_run(trained):
+    # 30 updates in 5 chunks: same run, plus the parameters after updates 6, 12, ..., 30
+    out = jax.device_get(jax.jit(make_train(replace(CFG, snapshots=5), ENV))(jax.random.PRNGKey(0), ENV.default_params()))
+    np.testing.assert_array_equal(out["metrics"]["chain"]["episode_return"], trained["metrics"]["chain"]["episode_return"])
+    for final, snaps in zip(jax.tree_util.tree_leaves(trained["params"]), jax.tree_util.tree_leaves(out["snapshots"])):
+        assert snaps.shape == (5,) + final.shape
+        np.testing.assert_array_equal(snaps[-1], final)
+        assert not np.array_equal(snaps[0], final)
+    with pytest.raises(InputError, match="snapshots=7 does not divide the 30 updates"):
+        make_train(replace(CFG, snapshots=7), ENV)
+
+
 def test_grid_points_and_bad_names():
     assert grid_points({"a": [1, 2], "b": [3]}) == [{"a": 1, "b": 3}, {"a": 2, "b": 3}]
     assert grid_points({}) == [{}]

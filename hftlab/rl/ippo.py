@@ -349,9 +349,23 @@ def make_train(config: TrainConfig, env, progress: Callable | None = None, mesh=
             return runner, metrics
 
         runner = (params, opt_states, env_state, obs, resets, hidden, ep_ret, key)
-        runner, metrics = jax.lax.scan(update_step, runner, jnp.arange(num_updates))
+        if config.snapshots:
+            K = config.snapshots
+            per = num_updates // K
+
+            def chunk(runner, first):
+                runner, m = jax.lax.scan(update_step, runner, first + jnp.arange(per))
+                return runner, (m, runner[0])
+
+            runner, (metrics, snaps) = jax.lax.scan(chunk, runner, jnp.arange(K) * per)
+            metrics = jax.tree_util.tree_map(lambda x: x.reshape((num_updates,) + x.shape[2:]), metrics)
+        else:
+            runner, metrics = jax.lax.scan(update_step, runner, jnp.arange(num_updates))
         metrics["env_steps"] = (jnp.arange(1, num_updates + 1) * (E * T)).astype(jnp.float32)
-        return {"params": runner[0], "metrics": metrics}
+        out = {"params": runner[0], "metrics": metrics}
+        if config.snapshots:
+            out["snapshots"] = snaps
+        return out
 
     train.config = config
     train.env = env
