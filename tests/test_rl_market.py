@@ -13,7 +13,8 @@ import numpy as np
 import pytest
 
 from hftlab.cli import main
-from hftlab.rl.experiment import ExperimentSpec, market_setup, train_seeds
+from hftlab.rl.experiment import (ExperimentSpec, in_sample_scores, market_setup, restart_keys, select_restarts,
+                                  selection_windows, train_seeds)
 from hftlab.rl.ippo import make_train
 
 RISE = 1.0  # ticks per mm_size shares over an episode
@@ -145,9 +146,36 @@ def test_side_blind_features_drop_only_the_side(setup):
     assert FeatureSubset.named(env, "all") is env
 
 
+def test_restarts_keep_each_types_best_run_on_the_training_windows(setup, trained):
+    """The four trained runs read as 2 seeds × 2 restarts: per seed and type, the chosen run is the one
+    with the best in-sample score, and its parameters and curves are that run's."""
+    env, p_train, _, _, info = setup
+    keys = restart_keys((5, 6), 2)
+    assert np.array_equal(keys[0], jax.random.PRNGKey(5)) and np.array_equal(keys[2], jax.random.PRNGKey(6))
+    assert len({tuple(np.asarray(k)) for k in keys}) == 4
+    spec = replace(SPEC, seeds=(0, 1), restarts=2)
+    windows = selection_windows(info, 6)
+    params, metrics, selection = select_restarts(trained["params"], trained["metrics"], env, p_train, windows, spec)
+    assert len(selection) == 2
+    for i, sel in enumerate(selection):
+        for t, best in (("execution", np.argmin), ("market_making", np.argmax)):
+            scores = sel[t]["in_sample"]
+            run = 2 * i + sel[t]["chosen"]
+            assert sel[t]["chosen"] == best(scores)
+            one = jax.tree_util.tree_map(lambda x: x[run], trained["params"])
+            assert in_sample_scores(one, env, p_train, windows, spec)[t] == pytest.approx(scores[sel[t]["chosen"]])
+            for a, b in zip(jax.tree_util.tree_leaves(params[t]), jax.tree_util.tree_leaves(trained["params"][t])):
+                np.testing.assert_array_equal(a[i], b[run])
+            np.testing.assert_array_equal(metrics[t]["episode_return"][i], trained["metrics"][t]["episode_return"][run])
+    # a seed's two runs really are scored differently (otherwise the choice would be vacuous)
+    assert any(len(set(sel[t]["in_sample"])) == 2 for sel in selection for t in sel)
+    assert np.asarray(metrics["env_steps"]).shape == (2, SPEC.updates)
+
+
 @pytest.mark.parametrize("argv, msg", [
     (["train", "--seeds", "0"], "--seeds must be at least 1"),
     (["train", "--num-envs", "0"], "--num-envs must be at least 1"),
+    (["train", "--restarts", "0"], "--restarts must be at least 1"),
     (["train", "--day", "/no/such/day.zip"], "does not exist"),
     (["train", "--num-minibatches", "7"], "num_minibatches=7"),
     (["train", "--json", "/no/such/folder/out.json"], "--json: folder"),
@@ -181,9 +209,13 @@ def test_train_command_json_has_heldout_and_in_sample_figures(tmp_path, capsys):
     """`hftlab train --json`: per seed, every policy's held-out figures (each window as a buy and a sell)
     and the execution policies' in-sample shortfall on training windows."""
     out = tmp_path / "run.json"
-    assert main(["train", "--quick", "--seeds", "1", "--updates", "1", "--no-figures", "--no-progress",
-                 "--json", str(out)]) == 0
+    assert main(["train", "--quick", "--seeds", "1", "--restarts", "2", "--updates", "1", "--no-figures",
+                 "--no-progress", "--json", str(out)]) == 0
     r = json.loads(out.read_text())
+    assert r["restarts"] == 2 and r["spec"]["restarts"] == 2
+    (sel,) = r["selection"].values()
+    for t, best in (("execution", min), ("market_making", max)):
+        assert len(sel[t]["in_sample"]) == 2 and sel[t]["in_sample"][sel[t]["chosen"]] == best(sel[t]["in_sample"])
     assert r["task_sides_per_window"] == 2 and r["num_windows"] >= 1
     (entry,) = r["seeds"]
     assert set(entry["execution"]) == {"ippo", "twap_near", "twap_far"}

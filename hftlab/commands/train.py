@@ -18,7 +18,7 @@ from pathlib import Path
 
 from hftlab.errors import InputError
 
-FLAG_FIELDS = ("num_envs", "num_steps", "updates", "update_epochs", "num_minibatches", "lr", "ent_coef",
+FLAG_FIELDS = ("restarts", "select_on", "validation_fraction", "num_envs", "num_steps", "updates", "update_epochs", "num_minibatches", "lr", "ent_coef",
                "reward_scale", "gae_lambda", "gamma", "network", "hidden", "inventory_penalty", "messages_per_step",
                "episode_steps", "train_fraction", "max_eval_windows", "window_stride", "exec_side", "drift_weight", "exec_actions",
                "observation", "exec_features")
@@ -29,6 +29,13 @@ def add_arguments(p: argparse.ArgumentParser) -> None:
     p.add_argument("--heldout-day", default=None, help="evaluate on this day instead of the later windows of --day")
     p.add_argument("--seeds", type=int, default=None, help="number of training seeds (default 4, quick 2)")
     p.add_argument("--config", type=Path, default=None, help="JSON file of experiment settings (flags override it)")
+    p.add_argument("--restarts", type=int, default=None,
+                   help="runs per seed; each seed keeps, per agent type, its best on the --select-on windows (default 2, quick 1)")
+    p.add_argument("--select-on", choices=["train", "validation"], default=None,
+                   help="windows the restarts are compared on: the training windows, or validation windows "
+                        "held out of training (the last --validation-fraction of them)")
+    p.add_argument("--validation-fraction", type=float, default=None,
+                   help="with --select-on validation: share of the training windows kept for validation (default 0.2)")
     p.add_argument("--num-envs", type=int, default=None)
     p.add_argument("--num-steps", type=int, default=None, help="rollout length per update")
     p.add_argument("--updates", type=int, default=None, help="PPO updates")
@@ -96,7 +103,7 @@ def spec_from_args(args: argparse.Namespace):
         if args.seeds < 1:
             raise InputError(f"--seeds must be at least 1 (got {args.seeds})")
         changes["seeds"] = tuple(range(args.seeds))
-    for k in ("num_envs", "num_steps", "updates", "update_epochs", "num_minibatches", "hidden",
+    for k in ("restarts", "num_envs", "num_steps", "updates", "update_epochs", "num_minibatches", "hidden",
               "messages_per_step", "episode_steps", "max_eval_windows"):
         if k in changes and changes[k] < 1:
             raise InputError(f"--{k.replace('_', '-')} must be at least 1 (got {changes[k]})")
@@ -136,7 +143,8 @@ def run(args: argparse.Namespace) -> int:
     from hftlab.rl.checkpoint import save_params
     from hftlab.rl.experiment import format_summary, run_experiment
 
-    print(f"IPPO: {len(spec.seeds)} seeds × {spec.num_envs} envs × {spec.num_steps} steps × {spec.updates} updates "
+    print(f"IPPO: {len(spec.seeds)} seeds" + (f" × {spec.restarts} restarts" if spec.restarts > 1 else "")
+          + f" × {spec.num_envs} envs × {spec.num_steps} steps × {spec.updates} updates "
           f"on {spec.day}" + (f", held out: {spec.heldout_day}" if spec.heldout_day else ""))
     result = run_experiment(spec)
     print(format_summary(result))

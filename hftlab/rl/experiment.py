@@ -10,6 +10,15 @@ window then cancels out of the mean shortfall, which measures the cost of execut
 than which way the market went (a single random side per window leaves differences of
 several bps between policies to chance).
 
+A run can also train ``restarts`` R > 1 independent runs per seed (different network
+initialisations and rollout noise, all in the same compiled call) and keep, per agent type,
+the one with the best score on the *training* windows (:func:`select_restarts`:
+lowest execution shortfall, highest market-making PnL, the same protocol as the held-out
+evaluation). Nothing about the held-out windows enters the choice; it only removes runs
+that the optimiser left in a poor local optimum, which the training windows show plainly.
+Each seed's reported result is its chosen run; the scores of all R runs are kept
+(``ExperimentResult.selection``).
+
 ``run_experiment(ExperimentSpec(...))`` is what ``hftlab train`` and the notebook call;
 :meth:`ExperimentResult.to_json` is the ``--json`` output.
 """
@@ -39,7 +48,10 @@ class ExperimentSpec:
     day: str = "bundled"  # "bundled" or a path to a LOBSTER day (.zip or message CSV)
     heldout_day: str | None = None  # evaluate on another day instead of the later windows
     seeds: tuple[int, ...] = (0, 1, 2, 3)
-    num_envs: int = 64
+    restarts: int = 2  # runs per seed; each seed keeps, per agent type, its best run on the selection windows
+    select_on: str = "train"  # restarts are compared on "train" windows, or on "validation" windows held out of training
+    validation_fraction: float = 0.2  # with select_on="validation": the last share of the training windows, not trained on
+    num_envs: int = 128
     num_steps: int = 32
     updates: int = 400
     update_epochs: int = 4
@@ -66,7 +78,7 @@ class ExperimentSpec:
 
     @classmethod
     def quick_default(cls, **kw) -> "ExperimentSpec":
-        base = dict(seeds=(0, 1), num_envs=8, num_steps=8, updates=3, update_epochs=2, num_minibatches=2,
+        base = dict(seeds=(0, 1), restarts=1, num_envs=8, num_steps=8, updates=3, update_epochs=2, num_minibatches=2,
                     hidden=32, messages_per_step=25, episode_steps=8, max_eval_windows=8, window_stride=0)
         base.update(kw)
         return cls(**base)
@@ -88,6 +100,12 @@ class ExperimentSpec:
     def check(self) -> None:
         if len(self.seeds) < 1:
             raise InputError("experiment: needs at least one seed")
+        if not isinstance(self.restarts, int) or self.restarts < 1:
+            raise InputError(f"experiment: restarts must be a positive integer (got {self.restarts!r})")
+        if self.select_on not in ("train", "validation"):
+            raise InputError(f"experiment: select_on must be 'train' or 'validation' (got {self.select_on!r})")
+        if not 0.0 < self.validation_fraction < 1.0:
+            raise InputError(f"experiment: validation_fraction must lie in (0, 1) (got {self.validation_fraction})")
         if self.updates < 1:
             raise InputError(f"experiment: updates must be at least 1 (got {self.updates})")
         if self.exec_actions not in ("schedule", "env"):
@@ -131,6 +149,15 @@ def market_setup(spec: ExperimentSpec):
     else:
         test_data = data
         train_range, test_range = split_windows(data, spec.train_fraction)
+    val_range = None
+    if spec.select_on == "validation":  # the last part of the training windows, no messages shared with the rest
+        lo, hi = train_range
+        cut = lo + int(round((hi - lo) * (1.0 - spec.validation_fraction)))
+        v_lo = int(np.searchsorted(data.starts, int(data.starts[max(cut, lo + 1) - 1]) + window_len))
+        if not lo < cut <= v_lo < hi:
+            raise InputError(f"experiment: {data.name or 'the day'} has too few training windows ({hi - lo}) "
+                             f"for a validation share of {spec.validation_fraction}")
+        train_range, val_range = (lo, cut), (v_lo, hi)
     peak = max(data.peak_orders, test_data.peak_orders, data.levels)
     capacity = int(2 ** np.ceil(np.log2(peak + 16)))
     actions = dict(execution_actions="schedule", exec_qty_multiples=SCHEDULE_MULTIPLES) \
@@ -150,7 +177,70 @@ def market_setup(spec: ExperimentSpec):
         windows = windows[np.linspace(0, windows.size - 1, spec.max_eval_windows).round().astype(int)]
     info = {"train_day": data.name, "heldout_day": test_data.name, "train_windows": list(train_range),
             "heldout_windows": [int(lo), int(hi)], "window_messages": window_len, "capacity": capacity}
+    if val_range is not None:
+        info["validation_windows"] = [int(v) for v in val_range]
     return env, p_train, p_test, windows, info
+
+
+def restart_keys(seeds, restarts: int = 1) -> jnp.ndarray:
+    """PRNG keys of every (seed, restart), seed-major: restart 0 is ``PRNGKey(seed)`` itself."""
+    keys = []
+    for s in seeds:
+        k = jax.random.PRNGKey(int(s))
+        keys += [k] + [jax.random.fold_in(k, r) for r in range(1, restarts)]
+    return jnp.stack(keys)
+
+
+def selection_windows(setup: dict, max_windows: int = 48, which: str = "train") -> np.ndarray:
+    """Up to ``max_windows`` window indices spread evenly over the ``which`` range of ``setup``
+    (``"train"`` or ``"validation"``)."""
+    lo, hi = setup[f"{which}_windows"]
+    return np.unique(np.linspace(lo, hi - 1, min(max_windows, hi - lo)).round().astype(np.int32))
+
+
+def in_sample_scores(params, env, env_params, windows, spec: ExperimentSpec) -> dict:
+    """Greedy learned policies on training ``windows`` (both task sides, the held-out protocol's keys):
+    ``{"execution": mean shortfall (bps), "market_making": mean PnL}``."""
+    from hftlab.rl.evaluate import greedy_episodes
+
+    frames = []
+    for side in eval_sides(spec):
+        p_side = env_params.replace(exec_side=jnp.asarray(side, jnp.asarray(env_params.exec_side).dtype))
+        frames.append(greedy_episodes(params, spec.train_config(), env, p_side, windows, jax.random.PRNGKey(10_000)))
+    tab = pd.concat(frames, ignore_index=True)
+    return {"execution": float(tab[tab.type == "execution"].shortfall_bps.mean()),
+            "market_making": float(tab[tab.type == "market_making"].pnl.mean())}
+
+
+SELECT_BETTER = {"execution": np.argmin, "market_making": np.argmax}  # shortfall: lower; PnL: higher
+
+
+def select_restarts(params, metrics, env, env_params, windows, spec: ExperimentSpec):
+    """Per seed and agent type, the restart with the best in-sample score (:func:`in_sample_scores`).
+
+    ``params`` / ``metrics`` leaves carry a leading (seed × restart) axis, seed-major.
+    Returns ``(params, metrics, selection)``: leaves with a leading seed axis, each type's
+    taken from its chosen restart, and per seed ``{type: {"in_sample": [score per restart],
+    "chosen": index}}``.
+    """
+    S, R = len(spec.seeds), spec.restarts
+    split = lambda x: np.asarray(x).reshape((S, R) + np.asarray(x).shape[1:])  # noqa: E731
+    params = jax.tree_util.tree_map(split, params)
+    metrics = jax.tree_util.tree_map(split, metrics)
+    selection = []
+    for i in range(S):
+        scores = [in_sample_scores(jax.tree_util.tree_map(lambda x: x[i, r], params), env, env_params, windows, spec)
+                  for r in range(R)]
+        entry = {}
+        for t, best in SELECT_BETTER.items():
+            vals = [sc[t] for sc in scores]
+            entry[t] = {"in_sample": vals, "chosen": int(best(vals))}
+        selection.append(entry)
+    pick_t = lambda t, x: np.stack([x[i, selection[i][t]["chosen"]] for i in range(S)])  # noqa: E731
+    new_params = {t: jax.tree_util.tree_map(lambda x: pick_t(t, x), params[t]) for t in params}
+    new_metrics = {t: (jax.tree_util.tree_map(lambda x: pick_t(t, x), m) if t in SELECT_BETTER else m[:, 0])
+                   for t, m in metrics.items()}
+    return new_params, new_metrics, selection
 
 
 def train_seeds(train, env_params, seeds, hparams=None, jit: bool = True):
@@ -170,6 +260,7 @@ class ExperimentResult:
     setup: dict
     timings: dict = field(default_factory=dict)
     market: tuple | None = field(default=None, repr=False)  # (env, training env params) of the run
+    selection: list | None = None  # per seed, with restarts > 1: each type's in-sample scores and chosen restart
 
     def seed_summary(self) -> pd.DataFrame:
         """Per seed and policy: mean of the key metrics on the held-out windows."""
@@ -224,6 +315,8 @@ class ExperimentResult:
             "env_steps_per_seed": int(np.asarray(self.metrics["env_steps"])[0, -1]),
             "env_steps_total": int(np.asarray(self.metrics["env_steps"])[0, -1]) * len(self.spec.seeds),
             "wall_time_s": self.timings,
+            "restarts": self.spec.restarts,
+            **({"selection": {str(s): sel for s, sel in zip(self.spec.seeds, self.selection)}} if self.selection else {}),
             "seeds": seeds,
             "verdict": self.verdict(),
         }
@@ -254,7 +347,7 @@ def run_experiment(spec: ExperimentSpec, log=print) -> ExperimentResult:
     progress = TqdmProgress(spec.updates, desc=f"IPPO ×{len(spec.seeds)} seeds") if spec.progress else None
     train = make_train(config, env, progress=progress)
     hp = hparams_for({}, default_hparams(config, train.types), train.types, p_train)
-    keys = jnp.stack([jax.random.PRNGKey(int(s)) for s in spec.seeds])
+    keys = restart_keys(spec.seeds, spec.restarts)
     fn = jax.jit(jax.vmap(train, in_axes=(0, None, None)))
     t0 = time.perf_counter()
     compiled = fn.lower(keys, p_train, hp).compile()
@@ -264,8 +357,20 @@ def run_experiment(spec: ExperimentSpec, log=print) -> ExperimentResult:
     t_train = time.perf_counter() - t0
     if progress is not None:
         progress.close()
-    log(f"trained {len(spec.seeds)} seeds × {config.total_timesteps:,} env steps: compile {t_compile:.1f} s, "
-        f"run {t_train:.1f} s ({len(spec.seeds) * config.total_timesteps / t_train:,.0f} env steps/s)")
+    runs = len(spec.seeds) * spec.restarts
+    log(f"trained {len(spec.seeds)} seeds" + (f" × {spec.restarts} restarts" if spec.restarts > 1 else "")
+        + f" × {config.total_timesteps:,} env steps: compile {t_compile:.1f} s, "
+        f"run {t_train:.1f} s ({runs * config.total_timesteps / t_train:,.0f} env steps/s)")
+    selection, t_select = None, 0.0
+    if spec.restarts > 1:
+        t0 = time.perf_counter()
+        params_all, metrics, selection = select_restarts(out["params"], out["metrics"], env, p_train,
+                                                         selection_windows(setup, which=spec.select_on), spec)
+        out = {"params": params_all, "metrics": metrics}
+        t_select = time.perf_counter() - t0
+        log(f"chose each seed's best of {spec.restarts} restarts on the {spec.select_on} windows in {t_select:.1f} s: "
+            + ", ".join(f"seed {s}: " + "/".join(str(sel[t]["chosen"]) for t in SELECT_BETTER)
+                        for s, sel in zip(spec.seeds, selection)) + " (execution/market making)")
     t0 = time.perf_counter()
     frames = []
     for i, s in enumerate(spec.seeds):
@@ -275,12 +380,13 @@ def run_experiment(spec: ExperimentSpec, log=print) -> ExperimentResult:
         tab.insert(0, "seed", int(s))
         frames.append(tab)
     t_eval = time.perf_counter() - t0
-    timings = {"compile": round(t_compile, 2), "train": round(t_train, 2), "evaluate": round(t_eval, 2),
+    timings = {"compile": round(t_compile, 2), "train": round(t_train, 2),
+               **({"select": round(t_select, 2)} if spec.restarts > 1 else {}), "evaluate": round(t_eval, 2),
                "total": round(time.perf_counter() - t_all, 2)}
     log(f"evaluated on {len(windows)} held-out windows × {len(eval_sides(spec))} task side(s) in {t_eval:.1f} s")
     return ExperimentResult(spec=spec, metrics=out["metrics"], params=out["params"],
                             table=pd.concat(frames, ignore_index=True), setup=setup, timings=timings,
-                            market=(env, p_train))
+                            market=(env, p_train), selection=selection)
 
 
 def generalization_gap(result: ExperimentResult, max_windows: int = 48) -> pd.DataFrame:
@@ -292,8 +398,7 @@ def generalization_gap(result: ExperimentResult, max_windows: int = 48) -> pd.Da
     """
     spec = result.spec
     env, p_train = result.market if result.market is not None else market_setup(spec)[:2]
-    lo, hi = result.setup["train_windows"]
-    windows = np.unique(np.linspace(lo, hi - 1, min(max_windows, hi - lo)).round().astype(np.int32))
+    windows = selection_windows(result.setup, max_windows)
     rows = []
     for i, s in enumerate(spec.seeds):
         params = jax.tree_util.tree_map(lambda x: x[i], result.params)
