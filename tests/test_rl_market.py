@@ -13,6 +13,7 @@ import numpy as np
 import pytest
 
 from hftlab.cli import main
+from hftlab.errors import InputError
 from hftlab.rl.experiment import (ExperimentSpec, in_sample_scores, market_setup, restart_keys, select_restarts,
                                   selection_windows, train_seeds)
 from hftlab.rl.ippo import make_train
@@ -170,6 +171,23 @@ def test_restarts_keep_each_types_best_run_on_the_training_windows(setup, traine
     # a seed's two runs really are scored differently (otherwise the choice would be vacuous)
     assert any(len(set(sel[t]["in_sample"])) == 2 for sel in selection for t in sel)
     assert np.asarray(metrics["env_steps"]).shape == (2, SPEC.updates)
+
+
+def test_validation_windows_are_held_out_of_training(setup):
+    """select_on="validation": the last windows of the training range, sharing no message with the rest."""
+    from hftlab.env import load_market_data
+    from hftlab.rl.experiment import load_day
+
+    _, _, _, _, info = setup
+    spec = replace(SPEC, select_on="validation", validation_fraction=0.3)
+    *_, vinfo = market_setup(spec)
+    (lo, cut), (v_lo, hi) = vinfo["train_windows"], vinfo["validation_windows"]
+    assert lo == info["train_windows"][0] and hi == info["train_windows"][1] and lo < cut <= v_lo < hi
+    data = load_market_data(load_day(spec.day), window_len=info["window_messages"])
+    assert data.starts[v_lo] >= data.starts[cut - 1] + data.window_len  # no shared messages
+    assert data.starts[v_lo - 1] < data.starts[cut - 1] + data.window_len  # and the first such window
+    with pytest.raises(InputError, match="too few training windows"):
+        market_setup(replace(SPEC, select_on="validation", validation_fraction=0.001))
 
 
 @pytest.mark.parametrize("argv, msg", [

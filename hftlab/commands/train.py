@@ -18,7 +18,8 @@ from pathlib import Path
 
 from hftlab.errors import InputError
 
-FLAG_FIELDS = ("restarts", "select_on", "validation_fraction", "num_envs", "num_steps", "updates", "update_epochs", "num_minibatches", "lr", "ent_coef",
+FLAG_FIELDS = ("restarts", "select_on", "validation_fraction", "num_envs", "num_steps", "updates", "update_epochs",
+               "num_minibatches", "lr", "ent_coef",
                "reward_scale", "gae_lambda", "gamma", "network", "hidden", "inventory_penalty", "messages_per_step",
                "episode_steps", "train_fraction", "max_eval_windows", "window_stride", "exec_side", "drift_weight", "exec_actions",
                "observation", "exec_features")

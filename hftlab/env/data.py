@@ -105,6 +105,11 @@ def load_market_data(day, window_len: int, stride: int | None = None, measure: b
     )
 
 
+def first_window_after(data: MarketData, i: int) -> int:
+    """Index of the first window that starts after window ``i`` ends (``data.num_windows`` if none does)."""
+    return int(np.searchsorted(data.starts, int(data.starts[i]) + data.window_len))
+
+
 def split_windows(data: MarketData, train_fraction: float = 0.75) -> tuple[tuple[int, int], tuple[int, int]]:
     """``((lo, hi) train, (lo, hi) held out)``: the first ``train_fraction`` of the windows and the rest.
 
@@ -118,8 +123,7 @@ def split_windows(data: MarketData, train_fraction: float = 0.75) -> tuple[tuple
     if w < 2:
         raise InputError(f"split_windows: {data.name or 'data'} has {w} window(s); a split needs at least 2")
     train = (0, cut)
-    end_of_train = int(data.starts[cut - 1]) + data.window_len
-    test_lo = int(np.searchsorted(data.starts, end_of_train))
+    test_lo = first_window_after(data, cut - 1)
     if test_lo >= w:
         test_lo = cut  # windows overlap the last training window only when the day is too short
     return train, (test_lo, w)

@@ -139,6 +139,7 @@ def load_day(day: str):
 def market_setup(spec: ExperimentSpec):
     """``(env, train_params, heldout_params, heldout_windows, info)`` for ``spec``."""
     from hftlab.env import EnvConfig, MarketEnv, load_market_data, split_windows
+    from hftlab.env.data import first_window_after
 
     window_len = spec.messages_per_step * spec.episode_steps
     stride = spec.window_stride or None
@@ -153,7 +154,7 @@ def market_setup(spec: ExperimentSpec):
     if spec.select_on == "validation":  # the last part of the training windows, no messages shared with the rest
         lo, hi = train_range
         cut = lo + int(round((hi - lo) * (1.0 - spec.validation_fraction)))
-        v_lo = int(np.searchsorted(data.starts, int(data.starts[max(cut, lo + 1) - 1]) + window_len))
+        v_lo = first_window_after(data, max(cut, lo + 1) - 1)
         if not lo < cut <= v_lo < hi:
             raise InputError(f"experiment: {data.name or 'the day'} has too few training windows ({hi - lo}) "
                              f"for a validation share of {spec.validation_fraction}")
@@ -199,15 +200,9 @@ def selection_windows(setup: dict, max_windows: int = 48, which: str = "train") 
 
 
 def in_sample_scores(params, env, env_params, windows, spec: ExperimentSpec) -> dict:
-    """Greedy learned policies on training ``windows`` (both task sides, the held-out protocol's keys):
+    """Greedy learned policies on training or validation ``windows`` (the held-out protocol, no baselines):
     ``{"execution": mean shortfall (bps), "market_making": mean PnL}``."""
-    from hftlab.rl.evaluate import greedy_episodes
-
-    frames = []
-    for side in eval_sides(spec):
-        p_side = env_params.replace(exec_side=jnp.asarray(side, jnp.asarray(env_params.exec_side).dtype))
-        frames.append(greedy_episodes(params, spec.train_config(), env, p_side, windows, jax.random.PRNGKey(10_000)))
-    tab = pd.concat(frames, ignore_index=True)
+    tab = evaluate_sides(params, env, windows, env_params, spec, baselines=False)
     return {"execution": float(tab[tab.type == "execution"].shortfall_bps.mean()),
             "market_making": float(tab[tab.type == "market_making"].pnl.mean())}
 
@@ -327,12 +322,13 @@ def eval_sides(spec: ExperimentSpec) -> tuple[int, ...]:
     return (1, -1) if spec.exec_side == 0 else (spec.exec_side,)
 
 
-def evaluate_sides(params, env, windows, env_params, spec: ExperimentSpec) -> pd.DataFrame:
+def evaluate_sides(params, env, windows, env_params, spec: ExperimentSpec, baselines: bool = True) -> pd.DataFrame:
     """:func:`hftlab.rl.evaluate.evaluate` once per side of :func:`eval_sides` (column ``side``), same keys."""
     frames = []
     for side in eval_sides(spec):
         p_side = env_params.replace(exec_side=jnp.asarray(side, jnp.asarray(env_params.exec_side).dtype))
-        tab = evaluate(params, env, windows, jax.random.PRNGKey(10_000), env_params=p_side, config=spec.train_config())
+        tab = evaluate(params, env, windows, jax.random.PRNGKey(10_000), env_params=p_side, config=spec.train_config(),
+                       baselines=baselines)
         tab.insert(0, "side", side)
         frames.append(tab)
     return pd.concat(frames, ignore_index=True)
