@@ -231,6 +231,7 @@ def test_train_command_json_has_heldout_and_in_sample_figures(tmp_path, capsys):
                  "--no-progress", "--json", str(out)]) == 0
     r = json.loads(out.read_text())
     assert r["restarts"] == 2 and r["spec"]["restarts"] == 2
+    assert r["env_steps_total"] == 2 * r["env_steps_per_seed"]  # every run trained, the one kept and the other
     (sel,) = r["selection"].values()
     for t, best in (("execution", min), ("market_making", max)):
         assert len(sel[t]["in_sample"]) == 2 and sel[t]["in_sample"][sel[t]["chosen"]] == best(sel[t]["in_sample"])

@@ -290,6 +290,7 @@ class ExperimentResult:
 
     def to_json(self) -> dict:
         ss = self.seed_summary()
+        steps = int(np.asarray(self.metrics["env_steps"])[0, -1])
         seeds = []
         for seed, g in ss.groupby("seed"):
             entry = {"seed": int(seed)}
@@ -307,8 +308,8 @@ class ExperimentResult:
             "setup": self.setup,
             "num_windows": int(self.table.window.nunique()),
             "task_sides_per_window": len(eval_sides(self.spec)),
-            "env_steps_per_seed": int(np.asarray(self.metrics["env_steps"])[0, -1]),
-            "env_steps_total": int(np.asarray(self.metrics["env_steps"])[0, -1]) * len(self.spec.seeds),
+            "env_steps_per_seed": steps,  # of one run; a seed with restarts trains `restarts` runs
+            "env_steps_total": steps * len(self.spec.seeds) * self.spec.restarts,  # every run trained
             "wall_time_s": self.timings,
             "restarts": self.spec.restarts,
             **({"selection": {str(s): sel for s, sel in zip(self.spec.seeds, self.selection)}} if self.selection else {}),
