@@ -465,6 +465,14 @@ def seeds_beating_twaps_in_sample(out: dict) -> list[bool]:
     return [all(d["ippo"] < v for pol, v in d.items() if pol != "ippo") for d in out["execution_in_sample"].values()]
 
 
+def seeds_choosing_best_restart(out: dict) -> list[bool]:
+    """Per seed of a ``hftlab train --json`` output with restarts: is each agent type's chosen run the one
+    with the best score on the selection windows (``selection``; lowest shortfall, highest PnL)?"""
+    best = {"execution": min, "market_making": max}
+    return [all(sel[t]["in_sample"][sel[t]["chosen"]] == best[t](sel[t]["in_sample"]) for t in best)
+            for sel in out["selection"].values()]
+
+
 def load_recorded(name: str) -> dict:
     """A recorded ``hftlab train --json`` output shipped with the package (``hftlab/rl/results/<name>.json``).
 
