@@ -207,11 +207,11 @@ def test_in_sample_comparison_per_seed_compares_against_every_twap():
 
 
 def test_train_command_offers_every_execution_feature_set():
-    """`hftlab train --exec-features` lists exactly hftlab.rl.wrappers.FEATURE_SETS."""
+    """`hftlab train --exec-features` lists exactly hftlab.env.wrappers.FEATURE_SETS."""
     import argparse
 
     from hftlab.commands.train import add_arguments
-    from hftlab.rl.wrappers import FEATURE_SETS
+    from hftlab.env.wrappers import FEATURE_SETS
 
     p = argparse.ArgumentParser()
     add_arguments(p)

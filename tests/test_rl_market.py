@@ -107,7 +107,7 @@ def test_schedule_actions_contain_the_twap_baselines(setup):
 def test_schedule_features_cut_the_execution_observation_only(setup):
     """exec_features='schedule': the execution agent sees exactly the named columns; the market maker all of its own."""
     from hftlab.errors import InputError
-    from hftlab.rl.wrappers import EXECUTION_FEATURES, SCHEDULE_FEATURES, FeatureSubset
+    from hftlab.env.wrappers import EXECUTION_FEATURES, SCHEDULE_FEATURES, FeatureSubset
 
     env, _, p_test, windows, _ = setup
     sub, _, _, _, _ = market_setup(replace(SPEC, exec_features="schedule"))
@@ -133,7 +133,7 @@ def test_schedule_features_cut_the_execution_observation_only(setup):
 def test_side_blind_features_drop_only_the_side(setup):
     """exec_features='side_blind': every execution column but the task side, the book's depth included;
     a buy and a sell task in the same book then differ only through the side-signed features."""
-    from hftlab.rl.wrappers import EXECUTION_FEATURES, FeatureSubset
+    from hftlab.env.wrappers import EXECUTION_FEATURES, FeatureSubset
 
     env, _, p_test, windows, _ = setup
     sub, _, _, _, _ = market_setup(replace(SPEC, exec_features="side_blind"))

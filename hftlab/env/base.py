@@ -64,6 +64,16 @@ class MultiAgentEnv:
     def observation_space(self, t: str) -> Box:  # pragma: no cover - abstract
         raise NotImplementedError
 
+    def identity(self) -> tuple:
+        """What makes two environments the same (static arguments and caches compare it)."""
+        return (type(self), self.config)
+
+    def __eq__(self, other):
+        return isinstance(other, MultiAgentEnv) and other.identity() == self.identity()
+
+    def __hash__(self):
+        return hash(self.identity())
+
     def num_actions(self, t: str) -> int:
         return self.action_space(t).n
 
@@ -151,6 +161,13 @@ class Wrapper(MultiAgentEnv):
 
     def rewrap(self, env: MultiAgentEnv) -> MultiAgentEnv:  # pragma: no cover - abstract
         raise NotImplementedError
+
+    def options(self) -> tuple:
+        """The wrapper's own settings (hashable), part of :meth:`identity`."""
+        return ()
+
+    def identity(self) -> tuple:
+        return (type(self), self.env.identity(), self.options())
 
     def with_config(self, config):
         return self.rewrap(self.env.with_config(config))

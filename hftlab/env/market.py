@@ -47,6 +47,7 @@ from hftlab.env.agents import execution as ex
 from hftlab.env.agents import fixed
 from hftlab.env.agents import market_making as mm
 from hftlab.env.agents.common import Orders, View, grid_down
+from hftlab.env.base import Box, Discrete, MultiAgentEnv
 from hftlab.env.config import EnvConfig, EnvParams
 from hftlab.env.data import MarketData
 from hftlab.errors import InputError
@@ -115,19 +116,15 @@ def _lookup(book: engine.Book, oid):
     return qty, price, side
 
 
-class MarketEnv:
+class MarketEnv(MultiAgentEnv):
     """The market. ``env = MarketEnv(EnvConfig(...))``; ``params = env.default_params(data)``.
 
-    API: :meth:`reset`, :meth:`reset_window`, :meth:`step` (auto-reset), :attr:`learning_types`,
-    :meth:`num_agents`, :meth:`num_actions`, :meth:`obs_size`. Observations, actions,
-    rewards and dones are dicts keyed by learning type, arrays over that type's agents.
+    The environment contract (:mod:`hftlab.env.base`): :meth:`reset`, :meth:`reset_window`,
+    :meth:`step_env` (and ``step`` = ``step_env`` + auto-reset), :attr:`learning_types`,
+    :meth:`num_agents`, :meth:`action_space`, :meth:`observation_space`, :attr:`episode_steps`.
+    Observations, actions, rewards and dones are dicts keyed by learning type, arrays over
+    that type's agents.
     """
-
-    def __eq__(self, other):
-        return isinstance(other, MarketEnv) and other.config == self.config
-
-    def __hash__(self):
-        return hash(("MarketEnv", self.config))
 
     def __init__(self, config: EnvConfig | None = None):
         config = EnvConfig() if config is None else config
@@ -165,13 +162,17 @@ class MarketEnv:
         self._check_type(t)
         return self.config.count(t)
 
-    def num_actions(self, t: str) -> int:
-        self._check_type(t)
-        return ex.num_actions(self.config) if t == C.EXECUTION else mm.num_actions(self.config)
+    @property
+    def episode_steps(self) -> int:
+        return self.config.episode_steps
 
-    def obs_size(self, t: str) -> int:
+    def action_space(self, t: str) -> Discrete:
         self._check_type(t)
-        return ex.obs_size(self.config) if t == C.EXECUTION else mm.obs_size(self.config)
+        return Discrete(ex.num_actions(self.config) if t == C.EXECUTION else mm.num_actions(self.config))
+
+    def observation_space(self, t: str) -> Box:
+        self._check_type(t)
+        return Box((ex.obs_size(self.config) if t == C.EXECUTION else mm.obs_size(self.config),))
 
     def _check_type(self, t):
         if t not in C.LEARNING_TYPES:
@@ -355,14 +356,14 @@ class MarketEnv:
             submitted = submitted.at[ma].add(jnp.abs(o.flat[ma]))
         return block, oid, submitted
 
-    def step(self, key, state: EnvState, actions, params: EnvParams):
-        """One step of every environment: ``(obs, state, rewards, dones, info)``, auto-reset at the end."""
+    def step_env(self, key, state: EnvState, actions, params: EnvParams):
+        """One step of every agent: ``(obs, state, rewards, dones, info)``; ``step`` adds the auto-reset."""
         cfg, A, T = self.config, self.A, self.config.episode_steps
         actions = {} if actions is None else actions
         for t in self.learning_types:
             if t not in actions:
                 raise InputError(f"step: actions has no entry for learning type {t!r}")
-        k_pol, k_reset = jax.random.split(key)
+        k_pol = key
         k = cfg.messages_per_step
         tick = params.tick
         hist = jax.lax.dynamic_slice(params.messages, (state.ptr, 0), (k, M.N_MSG_FIELDS))
@@ -493,12 +494,7 @@ class MarketEnv:
             info["agent_messages"] = block
             info["historical_messages"] = hist
 
-        reset_state = self._reset_state(k_reset, params, jax.random.randint(
-            jax.random.fold_in(k_reset, 1), (), params.window_lo, params.window_hi))
-        out_state = jax.tree.map(lambda a, b: jnp.where(done, a, b), reset_state, new_state)
-        rq = jnp.where(done, 0, rest_qty)
-        rp = jnp.where(done, 0, rest_price)
-        obs = self._observe(out_state, params, rq, rp)
+        obs = self._observe(new_state, params, rest_qty, rest_price)
         dones = {t: jnp.full((cfg.count(t),), done) for t in self.learning_types}
         dones["__all__"] = done
-        return obs, out_state, rewards, dones, info
+        return obs, new_state, rewards, dones, info

@@ -40,14 +40,6 @@ from hftlab.rl.networks import initial_hidden
 KEY_METRICS = {"execution": ("shortfall_bps", "fill_rate"), "market_making": ("pnl", "inventory_std")}
 
 
-def episode_steps(env) -> int:
-    cfg = getattr(env, "config", None)
-    for name in ("episode_steps", "horizon"):
-        if hasattr(cfg, name):
-            return int(getattr(cfg, name))
-    raise InputError(f"evaluate: cannot find the episode length of {type(env).__name__} (config.episode_steps)")
-
-
 def _episodes_fn(config: TrainConfig, env, report_types: dict):
     """The compiled episode runner, cached per (train config, env type and config, reported types)."""
     key = (config, type(env), getattr(env, "config", None), tuple(sorted(report_types.items())))
@@ -71,7 +63,7 @@ def _build_episodes_fn(config: TrainConfig, env, report_types: dict):
     """
     types = tuple(env.learning_types)
     act = make_policy(config, env) if types else None
-    T = episode_steps(env)
+    T = env.episode_steps
 
     def one(params, env_params, window, key):
         k_reset, k_run = jax.random.split(key)
@@ -137,17 +129,15 @@ def baseline_runs(env) -> list:
 
     Only the type under test is replaced; every other learning type keeps its learned
     (greedy) policy, so a baseline and the learned agent face the same partner in the
-    same book. An environment wrapper with a ``with_config(config)`` method rebuilds itself
-    for the new configuration through it.
+    same book. ``env.with_config`` rebuilds a wrapped environment's whole stack.
     """
-    from hftlab.env import MarketEnv
     from hftlab.env.baselines import BASELINES, baseline_config
 
     runs = []
     for lt in env.learning_types:
         for b in BASELINES.get(lt, ()):
             cfg = baseline_config(env.config, lt, b)
-            benv = env.with_config(cfg) if hasattr(env, "with_config") else MarketEnv(cfg)
+            benv = env.with_config(cfg)
             runs.append((lt, b, benv))
     return runs
 

@@ -72,7 +72,7 @@ class ExperimentSpec:
     exec_side: int = 0  # execution task side: +1 buy, -1 sell, 0 random per episode (drift cancels)
     drift_weight: float = 0.0  # weight of the arrival-drift term in the execution reward (training only; 0: noise for a side-blind policy)
     observation: str = "depth"  # "depth": features + 5 levels of depth per side; "compact": the features only
-    exec_features: str = "schedule_side_blind"  # a set of hftlab.rl.wrappers.FEATURE_SETS ("schedule": schedule state and spread only; "side_blind": all but the side)
+    exec_features: str = "schedule_side_blind"  # a set of hftlab.env.wrappers.FEATURE_SETS ("schedule": schedule state and spread only; "side_blind": all but the side)
     exec_actions: str = "schedule"  # "schedule": multiples of the TWAP schedule's due quantity; "env": qty_levels
     progress: bool = False
 
@@ -112,7 +112,7 @@ class ExperimentSpec:
             raise InputError(f"experiment: exec_actions must be 'schedule' or 'env' (got {self.exec_actions!r})")
         if self.observation not in ("depth", "compact"):
             raise InputError(f"experiment: observation must be 'depth' or 'compact' (got {self.observation!r})")
-        from hftlab.rl.wrappers import FEATURE_SETS
+        from hftlab.env.wrappers import FEATURE_SETS
 
         if self.exec_features not in FEATURE_SETS:
             raise InputError(f"experiment: exec_features must be one of {sorted(FEATURE_SETS)} (got {self.exec_features!r})")
@@ -166,7 +166,7 @@ def market_setup(spec: ExperimentSpec):
     env = MarketEnv(EnvConfig(messages_per_step=spec.messages_per_step, episode_steps=spec.episode_steps,
                               capacity=capacity, observation=spec.observation, **actions))
     if spec.exec_features != "all":
-        from hftlab.rl.wrappers import FeatureSubset
+        from hftlab.env.wrappers import FeatureSubset
 
         env = FeatureSubset.named(env, spec.exec_features)
     task = dict(inventory_penalty=spec.inventory_penalty, exec_side=spec.exec_side)

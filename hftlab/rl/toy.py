@@ -1,9 +1,10 @@
 """A tiny two-type multi-agent environment with a known optimum, for testing IPPO.
 
-It follows the same contract as :class:`hftlab.env.MarketEnv` (pure ``reset`` /
-``step`` with auto-reset, observations, actions and rewards keyed by agent type, per
-type an array over that type's instances, episode metrics in ``info[type]`` on the
-step where ``dones["__all__"]`` is True), so ``make_train`` runs on it unchanged.
+It implements the environment contract (:class:`hftlab.env.base.MultiAgentEnv`: pure
+``reset`` / ``step_env``, the shared auto-reset, observations, actions and rewards keyed
+by agent type, per type an array over that type's instances, episode metrics in
+``info[type]`` on the step where ``dones["__all__"]`` is True), so ``make_train`` runs on
+it unchanged.
 
 Two agent types with different observation and action spaces, episodes of
 ``horizon`` steps:
@@ -32,6 +33,7 @@ import jax
 import jax.numpy as jnp
 from flax import struct
 
+from hftlab.env.base import Box, Discrete, MultiAgentEnv
 from hftlab.errors import InputError
 
 
@@ -64,7 +66,7 @@ class ToyState:
     waits: jnp.ndarray  # (num_chain,) float32
 
 
-class ToyEnv:
+class ToyEnv(MultiAgentEnv):
     """The two-type toy (see module docstring)."""
 
     learning_types = ("guess", "chain")
@@ -76,14 +78,21 @@ class ToyEnv:
         return ToyParams(take_reward=jnp.float32(0.1), wait_bonus=jnp.float32(0.3),
                          window_lo=jnp.int32(0), window_hi=jnp.int32(16))
 
+    @property
+    def episode_steps(self) -> int:
+        return self.config.horizon
+
     def num_agents(self, t: str) -> int:
+        self.check_type(t)
         return {"guess": self.config.num_guess, "chain": self.config.num_chain}[t]
 
-    def num_actions(self, t: str) -> int:
-        return {"guess": self.config.num_contexts, "chain": 2}[t]
+    def action_space(self, t: str) -> Discrete:
+        self.check_type(t)
+        return Discrete({"guess": self.config.num_contexts, "chain": 2}[t])
 
-    def obs_size(self, t: str) -> int:
-        return {"guess": self.config.num_contexts + 1, "chain": 2}[t]
+    def observation_space(self, t: str) -> Box:
+        self.check_type(t)
+        return Box(({"guess": self.config.num_contexts + 1, "chain": 2}[t],))
 
     def optimal_return(self, t: str, params: ToyParams) -> float:
         T = self.config.horizon
@@ -115,7 +124,7 @@ class ToyEnv:
         """Deterministic start for evaluation: the window index seeds the contexts."""
         return self.reset(jax.random.fold_in(jax.random.PRNGKey(0), window_index), params)
 
-    def step(self, key, state: ToyState, actions: dict, params: ToyParams):
+    def step_env(self, key, state: ToyState, actions: dict, params: ToyParams):
         c = self.config
         a_g = actions["guess"].astype(jnp.int32)
         a_c = actions["chain"].astype(jnp.int32)
@@ -126,11 +135,8 @@ class ToyEnv:
         waits = state.waits + wait
         r_chain = (1.0 - wait) * params.take_reward + jnp.where(done, params.wait_bonus * waits, 0.0)
         correct = state.correct + hit
-        k_ctx, k_reset = jax.random.split(key)
-        cont = ToyState(t=t, context=jax.random.randint(k_ctx, (c.num_guess,), 0, c.num_contexts),
-                        correct=correct, waits=waits)
-        fresh = self._fresh(k_reset)
-        new = jax.tree_util.tree_map(lambda f, n: jnp.where(done, f, n), fresh, cont)
+        new = ToyState(t=t, context=jax.random.randint(key, (c.num_guess,), 0, c.num_contexts),
+                       correct=correct, waits=waits)
         info = {"guess": {"accuracy": correct / c.horizon},
                 "chain": {"wait_fraction": waits / c.horizon}}
         rewards = {"guess": hit, "chain": r_chain.astype(jnp.float32)}

@@ -1,11 +1,11 @@
-"""Environment wrappers for training: the same contract as :class:`hftlab.env.MarketEnv`.
+"""Wrappers of the market for training (the contract of :class:`hftlab.env.base.Wrapper`).
 
 :class:`FeatureSubset` shows a learning agent type only some columns of its observation.
 Why it matters on one day of data: the training windows of a day overlap and are replayed
 thousands of times, so a network that sees the book's depth profile, imbalance and the
 mid's path can recognise *where in the day* it is and learn the price moves that follow —
 a policy that looks excellent on the training windows and does worse than TWAP on the
-held-out part of the day (:func:`hftlab.rl.experiment.generalization_gap` measures it).
+held-out part of the day (the market study's ``generalization_gap`` measures it).
 The task side is the other leak: with the day's trend, buying early and selling late pays
 on the training windows, and a policy that knows its side learns that timing.
 :data:`FEATURE_SETS` names the subsets: ``schedule`` keeps the schedule state (time left,
@@ -18,6 +18,7 @@ from __future__ import annotations
 import numpy as np
 
 from hftlab.env.agents import execution as ex
+from hftlab.env.base import Box, Wrapper
 from hftlab.errors import InputError
 
 #: names of the execution agent's feature columns (:func:`hftlab.env.agents.execution.observe`)
@@ -44,18 +45,18 @@ FEATURE_SETS = {
 DEPTH_SETS = ("all", "side_blind")
 
 
-class FeatureSubset:
+class FeatureSubset(Wrapper):
     """``env`` with agent type ``t``'s observation cut to the columns ``columns[t]`` (indices)."""
 
     def __init__(self, env, columns: dict):
+        super().__init__(env)
         for t, cols in columns.items():
             if t not in env.learning_types:
                 raise InputError(f"FeatureSubset: {t!r} is not a learning agent type of the environment")
             n = env.obs_size(t)
             if len(cols) == 0 or any((not isinstance(c, (int, np.integer))) or not 0 <= c < n for c in cols):
                 raise InputError(f"FeatureSubset: columns for {t!r} must be indices in 0..{n - 1} (got {cols})")
-        self.env, self.columns = env, {t: tuple(int(c) for c in cols) for t, cols in columns.items()}
-        self.config, self.learning_types = env.config, env.learning_types
+        self.columns = {t: tuple(int(c) for c in cols) for t, cols in columns.items()}
 
     @classmethod
     def execution(cls, env, names=SCHEDULE_FEATURES, depth: bool = False):
@@ -79,47 +80,16 @@ class FeatureSubset:
             return env
         return cls.execution(env, FEATURE_SETS[name], depth=name in DEPTH_SETS)
 
-    def _key(self):
-        return (self.config, tuple(sorted(self.columns.items())))
+    def options(self) -> tuple:
+        return tuple(sorted(self.columns.items()))
 
-    def __hash__(self):
-        return hash((type(self), self._key()))
+    def rewrap(self, env):
+        """The same subset around ``env`` (types it lacks are dropped)."""
+        cols = {t: c for t, c in self.columns.items() if t in env.learning_types}
+        return FeatureSubset(env, cols) if cols else env
 
-    def __eq__(self, other):
-        return isinstance(other, FeatureSubset) and self._key() == other._key()
+    def observation_space(self, t):
+        return Box((len(self.columns[t]),)) if t in self.columns else self.env.observation_space(t)
 
-    def with_config(self, config):
-        """The same subset around ``MarketEnv(config)`` (types the new world lacks are dropped)."""
-        from hftlab.env import MarketEnv
-
-        inner = MarketEnv(config)
-        cols = {t: c for t, c in self.columns.items() if t in inner.learning_types}
-        return FeatureSubset(inner, cols) if cols else inner
-
-    def _cut(self, obs):
+    def transform_obs(self, obs):
         return {t: (o[..., list(self.columns[t])] if t in self.columns else o) for t, o in obs.items()}
-
-    # ---- the contract
-    def num_agents(self, t):
-        return self.env.num_agents(t)
-
-    def num_actions(self, t):
-        return self.env.num_actions(t)
-
-    def obs_size(self, t):
-        return len(self.columns[t]) if t in self.columns else self.env.obs_size(t)
-
-    def default_params(self, *a, **kw):
-        return self.env.default_params(*a, **kw)
-
-    def reset(self, key, params):
-        obs, state = self.env.reset(key, params)
-        return self._cut(obs), state
-
-    def reset_window(self, key, params, window):
-        obs, state = self.env.reset_window(key, params, window)
-        return self._cut(obs), state
-
-    def step(self, key, state, actions, params):
-        obs, state, rew, dones, info = self.env.step(key, state, actions, params)
-        return self._cut(obs), state, rew, dones, info
