@@ -22,9 +22,12 @@ def data():
     return load_market_data(lobster.sample_day(), window_len=T * K)
 
 
+WORLD_AGENTS = dict(execution=1, market_making=1, twap_near=1, twap_far=1, pov=1, fixed_spread=1,
+                    avellaneda_stoikov=1, noise=2)
+
+
 def _world(**kw):
-    base = dict(execution=1, market_making=1, twap_near=1, twap_far=1, fixed_spread=1, avellaneda_stoikov=1, noise=2,
-                episode_steps=T, messages_per_step=K)
+    base = dict(agents=WORLD_AGENTS, episode_steps=T, messages_per_step=K)
     base.update(kw)
     return EnvConfig(**base)
 
@@ -35,7 +38,7 @@ WORLD_KEY = jax.random.PRNGKey(3)
 @pytest.fixture(scope="module")
 def world(data):
     env = MarketEnv(_world(debug=True))
-    params = env.default_params(data, exec_side=0, noise_market_prob=0.4)
+    params = env.default_params(data, exec_side=0, agent={"noise": {"market_prob": 0.4}})
     _, traj = rollout(env, params, WORLD_KEY, num_steps=3 * T + 5, num_envs=4)
     return env, params, jax.tree.map(np.asarray, traj)
 
@@ -86,7 +89,7 @@ def test_fills_match_reference_book(world, data):
 def test_execution_completes_by_deadline(world):
     env, params, traj = world
     done = traj["dones"]["__all__"]
-    for t in ("execution", "twap_near", "twap_far"):
+    for t in ("execution", "twap_near", "twap_far", "pov"):
         np.testing.assert_array_equal(traj["info"][t]["executed"][done], float(params.exec_qty))
         fr = traj["info"][t]["fill_rate"][done]
         assert np.all((fr >= 0) & (fr <= 1))
@@ -96,7 +99,7 @@ def test_execution_completes_by_deadline(world):
 
 
 def test_twap_schedule_is_exact(data):
-    cfg = EnvConfig(execution=0, market_making=0, twap_far=1, episode_steps=T, messages_per_step=K)
+    cfg = EnvConfig(agents={"twap_far": 1}, episode_steps=T, messages_per_step=K)
     env = MarketEnv(cfg)
     Q = 3 * T + 5
     params = env.default_params(data, exec_qty=Q, exec_side=1)
@@ -157,8 +160,7 @@ def test_auto_reset_and_episode_boundaries(world):
 
 def test_single_agent_configurations(data):
     for kind in ("execution", "market_making"):
-        other = "market_making" if kind == "execution" else "execution"
-        env = MarketEnv(EnvConfig(**{kind: 1, other: 0}, episode_steps=T, messages_per_step=K))
+        env = MarketEnv(EnvConfig(agents={kind: 1}, episode_steps=T, messages_per_step=K))
         assert env.learning_types == (kind,)
         params = env.default_params(data)
         obs, st = env.reset(jax.random.PRNGKey(0), params)
@@ -169,15 +171,16 @@ def test_single_agent_configurations(data):
 
 
 def test_abm_only_fixed_agents_and_baselines(data):
-    cfg = EnvConfig(execution=0, market_making=0, fixed_spread=2, avellaneda_stoikov=1, noise=3,
-                    episode_steps=T, messages_per_step=K)
+    cfg = EnvConfig(agents=dict(fixed_spread=2, avellaneda_stoikov=1, noise=3), episode_steps=T, messages_per_step=K)
     env = MarketEnv(cfg)
     assert env.learning_types == ()
     params = env.default_params(data)
     _, traj = rollout(env, params, jax.random.PRNGKey(2), num_steps=T, num_envs=2)
     assert np.asarray(traj["info"]["agents"]["bought"]).sum() > 0
     bc = baseline_config(_world(), "execution", "twap_far")
-    assert bc.execution == 0 and bc.twap_far == 2
+    assert bc.count("execution") == 0 and bc.count("twap_far") == 2
+    pov = baseline_config(EnvConfig(), "execution", "pov")  # in the learner's place: same trader ids and sides
+    assert pov.agents == (("pov", 1), ("market_making", 1))
     with pytest.raises(InputError, match="not a baseline"):
         baseline_config(_world(), "execution", "fixed_spread")
 
@@ -186,7 +189,7 @@ def test_invalid_configuration_fails_at_construction(data):
     with pytest.raises(InputError, match="unknown execution_actions variant"):
         EnvConfig(execution_actions="vwap")
     with pytest.raises(InputError, match="zero agents"):
-        EnvConfig(execution=0, market_making=0)
+        EnvConfig(agents={"execution": 0, "market_making": 0})
     with pytest.raises(InputError, match="longer than the data"):
         load_market_data(lobster.sample_day(), window_len=10**6)
     with pytest.raises(InputError, match="capacity 16 is too small"):
@@ -194,7 +197,9 @@ def test_invalid_configuration_fails_at_construction(data):
     with pytest.raises(InputError, match="longer than the data's windows"):
         MarketEnv(_world(episode_steps=T + 1)).default_params(data)
     with pytest.raises(InputError, match="non-negative"):
-        EnvConfig(noise=-1)
+        EnvConfig(agents={"noise": -1})
+    with pytest.raises(InputError, match="unknown agent type 'vwap_trader'"):
+        EnvConfig(agents={"vwap_trader": 1})
 
 
 def test_split_windows_are_disjoint(data):

@@ -1,12 +1,12 @@
-"""Fixed-policy baselines, rollouts and episode evaluation on chosen windows.
+"""Fixed-policy baselines, rollouts and episode tables on chosen windows.
 
 A baseline takes a learning type's place as an *alternative configuration*: the
-learning agents of that type are replaced by the same number of fixed-policy agents
-with the same task (:func:`baseline_config`), so the learned policy and every baseline
-run on identical windows and keys (:func:`evaluate`).
-
-* execution: ``twap_near``, ``twap_far`` (:data:`BASELINES`);
-* market making: ``fixed_spread``, ``avellaneda_stoikov``.
+learning agents of that type are replaced, in place, by the same number of fixed-policy
+agents with the same task (:func:`baseline_config`), so the learned policy and every
+baseline run on identical windows and keys. A learning type's baselines are the
+registered fixed-policy types of its category (:func:`baselines_for`): TWAP near and far
+touch and POV for execution, fixed spread and Avellaneda–Stoikov for market making — a
+newly registered fixed type of a category is a baseline of it with no other change.
 
 :func:`rollout` runs ``num_envs`` environments for ``num_steps`` steps (``lax.scan`` over
 steps, ``vmap`` over environments) with a policy ``policy(key, obs) -> actions``
@@ -20,24 +20,28 @@ from functools import lru_cache
 import jax
 import jax.numpy as jnp
 
-from hftlab.env import config as C
+from hftlab.env.agents import registry
 from hftlab.env.config import EnvConfig
 from hftlab.errors import InputError
 
-BASELINES = {C.EXECUTION: (C.TWAP_NEAR, C.TWAP_FAR), C.MARKET_MAKING: (C.FIXED_SPREAD, C.AVELLANEDA_STOIKOV)}
+
+def baselines_for(learning_type: str) -> tuple[str, ...]:
+    """The fixed-policy types of ``learning_type``'s category, in registration order."""
+    spec = registry.get(learning_type)
+    if not spec.learning:
+        raise InputError(f"baselines_for: {learning_type!r} is not a learning agent type")
+    return tuple(s.name for s in registry.all_types() if not s.learning and s.category == spec.category)
 
 
 def baseline_config(config: EnvConfig, learning_type: str, baseline: str) -> EnvConfig:
     """``config`` with the agents of ``learning_type`` replaced by ``baseline`` agents (same count, same task)."""
-    if learning_type not in BASELINES:
-        raise InputError(f"baseline_config: unknown learning type {learning_type!r} (choose from {', '.join(BASELINES)})")
-    if baseline not in BASELINES[learning_type]:
+    choices = baselines_for(learning_type)
+    if baseline not in choices:
         raise InputError(f"baseline_config: {baseline!r} is not a baseline for {learning_type} "
-                         f"(choose from {', '.join(BASELINES[learning_type])})")
-    n = config.count(learning_type)
-    if n == 0:
+                         f"(choose from {', '.join(choices)})")
+    if config.count(learning_type) == 0:
         raise InputError(f"baseline_config: the configuration has no {learning_type} agents to replace")
-    return config.replace(**{learning_type: 0, baseline: config.count(baseline) + n})
+    return config.substitute(learning_type, baseline)
 
 
 @lru_cache(maxsize=64)
@@ -109,41 +113,6 @@ def rollout(env, params, key, num_steps: int, num_envs: int | None = None, polic
     return state, jax.tree.map(lambda x: jnp.swapaxes(x, 0, 1), traj)  # steps first
 
 
-def episode_metrics(traj, agent_type: str):
-    """The metrics of ``agent_type`` on the steps where an episode ended: dict of arrays (episodes, agents)."""
-    done = traj["dones"]["__all__"] if "__all__" in traj["dones"] else None
-    if done is None:
-        raise InputError("episode_metrics: traj has no dones")
-    info = traj["info"][agent_type]
-    mask = jnp.asarray(done).reshape(-1)
-    return {k: jnp.asarray(v).reshape((-1,) + v.shape[2 if v.ndim > 2 else 1:])[mask] for k, v in info.items()}
-
-
-def evaluate(config: EnvConfig, params, windows, key, policy=None):
-    """One episode per window for the configuration and every baseline of its learning types.
-
-    Returns ``{name: {agent_type: {metric: (len(windows), agents)}}}`` with ``name`` =
-    ``"policy"`` for ``config`` itself (actions from ``policy``, default constant action 0)
-    and ``"<learning_type>:<baseline>"`` for each baseline configuration; all runs use the
-    same windows and keys.
-    """
-    from hftlab.env.market import MarketEnv
-
-    windows = jnp.asarray(windows, jnp.int32)
-    out = {}
-    runs = [("policy", config)]
-    for lt in C.LEARNING_TYPES:
-        if config.count(lt):
-            runs += [(f"{lt}:{b}", baseline_config(config, lt, b)) for b in BASELINES[lt]]
-    for name, cfg in runs:
-        env = MarketEnv(cfg)
-        pol = policy if (policy is not None and name == "policy") else constant_policy(env)
-        _, traj = rollout(env, params, key, cfg.episode_steps, num_envs=int(windows.shape[0]), policy=pol,
-                          windows=windows)
-        out[name] = {t: {k: v[-1] for k, v in traj["info"][t].items()} for t in env.types}
-    return out
-
-
 def trace_episode(env, params, window: int, key, actions: dict | None = None, policy=None, num_steps=None):
     """One episode on ``window`` as a tidy table (pandas), for charts.
 
@@ -185,28 +154,10 @@ def trace_episode(env, params, window: int, key, actions: dict | None = None, po
     return market, agents
 
 
-def baseline_table(config: EnvConfig, params, windows, key, policy=None):
-    """:func:`evaluate` as a tidy table: one row per (run, agent type, window, agent) with its metrics."""
-    import numpy as np
-    import pandas as pd
-
-    res = evaluate(config, params, windows, key, policy=policy)
-    frames = []
-    for run, by_type in res.items():
-        for t, metrics in by_type.items():
-            m = {k: np.asarray(v) for k, v in metrics.items()}
-            n_w, n_a = next(iter(m.values())).shape
-            df = pd.DataFrame({k: v.reshape(-1) for k, v in m.items()})
-            df["window"] = np.repeat(np.asarray(windows), n_a)
-            df["run"], df["type"] = run, t
-            frames.append(df)
-    return pd.concat(frames, ignore_index=True)
-
-
 def world_table(env, params, windows, key, actions: dict | None = None):
     """Every agent's episode metrics, one episode per window, all agents trading in the same market.
 
-    A cheaper view than :func:`evaluate` (one compiled world instead of one per baseline):
+    One compiled world for all agents (baselines in a learner's place: :func:`baseline_config`):
     the learning agents take constant ``actions`` while the fixed policies act beside them.
     Returns a tidy table: one row per (window, agent) with ``type`` and its metrics.
     """

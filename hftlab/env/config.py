@@ -22,16 +22,6 @@ from flax import struct
 
 from hftlab.errors import InputError
 
-# agent types, in the order their agents are laid out (trader id = 1 + global agent index)
-EXECUTION, MARKET_MAKING = "execution", "market_making"
-TWAP_NEAR, TWAP_FAR, FIXED_SPREAD, AVELLANEDA_STOIKOV, NOISE = (
-    "twap_near", "twap_far", "fixed_spread", "avellaneda_stoikov", "noise")
-LEARNING_TYPES = (EXECUTION, MARKET_MAKING)
-FIXED_TYPES = (TWAP_NEAR, TWAP_FAR, FIXED_SPREAD, AVELLANEDA_STOIKOV, NOISE)
-AGENT_TYPES = LEARNING_TYPES + FIXED_TYPES
-EXEC_LIKE = (EXECUTION, TWAP_NEAR, TWAP_FAR)  # carry an execution task
-MM_LIKE = (MARKET_MAKING, FIXED_SPREAD, AVELLANEDA_STOIKOV)  # quote both sides, unwind at the end
-
 EXECUTION_ACTIONS = ("qty_levels", "levels", "schedule")
 MM_ACTIONS = ("ticks", "half_spread")
 OBSERVATIONS = ("depth", "compact")
@@ -47,11 +37,13 @@ MAX_AGENTS = (2**31 - 1 - AGENT_OID_BASE) // OID_STRIDE
 class EnvConfig:
     """Static configuration of :class:`hftlab.env.MarketEnv` (hashable; changes recompile).
 
-    Agents per type (any number each): ``execution``, ``market_making`` (learning: their
-    actions come from outside), ``twap_near``, ``twap_far``, ``fixed_spread``,
-    ``avellaneda_stoikov``, ``noise`` (fixed policies acting inside ``step``).
-
     Attributes:
+      agents: agents per type, ``{type: count}`` (a dict or ``(type, count)`` pairs; kept as
+        pairs), in layout order (trader id = 1 + agent index). Types are records of the
+        registry (:mod:`hftlab.env.agents.registry`): built in are ``execution``,
+        ``market_making`` (learning: their actions come from outside), ``twap_near``,
+        ``twap_far``, ``pov``, ``fixed_spread``, ``avellaneda_stoikov``, ``noise`` (fixed
+        policies acting inside ``step``). An unknown type is an error here.
       messages_per_step: k historical messages replayed per environment step.
       episode_steps: T steps per episode (windows must hold ``T * k`` messages).
       capacity: order slots per book side (must exceed the data's peak plus agent orders).
@@ -74,13 +66,7 @@ class EnvConfig:
         zero agents is a configuration error.
     """
 
-    execution: int = 1
-    market_making: int = 1
-    twap_near: int = 0
-    twap_far: int = 0
-    fixed_spread: int = 0
-    avellaneda_stoikov: int = 0
-    noise: int = 0
+    agents: tuple = (("execution", 1), ("market_making", 1))
     messages_per_step: int = 100
     episode_steps: int = 32
     capacity: int = 128
@@ -101,11 +87,21 @@ class EnvConfig:
         def bad(msg):
             raise InputError(f"EnvConfig: {msg}")
 
-        for t in AGENT_TYPES:
-            n = getattr(self, t)
+        from hftlab.env.agents import registry
+
+        agents = self.agents.items() if isinstance(self.agents, dict) else self.agents
+        try:
+            agents = tuple((t, n) for t, n in agents)
+        except (TypeError, ValueError):
+            bad(f"agents must map agent types to counts, got {self.agents!r}")
+        for t, n in agents:
+            registry.get(t)  # unknown type: one-line error naming the registered ones
             if not isinstance(n, (int, np.integer)) or isinstance(n, bool) or n < 0:
                 bad(f"{t} must be a non-negative number of agents, got {n!r}")
-        total = sum(getattr(self, t) for t in AGENT_TYPES)
+        if len({t for t, _ in agents}) != len(agents):
+            bad(f"agents names a type twice: {[t for t, _ in agents]}")
+        object.__setattr__(self, "agents", tuple((t, int(n)) for t, n in agents))
+        total = sum(n for _, n in self.agents)
         if total == 0 and not self.allow_no_agents:
             bad("zero agents (set a count for at least one agent type, or allow_no_agents=True for plain replay)")
         if total > MAX_AGENTS:
@@ -131,30 +127,49 @@ class EnvConfig:
 
     # ---- layout
     def count(self, t: str) -> int:
-        return int(getattr(self, t))
+        return dict(self.agents).get(t, 0)
 
     @property
     def types(self) -> tuple[str, ...]:
         """Agent types present, in layout order."""
-        return tuple(t for t in AGENT_TYPES if self.count(t) > 0)
+        return tuple(t for t, n in self.agents if n > 0)
 
     @property
     def num_agents_total(self) -> int:
-        return sum(self.count(t) for t in AGENT_TYPES)
+        return sum(n for _, n in self.agents)
 
     def offset(self, t: str) -> int:
         """Global index of the first agent of type ``t`` (trader id = index + 1)."""
-        return sum(self.count(u) for u in AGENT_TYPES[: AGENT_TYPES.index(t)])
+        out = 0
+        for u, n in self.agents:
+            if u == t:
+                return out
+            out += n
+        raise InputError(f"EnvConfig: no {t!r} agents in this configuration")
 
     def replace(self, **kw) -> "EnvConfig":
         return dataclasses.replace(self, **kw)
 
+    def with_counts(self, **counts) -> "EnvConfig":
+        """A copy with some types' counts changed (a type not present yet is appended)."""
+        agents = [(t, counts.pop(t, n)) for t, n in self.agents] + list(counts.items())
+        return self.replace(agents=tuple(agents))
+
+    def substitute(self, old: str, new: str) -> "EnvConfig":
+        """A copy with the agents of type ``old`` replaced, in place, by as many of type ``new``."""
+        n = self.count(old)
+        if n == 0:
+            raise InputError(f"EnvConfig: the configuration has no {old} agents to replace")
+        if self.count(new):
+            agents = [(t, c + n if t == new else c) for t, c in self.agents if t != old]
+        else:
+            agents = [((new, c) if t == old else (t, c)) for t, c in self.agents]
+        return self.replace(agents=tuple(agents))
+
     @classmethod
     def market_replay(cls, **kw) -> "EnvConfig":
         """A world with no agents (historical flow only)."""
-        zero = {t: 0 for t in AGENT_TYPES}
-        zero.update(kw)
-        return cls(allow_no_agents=True, **zero)
+        return cls(agents=(), allow_no_agents=True, **kw)
 
 
 @struct.dataclass
@@ -171,10 +186,12 @@ class EnvParams:
     per episode and agent), ``drift_weight`` (1: an execution episode's rewards sum to
     its slippage against the arrival mid), ``deadline_penalty_ticks`` (price concession,
     beyond the far touch, of any part of a deadline / unwind order the book cannot fill),
-    ``mm_size``, ``inventory_penalty`` (weight), fixed-policy settings (``fs_half_spread``
-    ticks, Avellaneda–Stoikov ``as_gamma``, ``as_kappa``, ``as_sigma`` ticks per step),
-    noise traders (``noise_prob`` per step, ``noise_market_prob``, ``noise_max_size``,
-    ``noise_levels`` ticks).
+    ``mm_size``, ``inventory_penalty`` (weight).
+
+    ``agent``: every registered type's own parameters, ``{type: {name: value}}`` with the
+    defaults of its registry record (e.g. ``agent["fixed_spread"]["half_spread"]`` ticks,
+    Avellaneda–Stoikov ``gamma``, ``kappa``, ``sigma`` ticks per step, noise traders'
+    ``prob`` per step, ``market_prob``, ``max_size``, ``levels`` ticks, POV's ``rate``).
     """
 
     messages: jnp.ndarray
@@ -189,11 +206,4 @@ class EnvParams:
     deadline_penalty_ticks: jnp.ndarray
     mm_size: jnp.ndarray
     inventory_penalty: jnp.ndarray
-    fs_half_spread: jnp.ndarray
-    as_gamma: jnp.ndarray
-    as_kappa: jnp.ndarray
-    as_sigma: jnp.ndarray
-    noise_prob: jnp.ndarray
-    noise_market_prob: jnp.ndarray
-    noise_max_size: jnp.ndarray
-    noise_levels: jnp.ndarray
+    agent: dict

@@ -44,9 +44,10 @@ from flax import struct
 
 from hftlab.env import config as C
 from hftlab.env.agents import execution as ex
-from hftlab.env.agents import fixed
 from hftlab.env.agents import market_making as mm
+from hftlab.env.agents import registry
 from hftlab.env.agents.common import Orders, View, grid_down
+from hftlab.env.agents.registry import AgentInput, Outcome
 from hftlab.env.base import Box, Discrete, MultiAgentEnv
 from hftlab.env.config import EnvConfig, EnvParams
 from hftlab.env.data import MarketData
@@ -54,9 +55,7 @@ from hftlab.errors import InputError
 from hftlab.lob import engine
 from hftlab.lob import messages as M
 
-SLOTS = {C.EXECUTION: 1, C.TWAP_NEAR: 1, C.TWAP_FAR: 1, C.NOISE: 1,
-         C.MARKET_MAKING: 2, C.FIXED_SPREAD: 2, C.AVELLANEDA_STOIKOV: 2}
-PRICE_SCALE = 10_000.0  # data prices are dollars x 10 000
+PRICE_SCALE = mm.PRICE_SCALE  # data prices are dollars x 10 000
 
 
 @struct.dataclass
@@ -85,6 +84,7 @@ class EnvState:
     ret_sum: jnp.ndarray
     ret_sq: jnp.ndarray
     virtual: jnp.ndarray  # (A,) shares executed against the flow at the deadline penalty price
+    volume: jnp.ndarray  # shares the historical flow traded (executions) since the episode began
 
 
 def _touch_view(book: engine.Book, last_mid, tick, levels: int) -> View:
@@ -132,34 +132,35 @@ class MarketEnv(MultiAgentEnv):
             raise InputError(f"MarketEnv: config must be an EnvConfig, got {type(config).__name__}")
         self.config = cfg = config
         self.types = cfg.types
-        self.learning_types = tuple(t for t in C.LEARNING_TYPES if cfg.count(t) > 0)
-        self.fixed_types = tuple(t for t in C.FIXED_TYPES if cfg.count(t) > 0)
+        self.specs = {t: registry.get(t) for t in self.types}
+        self.learning_types = tuple(t for t in self.types if self.specs[t].learning)
+        self.fixed_types = tuple(t for t in self.types if not self.specs[t].learning)
         self.A = cfg.num_agents_total
         # static layout of the agent message block
         sa, ss, ma = [], [], []
         agent_type = []
-        for t in C.AGENT_TYPES:
+        for t in self.types:
+            spec = self.specs[t]
             for i in range(cfg.count(t)):
                 a = cfg.offset(t) + i
                 agent_type.append(t)
-                for s in range(SLOTS[t]):
+                for s in range(spec.slots):
                     sa.append(a)
                     ss.append(s)
-                if t in C.MM_LIKE:
+                if spec.category == "quoting":
                     ma.append(a)
         self.agent_type = tuple(agent_type)
         self._slot_agent = np.asarray(sa, np.int32)
         self._slot_idx = np.asarray(ss, np.int32)
         self._mkt_agent = np.asarray(ma, np.int32)
         self.num_rows = 2 * len(sa) + len(ma)
-        exec_like = np.array([t in C.EXEC_LIKE for t in agent_type], bool)
-        mm_like = np.array([t in C.MM_LIKE for t in agent_type], bool)
-        self._exec_mask, self._mm_mask = exec_like, mm_like
+        self._exec_mask = np.array([self.specs[t].category == "execution" for t in agent_type], bool)
+        self._mm_mask = np.array([self.specs[t].category == "quoting" for t in agent_type], bool)
         self._max_resting_per_side = len(sa)
 
     # ------------------------------------------------------------------ spaces
     def num_agents(self, t: str) -> int:
-        self._check_type(t)
+        self.check_type(t)
         return self.config.count(t)
 
     @property
@@ -167,16 +168,18 @@ class MarketEnv(MultiAgentEnv):
         return self.config.episode_steps
 
     def action_space(self, t: str) -> Discrete:
-        self._check_type(t)
-        return Discrete(ex.num_actions(self.config) if t == C.EXECUTION else mm.num_actions(self.config))
+        self.check_type(t)
+        return Discrete(self.specs[t].num_actions(self.config))
 
     def observation_space(self, t: str) -> Box:
-        self._check_type(t)
-        return Box((ex.obs_size(self.config) if t == C.EXECUTION else mm.obs_size(self.config),))
+        self.check_type(t)
+        return Box((self.specs[t].obs_size(self.config),))
 
-    def _check_type(self, t):
-        if t not in C.LEARNING_TYPES:
-            raise InputError(f"MarketEnv: {t!r} is not a learning agent type (choose from {', '.join(C.LEARNING_TYPES)})")
+    def action_labels(self, t: str) -> list[str]:
+        """Human-readable name of every action of learning type ``t`` (index = action)."""
+        self.check_type(t)
+        labels = self.specs[t].action_labels
+        return labels(self.config) if labels is not None else [str(a) for a in range(self.num_actions(t))]
 
     def _sl(self, t):
         o = self.config.offset(t)
@@ -187,7 +190,8 @@ class MarketEnv(MultiAgentEnv):
         """Params for ``data`` (a :class:`MarketData`), checked against this configuration.
 
         ``window_range``: ``(lo, hi)`` window indices to sample from (default all; see
-        :func:`hftlab.env.data.split_windows`). ``overrides``: any :class:`EnvParams` field.
+        :func:`hftlab.env.data.split_windows`). ``overrides``: any :class:`EnvParams` field;
+        ``agent={type: {param: value}}`` changes agent types' own parameters.
         """
         cfg = self.config
         if not isinstance(data, MarketData):
@@ -215,12 +219,19 @@ class MarketEnv(MultiAgentEnv):
             tick=jnp.asarray(data.tick, i32), exec_qty=jnp.asarray(500, i32), exec_side=jnp.asarray(1, i32),
             drift_weight=jnp.asarray(1.0, f32), deadline_penalty_ticks=jnp.asarray(5, i32),
             mm_size=jnp.asarray(100, i32), inventory_penalty=jnp.asarray(0.01, f32),
-            fs_half_spread=jnp.asarray(2.0, f32), as_gamma=jnp.asarray(0.1, f32), as_kappa=jnp.asarray(1.5, f32),
-            as_sigma=jnp.asarray(1.0, f32), noise_prob=jnp.asarray(0.5, f32), noise_market_prob=jnp.asarray(0.2, f32),
-            noise_max_size=jnp.asarray(100, i32), noise_levels=jnp.asarray(5, i32),
         )
+        own = {spec.name: {k: float(v) for k, v in spec.defaults} for spec in registry.all_types()}
+        for t, changes in (overrides.pop("agent", None) or {}).items():
+            if t not in own:
+                raise InputError(f"default_params: unknown agent type {t!r} in agent=")
+            for k, v in changes.items():
+                if k not in own[t]:
+                    raise InputError(f"default_params: agent type {t!r} has no parameter {k!r} "
+                                     f"(it has {', '.join(own[t]) or 'none'})")
+                own[t][k] = float(v)
+        values["agent"] = {t: {k: jnp.asarray(v, f32) for k, v in d.items()} for t, d in own.items()}
         for k, v in overrides.items():
-            if k not in values:
+            if k not in values or k == "agent":
                 raise InputError(f"default_params: unknown parameter {k!r}")
             values[k] = jnp.asarray(v, values[k].dtype)
         if int(values["exec_side"]) not in (-1, 0, 1):
@@ -262,57 +273,43 @@ class MarketEnv(MultiAgentEnv):
             book=book, view=view, t=jnp.int32(0), ptr=start, window=w, ref=ref, arrival=view.mid, side=side,
             inv=zi, cash=zi, hist_inv=jnp.int32(0), hist_cash=jnp.int32(0), oid=jnp.zeros((A, 2), jnp.int32),
             counter=zi, bought=zi, sold=zi, last_fill=zi, inv_sum=zf, inv_sq=zf, ret_sum=zf, ret_sq=zf, virtual=zi,
+            volume=jnp.int32(0),
         )
 
-    # ------------------------------------------------------------------ observations
+    # ------------------------------------------------------------------ what each type sees
+    def _input(self, t: str, state: EnvState, params: EnvParams, rest_qty, rest_price, action=None, key=None):
+        """The :class:`AgentInput` of type ``t``'s agents."""
+        cfg, s = self.config, self._sl(t)
+        d, inv = state.side[s], state.inv[s]
+        executed = d * inv
+        remaining = jnp.where(d != 0, jnp.maximum(params.exec_qty - executed, 0), 0)
+        slots = self.specs[t].slots
+        return AgentInput(
+            n=cfg.count(t), t=state.t, T=cfg.episode_steps, view=state.view, inv=inv, cash=state.cash[s], side=d,
+            executed=executed, remaining=remaining, rest_qty=rest_qty[s, :slots], rest_price=rest_price[s, :slots],
+            last_fill=state.last_fill[s], arrival=state.arrival, volume=state.volume, params=params,
+            own=params.agent[t], config=cfg, action=action, key=key)
+
     def _observe(self, state: EnvState, params: EnvParams, rest_qty, rest_price):
-        cfg, T = self.config, self.config.episode_steps
-        obs = {}
-        if C.EXECUTION in self.learning_types:
-            s = self._sl(C.EXECUTION)
-            d = state.side[s]
-            obs[C.EXECUTION] = ex.observe(
-                state.t, T, d, d * state.inv[s], params.exec_qty, state.view, state.arrival,
-                rest_qty[s, 0], rest_price[s, 0], jnp.abs(state.last_fill[s]), cfg)
-        if C.MARKET_MAKING in self.learning_types:
-            s = self._sl(C.MARKET_MAKING)
-            obs[C.MARKET_MAKING] = mm.observe(
-                state.t, T, state.inv[s], params.mm_size, state.view, state.arrival, rest_qty[s], rest_price[s],
-                state.last_fill[s], cfg)
-        return obs
+        return {t: self.specs[t].observe(self._input(t, state, params, rest_qty, rest_price))
+                for t in self.learning_types}
 
     # ------------------------------------------------------------------ the world step
-    def _desired(self, key, state: EnvState, actions, params) -> Orders:
-        """Desired orders of all agents, (A, 2) slots (single-slot types use slot 0)."""
-        cfg, T, view = self.config, self.config.episode_steps, state.view
-        last = state.t >= T - 1
+    def _desired(self, key, state: EnvState, actions, params, rest_qty, rest_price) -> Orders:
+        """Desired orders of all agents, (A, 2) slots (single-slot types use slot 0); on the last
+        step execution-category types send their remainder and quoting types unwind."""
+        last = state.t >= self.config.episode_steps - 1
         parts = []
-        keys = jax.random.split(key, len(C.AGENT_TYPES))
-        for ti, t in enumerate(C.AGENT_TYPES):
-            n = cfg.count(t)
-            if n == 0:
-                continue
-            s = self._sl(t)
-            inv, d = state.inv[s], state.side[s]
-            if t in C.EXEC_LIKE:
-                executed = d * inv
-                remaining = jnp.maximum(params.exec_qty - executed, 0)
-                if t == C.EXECUTION:
-                    o = ex.decode(actions[t], d, remaining, view, params, cfg, state.t)
-                else:
-                    o = fixed.twap(state.t, T, params.exec_qty, d, executed, view, far=(t == C.TWAP_FAR))
-                o = jax.tree.map(lambda a, b: jnp.where(last, a, b), ex.deadline(d, remaining), o)
-            elif t in C.MM_LIKE:
-                if t == C.MARKET_MAKING:
-                    o = mm.decode(actions[t], inv, view, params, cfg)
-                elif t == C.FIXED_SPREAD:
-                    o = fixed.fixed_spread(n, view, params)
-                else:
-                    o = fixed.avellaneda_stoikov(inv, state.t, T, view, params)
-                o = jax.tree.map(lambda a, b: jnp.where(last, a, b), mm.flatten(inv), o)
-            else:
-                o = fixed.noise(keys[ti], n, view, params)
-            if SLOTS[t] == 1:
+        keys = jax.random.split(key, len(self.types))
+        for t, k in zip(self.types, keys):
+            spec = self.specs[t]
+            inp = self._input(t, state, params, rest_qty, rest_price, actions.get(t), k)
+            o = spec.act(inp)
+            if spec.category == "execution":
+                o = jax.tree.map(lambda a, b: jnp.where(last, a, b), ex.deadline(inp.side, inp.remaining), o)
+            elif spec.category == "quoting":
+                o = jax.tree.map(lambda a, b: jnp.where(last, a, b), mm.flatten(inp.inv), o)
+            if spec.slots == 1:
                 o = jax.tree.map(lambda x: jnp.concatenate([x, jnp.zeros_like(x)], axis=1) if x.ndim == 2 else x, o)
             parts.append(o)
         return jax.tree.map(lambda *xs: jnp.concatenate(xs, axis=0), *parts)
@@ -382,7 +379,7 @@ class MarketEnv(MultiAgentEnv):
         book1 = book0
         if A > 0:
             rest0 = _lookup(book0, state.oid)
-            o = self._desired(k_pol, state, actions, params)
+            o = self._desired(k_pol, state, actions, params, rest0[0], rest0[1])
             block, oid, submitted = self._agent_block(state, o, rest0, hist[0, M.TIME_S], hist[0, M.TIME_NS])
             book1, tr = engine.replay(book0, block, max_trades=cfg.max_trades, trades=True)
             trade_over = book1.trade_overflow - book0.trade_overflow
@@ -434,7 +431,8 @@ class MarketEnv(MultiAgentEnv):
         fill = d_inv[1:]
         # market VWAP of the step: the historical executions (types 4, 5) in the block
         is_ex = (hist[:, M.TYPE] == M.EXECUTE) | (hist[:, M.TYPE] == M.HIDDEN)
-        w = jnp.where(is_ex, hist[:, M.SIZE], 0).astype(jnp.float32)
+        hist_volume = jnp.where(is_ex, hist[:, M.SIZE], 0)
+        w = hist_volume.astype(jnp.float32)
         dev = (hist[:, M.PRICE] - state.ref).astype(jnp.float32)
         vwap = jnp.where(jnp.sum(w) > 0, state.ref + jnp.sum(w * dev) / jnp.maximum(jnp.sum(w), 1.0), view2.mid)
 
@@ -447,35 +445,22 @@ class MarketEnv(MultiAgentEnv):
             counter=state.counter + 1, bought=state.bought + d_buy[1:], sold=state.sold + d_sell[1:],
             last_fill=fill, inv_sum=state.inv_sum + inv, inv_sq=state.inv_sq + inv.astype(jnp.float32) ** 2,
             ret_sum=state.ret_sum + dv, ret_sq=state.ret_sq + dv * dv, virtual=state.virtual + jnp.abs(resid),
+            volume=state.volume + jnp.sum(hist_volume).astype(jnp.int32),
         )
 
         # rewards and episode metrics per type
         rewards, info = {}, {}
+        sums = {"inv": new_state.inv_sum, "inv_sq": new_state.inv_sq, "ret": new_state.ret_sum,
+                "ret_sq": new_state.ret_sq, "bought": new_state.bought, "sold": new_state.sold}
         for t in self.types:
             s = self._sl(t)
-            if t in C.EXEC_LIKE:
-                r = ex.reward(d_inv[1:][s], d_cash[1:][s], vwap, state.ref, state.arrival, tick, params.exec_qty,
-                              params.drift_weight)
-                info[t] = ex.metrics(inv[s], cash[s], state.side[s], state.ref, state.arrival, tick, params.exec_qty,
-                                     state.side[s] * state.inv[s])
-                info[t]["slippage_ticks"] = (ex.slippage(inv[s], cash[s], state.ref, state.arrival, tick)
-                                             / tick).astype(jnp.float32)
-            else:
-                r = mm.reward(v_new[s], v_old[s], inv[s], tick, params.mm_size, params.inventory_penalty,
-                              cfg.inventory_penalty)
-                n_steps = jnp.float32(T)
-                mean_i = new_state.inv_sum[s] / n_steps
-                mean_r = new_state.ret_sum[s] / n_steps
-                sd_r = jnp.sqrt(jnp.maximum(new_state.ret_sq[s] / n_steps - mean_r ** 2, 0.0))
-                info[t] = {
-                    "pnl": (v_new[s] / PRICE_SCALE).astype(jnp.float32),
-                    "inventory": state.inv[s].astype(jnp.float32),
-                    "inventory_std": jnp.sqrt(jnp.maximum(new_state.inv_sq[s] / n_steps - mean_i ** 2, 0.0)),
-                    "fills": (new_state.bought[s] + new_state.sold[s]).astype(jnp.float32),
-                    "sharpe": jnp.where(sd_r > 0, mean_r / jnp.maximum(sd_r, 1e-9), 0.0).astype(jnp.float32),
-                }
+            out = Outcome(d_inv=d_inv[1:][s], d_cash=d_cash[1:][s], inv=inv[s], cash=cash[s], inv_before=state.inv[s],
+                          side=state.side[s], vwap=vwap, ref=state.ref, arrival=state.arrival, tick=tick,
+                          value_old=v_old[s], value_new=v_new[s], t=new_state.t,
+                          sums={k: v[s] for k, v in sums.items()}, params=params, own=params.agent[t], config=cfg)
+            info[t] = self.specs[t].metrics(out)
             if t in self.learning_types:
-                rewards[t] = r.astype(jnp.float32)
+                rewards[t] = self.specs[t].reward(out).astype(jnp.float32)
 
         done = new_state.t >= T
         info["market"] = {

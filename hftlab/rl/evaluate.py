@@ -131,11 +131,11 @@ def baseline_runs(env) -> list:
     (greedy) policy, so a baseline and the learned agent face the same partner in the
     same book. ``env.with_config`` rebuilds a wrapped environment's whole stack.
     """
-    from hftlab.env.baselines import BASELINES, baseline_config
+    from hftlab.env.baselines import baseline_config, baselines_for
 
     runs = []
     for lt in env.learning_types:
-        for b in BASELINES.get(lt, ()):
+        for b in baselines_for(lt):
             cfg = baseline_config(env.config, lt, b)
             benv = env.with_config(cfg)
             runs.append((lt, b, benv))

@@ -1,7 +1,7 @@
 """Altair charts of the multi-agent market: quotes and fills, inventory, PnL, baseline distributions.
 
 Inputs are the tables of :func:`hftlab.env.baselines.trace_episode` (``market``, ``agents``)
-and :func:`hftlab.env.baselines.baseline_table`; nothing here computes a result.
+and :func:`hftlab.env.baselines.world_table`; nothing here computes a result.
 """
 
 from __future__ import annotations

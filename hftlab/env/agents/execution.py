@@ -6,7 +6,7 @@ sets the agent's one order to a quantity ``min(mult_m * ceil(Q / T), remaining)`
 — variant ``qty_levels``; variant ``levels`` has the single multiple 1 (5 actions).
 Variant ``schedule`` has no hold: ``a = level + 4 * m`` sends ``min(mult_m * due_t, remaining)``
 shares at ``level``, with ``due_t = max(floor((t + 1) Q / T) - executed, 0)`` the quantity
-the TWAP schedule says is due (what :func:`hftlab.env.agents.fixed.twap` sends), so
+the TWAP schedule says is due (what the TWAP baselines send, :func:`twap_due`), so
 "1x due at far / near touch" are exactly the two TWAP baselines and anything learned is
 adaptivity on top of the schedule (``mult > 1``: trade ahead of it). A
 far-touch order crosses at the best opposite price (its remainder rests there). On the
@@ -31,11 +31,20 @@ from __future__ import annotations
 import jax.numpy as jnp
 
 from hftlab.env.agents.common import Orders, View, grid_down, grid_up, log_depth
-from hftlab.env.agents.fixed import twap_due, twap_schedule
 
 N_LEVELS = 4  # far touch, mid, near touch, passive
 FAR, MID, NEAR, PASSIVE = range(N_LEVELS)
 N_FEATURES = 11
+
+
+def twap_schedule(t, T, Q):
+    """Shares due by the end of step t: floor((t + 1) Q / T)."""
+    return ((t + 1) * Q) // T
+
+
+def twap_due(t, T, Q, executed):
+    """Shares the TWAP schedule says are still due in step t: max(floor((t + 1) Q / T) - executed, 0)."""
+    return jnp.maximum(twap_schedule(t, T, Q) - executed, 0)
 
 
 def multiples(cfg) -> tuple:
@@ -166,3 +175,28 @@ def metrics(inv, cash, d, ref, arrival, tick, Q, executed_before_deadline):
         "fill_rate": (executed_before_deadline / Qf).astype(jnp.float32),
         "executed": (d * inv).astype(jnp.float32),
     }
+
+
+# ---- the registry's interface (hftlab.env.agents.registry): the execution-task category and the learner
+def act(inp) -> Orders:
+    """Decode the learning agent's actions (``inp.action``)."""
+    return decode(inp.action, inp.side, inp.remaining, inp.view, inp.params, inp.config, inp.t)
+
+
+def observe_input(inp):
+    return observe(inp.t, inp.T, inp.side, inp.executed, inp.params.exec_qty, inp.view, inp.arrival,
+                   inp.rest_qty[:, 0], inp.rest_price[:, 0], jnp.abs(inp.last_fill), inp.config)
+
+
+def task_reward(out):
+    """:func:`reward` of any execution-category type."""
+    return reward(out.d_inv, out.d_cash, out.vwap, out.ref, out.arrival, out.tick, out.params.exec_qty,
+                  out.params.drift_weight)
+
+
+def task_metrics(out) -> dict:
+    """:func:`metrics` of any execution-category type, plus ``slippage_ticks``."""
+    m = metrics(out.inv, out.cash, out.side, out.ref, out.arrival, out.tick, out.params.exec_qty,
+                out.side * out.inv_before)
+    m["slippage_ticks"] = (slippage(out.inv, out.cash, out.ref, out.arrival, out.tick) / out.tick).astype(jnp.float32)
+    return m

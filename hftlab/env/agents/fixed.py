@@ -5,15 +5,19 @@
   order is set to ``S_t - executed`` shares at the near touch (best own-side price) or
   the far touch (best opposite price); on the last step the remainder goes as a market
   order, as for the execution agent.
-* **Fixed spread**: quotes ``mm_size`` at ``mid -/+ fs_half_spread`` ticks (rounded
+* **Fixed spread**: quotes ``mm_size`` at ``mid -/+ half_spread`` ticks (rounded
   outwards to the grid, never crossing).
 * **Avellaneda–Stoikov**: reservation price ``r = mid - x gamma sigma^2 tau`` and spread
   ``delta = gamma sigma^2 tau + (2 / gamma) ln(1 + gamma / kappa)`` (ticks; ``x``
   inventory in ``mm_size`` units, ``tau`` steps left), quotes ``r -/+ delta / 2``.
-* **Noise** (zero intelligence): each step with probability ``noise_prob`` a random side
-  and size in 1..``noise_max_size``; with probability ``noise_market_prob`` a market
-  order, else a limit order 0..``noise_levels - 1`` ticks behind its own touch
+* **Noise** (zero intelligence): each step with probability ``prob`` a random side
+  and size in 1..``max_size``; with probability ``market_prob`` a market
+  order, else a limit order 0..``levels - 1`` ticks behind its own touch
   (replacing its previous order).
+
+Each policy is the ``act`` of its registry record (:mod:`hftlab.env.agents.builtin`); its
+parameters (``gamma``, ``kappa``, ``sigma``, ``half_spread``, ...) are the type's own,
+``params.agent[type][name]``.
 """
 
 from __future__ import annotations
@@ -21,23 +25,15 @@ from __future__ import annotations
 import jax
 import jax.numpy as jnp
 
-from hftlab.env.agents.common import Orders, View, grid_down, grid_up
 from hftlab.env.agents import market_making as mm
+from hftlab.env.agents.common import Orders, grid_down, grid_up
+from hftlab.env.agents.execution import twap_due
 
 
-def twap_schedule(t, T, Q):
-    """Shares due by the end of step t: floor((t + 1) Q / T)."""
-    return ((t + 1) * Q) // T
-
-
-def twap_due(t, T, Q, executed):
-    """Shares the TWAP schedule says are still due in step t: max(floor((t + 1) Q / T) - executed, 0)."""
-    return jnp.maximum(twap_schedule(t, T, Q) - executed, 0)
-
-
-def twap(t, T, Q, d, executed, view: View, far: bool) -> Orders:
-    n = d.shape[0]
-    due = twap_due(t, T, Q, executed)
+def twap(inp, far: bool) -> Orders:
+    """The due quantity of the TWAP schedule at the near or far touch."""
+    d, n, view = inp.side, inp.n, inp.view
+    due = twap_due(inp.t, inp.T, inp.params.exec_qty, inp.executed)
     price = jnp.where((d > 0) == far, view.ask, view.bid).astype(jnp.int32)
     return Orders(
         want=jnp.ones((n, 1), bool), side=d[:, None], price=price[:, None], qty=due[:, None].astype(jnp.int32),
@@ -45,32 +41,44 @@ def twap(t, T, Q, d, executed, view: View, far: bool) -> Orders:
     )
 
 
-def fixed_spread(n, view: View, params) -> Orders:
-    h = params.fs_half_spread.astype(jnp.float32) * view.tick
-    bid = jnp.full((n,), grid_down(view.mid - h, view.tick))
-    ask = jnp.full((n,), grid_up(view.mid + h, view.tick))
-    return mm.quotes(bid, ask, jnp.full((n,), params.mm_size), view)
+def twap_near(inp) -> Orders:
+    return twap(inp, far=False)
 
 
-def avellaneda_stoikov(inv, t, T, view: View, params) -> Orders:
+def twap_far(inp) -> Orders:
+    return twap(inp, far=True)
+
+
+def fixed_spread(inp) -> Orders:
+    view = inp.view
+    h = inp.own["half_spread"].astype(jnp.float32) * view.tick
+    bid = jnp.full((inp.n,), grid_down(view.mid - h, view.tick))
+    ask = jnp.full((inp.n,), grid_up(view.mid + h, view.tick))
+    return mm.quotes(bid, ask, jnp.full((inp.n,), inp.params.mm_size), view)
+
+
+def avellaneda_stoikov(inp) -> Orders:
+    view, own = inp.view, inp.own
     tickf = view.tick.astype(jnp.float32)
-    x = inv.astype(jnp.float32) / jnp.maximum(params.mm_size, 1)
-    tau = (T - t).astype(jnp.float32)
-    g, k, s = params.as_gamma, params.as_kappa, params.as_sigma
+    x = inp.inv.astype(jnp.float32) / jnp.maximum(inp.params.mm_size, 1)
+    tau = (inp.T - inp.t).astype(jnp.float32)
+    g, k, s = own["gamma"], own["kappa"], own["sigma"]
     r = view.mid / tickf - x * g * s * s * tau
     delta = g * s * s * tau + (2.0 / g) * jnp.log1p(g / k)
     bid = grid_down((r - delta / 2) * tickf, view.tick)
     ask = grid_up((r + delta / 2) * tickf, view.tick)
-    return mm.quotes(bid, ask, jnp.full(inv.shape, params.mm_size), view)
+    return mm.quotes(bid, ask, jnp.full(inp.inv.shape, inp.params.mm_size), view)
 
 
-def noise(key, n, view: View, params) -> Orders:
-    k1, k2, k3, k4, k5 = jax.random.split(key, 5)
-    act = jax.random.uniform(k1, (n,)) < params.noise_prob
+def noise(inp) -> Orders:
+    n, view, own = inp.n, inp.view, inp.own
+    k1, k2, k3, k4, k5 = jax.random.split(inp.key, 5)
+    act = jax.random.uniform(k1, (n,)) < own["prob"]
     side = jnp.where(jax.random.bernoulli(k2, 0.5, (n,)), 1, -1).astype(jnp.int32)
-    market = jax.random.uniform(k3, (n,)) < params.noise_market_prob
-    size = jax.random.randint(k4, (n,), 1, jnp.maximum(params.noise_max_size, 1) + 1)
-    off = jax.random.randint(k5, (n,), 0, jnp.maximum(params.noise_levels, 1))
+    market = jax.random.uniform(k3, (n,)) < own["market_prob"]
+    max_size = jnp.maximum(own["max_size"].astype(jnp.int32), 1)
+    size = jax.random.randint(k4, (n,), 1, max_size + 1)
+    off = jax.random.randint(k5, (n,), 0, jnp.maximum(own["levels"].astype(jnp.int32), 1))
     near = jnp.where(side > 0, view.bid, view.ask)
     price = (near - side * off * view.tick).astype(jnp.int32)
     return Orders(

@@ -130,3 +130,39 @@ def penalty(inv, size, kind: str):
 
 def reward(v_new, v_old, inv, tick, size, weight, kind: str):
     return (v_new - v_old) / (tick * jnp.maximum(size, 1)) - weight * penalty(inv, size, kind)
+
+
+# ---- the registry's interface (hftlab.env.agents.registry): the quoting category and the learner
+PRICE_SCALE = 10_000.0  # data prices are dollars x 10 000
+
+
+def act(inp) -> Orders:
+    """Decode the learning market maker's actions (``inp.action``)."""
+    return decode(inp.action, inp.inv, inp.view, inp.params, inp.config)
+
+
+def observe_input(inp):
+    return observe(inp.t, inp.T, inp.inv, inp.params.mm_size, inp.view, inp.arrival, inp.rest_qty, inp.rest_price,
+                   inp.last_fill, inp.config)
+
+
+def quoting_reward(out):
+    """:func:`reward` of any quoting-category type."""
+    return reward(out.value_new, out.value_old, out.inv, out.tick, out.params.mm_size, out.params.inventory_penalty,
+                  out.config.inventory_penalty)
+
+
+def quoting_metrics(out) -> dict:
+    """``pnl`` (mark-to-mid, dollars), ``inventory``, ``inventory_std``, ``fills``, ``sharpe`` of any quoting type."""
+    n_steps = jnp.float32(out.config.episode_steps)
+    s = out.sums
+    mean_i = s["inv"] / n_steps
+    mean_r = s["ret"] / n_steps
+    sd_r = jnp.sqrt(jnp.maximum(s["ret_sq"] / n_steps - mean_r ** 2, 0.0))
+    return {
+        "pnl": (out.value_new / PRICE_SCALE).astype(jnp.float32),
+        "inventory": out.inv_before.astype(jnp.float32),
+        "inventory_std": jnp.sqrt(jnp.maximum(s["inv_sq"] / n_steps - mean_i ** 2, 0.0)),
+        "fills": (s["bought"] + s["sold"]).astype(jnp.float32),
+        "sharpe": jnp.where(sd_r > 0, mean_r / jnp.maximum(sd_r, 1e-9), 0.0).astype(jnp.float32),
+    }
