@@ -83,8 +83,7 @@ def main(argv=None) -> int:
 
     data = load_market_data(lobster.sample_day(), window_len=args.steps * args.k)
     worlds = {"2 learners + TWAP, fixed spread, noise": EnvConfig(
-        execution=1, market_making=1, twap_near=1, fixed_spread=1, noise=1,
-        episode_steps=args.steps, messages_per_step=args.k)}
+        agents=dict(execution=1, market_making=1, twap_near=1, fixed_spread=1, noise=1), episode_steps=args.steps, messages_per_step=args.k)}
     if not args.no_baseline:
         worlds["no agents (replay only)"] = EnvConfig.market_replay(episode_steps=args.steps, messages_per_step=args.k)
     rows = []

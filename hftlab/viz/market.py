@@ -63,8 +63,11 @@ def baseline_distribution_chart(table: pd.DataFrame, metric: str, types: list[st
 
 def baselines_chart(table: pd.DataFrame) -> alt.VConcatChart:
     """Shortfall distributions of the execution policies and PnL distributions of the market makers."""
-    ex = [t for t in ("execution", "twap_near", "twap_far") if t in set(table["type"])]
-    mm = [t for t in ("market_making", "fixed_spread", "avellaneda_stoikov") if t in set(table["type"])]
+    from hftlab.env.agents import registry
+
+    present = list(dict.fromkeys(table["type"]))
+    ex = [t for t in present if registry.get(t).category == "execution"]
+    mm = [t for t in present if registry.get(t).category == "quoting"]
     charts = []
     if ex:
         charts.append(baseline_distribution_chart(table, "shortfall_bps", ex, "Execution: implementation shortfall",
