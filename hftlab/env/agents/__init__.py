@@ -17,6 +17,7 @@ already rests with the same side, price and quantity sends nothing (it keeps its
 place), otherwise its old order is deleted and the new one sent.
 """
 
+from hftlab.env.agents import builtin  # noqa: F401  (registers the built-in agent types)
 from hftlab.env.agents.common import Orders, View
 
 __all__ = ["Orders", "View"]
