@@ -43,7 +43,6 @@ import jax
 import jax.numpy as jnp
 from flax import struct
 
-from hftlab.bandits.environments import RewardTable
 from hftlab.bandits.ucb import BanditState, empirical_means, init_state
 
 
