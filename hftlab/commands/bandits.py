@@ -73,16 +73,14 @@ def save_figures(results: dict) -> list[Path]:
 
 
 def run(args: argparse.Namespace) -> int:
-    import os
-
-    if args.quick:
-        os.environ["HFTLAB_QUICK"] = "1"
     _check(args)
     from dataclasses import replace
 
     from hftlab.bandits import experiments as X
+    from hftlab.config import quick
 
-    s = X.ATUCBSettings.default()
+    is_quick = args.quick or quick()
+    s = X.ATUCBSettings.default(is_quick)
     if args.atucb_seeds:
         s = replace(s, n_seeds=args.atucb_seeds)
     if args.atucb_horizon:
@@ -90,7 +88,7 @@ def run(args: argparse.Namespace) -> int:
     names = tuple(args.experiments or EXPERIMENTS)
     t0 = time.perf_counter()
     print(f"hftlab bandits: {', '.join(names)}", flush=True)
-    results = X.run_all(args.seeds, names, s, verbose=True)
+    results = X.run_all(args.seeds, names, s, verbose=True, quick=is_quick)
     df = X.results_table(results)
     print()
     print(format_table(df))
