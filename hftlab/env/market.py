@@ -202,10 +202,10 @@ class MarketEnv(MultiAgentEnv):
         if need > data.window_len:
             raise InputError(f"default_params: an episode needs {cfg.episode_steps} steps x {cfg.messages_per_step} "
                              f"messages = {need}, longer than the data's windows of {data.window_len} messages")
-        cap_need = data.peak_orders + self._max_resting_per_side
-        if cfg.capacity < max(cap_need, data.levels):
+        cap_need = engine.capacity_needed(data.peak_orders, self._max_resting_per_side, data.levels)
+        if cfg.capacity < cap_need:
             raise InputError(f"default_params: capacity {cfg.capacity} is too small for {data.name or 'the data'} "
-                             f"(needs {max(cap_need, data.levels)}: peak {data.peak_orders} resting orders per side "
+                             f"(needs {cap_need}: peak {data.peak_orders} resting orders per side "
                              f"+ {self._max_resting_per_side} agent orders)")
         if data.max_oid >= C.AGENT_OID_BASE:
             raise InputError(f"default_params: historical order ids reach {data.max_oid}, into the agent id range "

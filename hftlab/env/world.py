@@ -1,7 +1,7 @@
 """The two-player world of the tour and ``notebooks/02_market_env.ipynb`` on the bundled sample day.
 
 One execution agent and one market maker (the learning players) plus one agent of every
-fixed-policy type (TWAP near / far touch, fixed spread, Avellaneda–Stoikov, noise); the
+fixed-policy type (TWAP near / far touch, POV, fixed spread, Avellaneda–Stoikov, noise); the
 training windows are the first half of the day, the held-out windows the second.
 """
 
@@ -19,8 +19,8 @@ def two_player_world(quick: bool):
     from hftlab.lob import lobster
 
     steps, k = (16, 100) if quick else (32, 100)
-    cfg = EnvConfig(execution=1, market_making=1, twap_near=1, twap_far=1, fixed_spread=1, avellaneda_stoikov=1,
-                    noise=1, episode_steps=steps, messages_per_step=k)
+    cfg = EnvConfig(agents=dict(execution=1, market_making=1, twap_near=1, twap_far=1, pov=1, fixed_spread=1,
+                                avellaneda_stoikov=1, noise=1), episode_steps=steps, messages_per_step=k)
     env = MarketEnv(cfg)
     data = load_market_data(lobster.load(lobster.BUNDLED), window_len=steps * k)
     train, test = split_windows(data, 0.5)
