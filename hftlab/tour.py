@@ -33,7 +33,7 @@ PARTS: dict[str, Part] = {
     "market": Part("the market: execution and market-making agents among the historical flow", "hftlab.tour:market_part"),
     # parts whose function is still the ``tour(args)`` of a command module
     "train": Part("IPPO: agents trained against the baselines", "hftlab.commands.train:tour", takes_args=True),
-    "bandits": Part("causal bandits: transfer through an abstraction", "hftlab.commands.bandits:tour", takes_args=True),
+    "bandits": Part("causal bandits: transfer through an abstraction", "hftlab.tour:bandits_part"),
     "fundgan": Part("fund strategies: the latent code of a GAN", "hftlab.commands.fundgan:tour", takes_args=True),
 }
 TITLES = {name: part.title for name, part in PARTS.items()}
@@ -95,8 +95,8 @@ def market_part(quick: bool) -> dict:
     and charts quotes, fills, inventory and PnL; then runs the world over many held-out
     windows and charts the shortfall distributions of the execution agents (learning, TWAP
     near / far touch) and the PnL distributions of the market makers (learning, fixed
-    spread, Avellaneda–Stoikov). (The baseline-in-place protocol for evaluating learned
-    policies is :func:`hftlab.env.baselines.evaluate`.) Same library calls as
+    spread, Avellaneda–Stoikov). (Baselines in a learner's place, for evaluating learned
+    policies: :func:`hftlab.env.baselines.baseline_config`.) Same library calls as
     ``notebooks/02_market_env.ipynb``.
     """
     import jax
@@ -127,3 +127,22 @@ def market_part(quick: bool) -> dict:
     print(summary.dropna(how="all").round(2).to_string())
     save_chart(baselines_chart(table), "02_baselines")
     return {"episode": (market, agents), "baselines": table}
+
+
+def bandits_part(quick: bool) -> None:
+    """Quick look: the advertising abstraction, its IC error, TOpt/IMIT/TExp vs UCB."""
+    from hftlab.bandits import experiments as X
+    from hftlab.bandits import models
+    from hftlab.viz import save_chart
+    from hftlab.viz import bandits as vb
+
+    ab = models.advertising()
+    print(f"advertising: {ab.n_base_arms} base arms -> {ab.n_abstract_arms} abstract arms, omega = {ab.omega.tolist()}, "
+          f"IC error JS {ab.ic_error('js'):.4f}, W2 {ab.ic_error('wasserstein', 2):.4f}")
+    r = X.camab_experiment("advertising", 64)
+    for alg, a in r["algorithms"].items():
+        pub = r["published"].get(alg)
+        print(f"  {alg:<5} pseudo-regret {a['pseudo_regret']['mean']:6.2f} ± {a['pseudo_regret']['sd']:5.2f}"
+              + (f"   (CAMAB code, realized: {pub})" if pub is not None else ""))
+    print(f"  64 seeds x T=1000 in {r['wall_s']:.2f} s (+{r['compile_s']:.1f} s compile)")
+    save_chart(vb.camab_regret_chart(r), "tour_bandits_advertising")
