@@ -1,7 +1,8 @@
 """The whole experiment over several training seeds: what ``hftlab fundgan`` and the notebook run.
 
 ``run_experiment(universe, cfg, seeds)`` trains the model and the generator-only
-baseline (:func:`hftlab.fundgan.train.train_generator_only`) once per seed, evaluates both (:func:`hftlab.fundgan.evaluate.evaluate`) and
+baseline (:func:`hftlab.fundgan.train.train_generator_only`) once per seed, evaluates both
+(:func:`hftlab.fundgan.evaluate.evaluate`) and
 collects tidy frames over seeds (:class:`ExperimentResult`): probes, parameter R^2,
 portfolio-metric errors per method, strategy-swap errors and training times.
 """

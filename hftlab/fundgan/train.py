@@ -46,6 +46,7 @@ over chunks drives the progress bar.
 
 from __future__ import annotations
 
+import dataclasses
 import time
 from typing import Any, Callable
 
@@ -419,8 +420,6 @@ def _compiled_chunk(cfg: TrainConfig, t_train: int, state, panel, market, code: 
     """The compiled chunk for this configuration, these shapes and this ``code``, compiled once per
     process (``iterations`` is traced: unused in the key); the model's and the generator-only
     baseline's chunks are kept side by side."""
-    import dataclasses
-
     key = (dataclasses.replace(cfg, iterations=1), t_train, code.__name__,
            tuple((a.shape, str(a.dtype)) for a in jax.tree.leaves(panel)))
     if key not in _COMPILED:
