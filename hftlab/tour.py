@@ -34,7 +34,7 @@ PARTS: dict[str, Part] = {
     # parts whose function is still the ``tour(args)`` of a command module
     "train": Part("IPPO: agents trained against the baselines", "hftlab.commands.train:tour", takes_args=True),
     "bandits": Part("causal bandits: transfer through an abstraction", "hftlab.tour:bandits_part"),
-    "fundgan": Part("fund strategies: the latent code of a GAN", "hftlab.commands.fundgan:tour", takes_args=True),
+    "fundgan": Part("fund strategies: the latent code of a GAN", "hftlab.tour:fundgan_part"),
 }
 TITLES = {name: part.title for name, part in PARTS.items()}
 
@@ -146,3 +146,29 @@ def bandits_part(quick: bool) -> None:
               + (f"   (CAMAB code, realized: {pub})" if pub is not None else ""))
     print(f"  64 seeds x T=1000 in {r['wall_s']:.2f} s (+{r['compile_s']:.1f} s compile)")
     save_chart(vb.camab_regret_chart(r), "tour_bandits_advertising")
+
+
+def fundgan_part(quick: bool) -> None:
+    """A quick-mode-sized pass: the bundled small universe, one short training, probes and errors."""
+    from hftlab.fundgan.configs import TrainConfig
+    from hftlab.fundgan.encode import encode_funds, generation_phi
+    from hftlab.fundgan.heldout import heldout_errors
+    from hftlab.fundgan.probes import probe_recall
+    from hftlab.fundgan.train import train
+    from hftlab.fundgan.universe import load_universe, sample_path
+    from hftlab.viz import save_chart
+    from hftlab.viz import fundgan as fv
+
+    u = load_universe(sample_path())
+    calib = u.calibration()
+    print(f"sample universe: {u.n_funds} funds, {u.n_months} months, {u.n_stocks} stocks; "
+          f"median holdings {calib.value[0]:.0f}, HHI {calib.value[1]:.3f}, turnover {calib.value[2]:.3f}")
+    cfg = TrainConfig(iterations=150, test_months=12, chunk=25)
+    m = train(u, cfg, seed=0, progress=False)
+    phi = encode_funds(m, u)
+    rec = probe_recall(phi, u.style_codes(), "linear")
+    err = heldout_errors(m, u, generation_phi(m, u))  # the model generates with phi over all training months
+    print(f"trained {cfg.iterations} iterations in {m.train_seconds:.1f} s (+{m.compile_seconds:.1f} s compile); "
+          f"linear probe macro recall {rec:.2f}")
+    print(err.round(4).to_string())
+    save_chart(fv.latent_chart(phi, u.funds["style"]), "tour_fundgan_latent")

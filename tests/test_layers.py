@@ -16,7 +16,7 @@ COMMAND_LAYER = ("hftlab.commands", "hftlab.cli")
 # Parts of the tour whose function is still the ``tour(args)`` of a command module; the
 # registry names them as strings, resolved only when the part runs. Remove an entry when
 # its function moves into the library.
-TOUR_PARTS_IN_COMMANDS = {"hftlab.commands.train:tour", "hftlab.commands.fundgan:tour"}
+TOUR_PARTS_IN_COMMANDS = {"hftlab.commands.train:tour"}
 
 
 def _library_modules() -> list[Path]:
