@@ -68,6 +68,7 @@ from hftlab.fundgan.model import (
     stock_features,
     trading_stats,
 )
+from hftlab.progress import ProgressBar
 
 
 @dataclass(frozen=True)
@@ -433,7 +434,8 @@ def train(universe, cfg: TrainConfig | None = None, seed: int = 0, progress: boo
     compiled = _compiled_chunk(cfg, t_train, state, panel, market)
     compile_s = time.perf_counter() - t0
     rows = []
-    bar = _progress(n_chunks * cfg.chunk, progress, "training" if cfg.use_phi else "training (generator only)")
+    bar = ProgressBar(n_chunks * cfg.chunk, "training" if cfg.use_phi else "training (generator only)") \
+        if progress else None
     t0 = time.perf_counter()
     for _ in range(n_chunks):
         state, m = compiled(state, panel, market)
@@ -441,8 +443,7 @@ def train(universe, cfg: TrainConfig | None = None, seed: int = 0, progress: boo
         step = int(state.step)
         rows.append({"iteration": step, **{k: float(np.mean(v)) for k, v in m.items()}})
         if bar is not None:
-            bar.update(cfg.chunk)
-            bar.set_postfix(W=f"{rows[-1]['distance']:.3f}", trading=f"{rows[-1]['trading']:.3f}")
+            bar(step, {"W": rows[-1]["distance"], "trading": rows[-1]["trading"]})
     if bar is not None:
         bar.close()
     model = TrainedModel(
@@ -552,14 +553,6 @@ def untrained(universe, cfg: TrainConfig | None = None, seed: int = 0) -> Traine
     state = init_state(cfg, panel, jax.random.PRNGKey(seed))
     market = fit_factor_market(universe.factor_returns[:t_train], universe.characteristics[:t_train])
     return TrainedModel(cfg, state.gen_params, state.critic_params, pd.DataFrame(), 0.0, 0.0, t_train, market, seed)
-
-
-def _progress(total: int, enabled: bool, desc: str):
-    if not enabled:
-        return None
-    from tqdm.auto import tqdm
-
-    return tqdm(total=total, desc=desc, unit="it")
 
 
 def with_overrides(cfg: TrainConfig, **kw) -> TrainConfig:
