@@ -186,8 +186,9 @@ def parse_set(items) -> dict:
     return out
 
 
-def from_file(path) -> ExperimentConfig:
-    """A configuration file: TOML or JSON with an optional ``base`` preset and the settings that differ."""
+def from_file(path, quick_mode: bool = False) -> ExperimentConfig:
+    """A configuration file: TOML or JSON with an optional ``base`` preset and the settings that differ
+    (``quick_mode``: the base preset is shrunk by :func:`quick` before the file's settings apply)."""
     path = Path(path)
     if not path.exists():
         raise InputError(f"--config: {path} does not exist")
@@ -207,7 +208,7 @@ def from_file(path) -> ExperimentConfig:
     base = data.pop("base", DEFAULT)
     if not isinstance(base, str):
         raise InputError(f"--config: {path}: base must be a preset name (got {base!r})")
-    cfg = get(base)
+    cfg = quick(get(base)) if quick_mode else get(base)
     known = {f.name for f in dataclasses.fields(ExperimentConfig)}
     bad = sorted(k for k in data if k.split(".")[0] not in known)
     if bad:
@@ -219,15 +220,17 @@ def from_file(path) -> ExperimentConfig:
 
 
 def load(name_or_file: str | None = None, changes: dict | None = None, quick_mode: bool = False) -> ExperimentConfig:
-    """A preset name or a configuration file, shrunk by :func:`quick` if ``quick_mode``, then ``changes``."""
-    name_or_file = name_or_file or DEFAULT
+    """A preset name or a configuration file, then ``changes`` (``{dotted key: value}``).
+
+    ``quick_mode`` shrinks the preset (a file's base preset, before the file's own settings) by :func:`quick`:
+    what is set explicitly wins over the quick sizes.
+    """
+    name_or_file = str(name_or_file or DEFAULT)
     if name_or_file in PRESETS:
-        cfg = get(name_or_file)
+        cfg = quick(get(name_or_file)) if quick_mode else get(name_or_file)
     elif Path(name_or_file).suffix in (".toml", ".json") or Path(name_or_file).exists():
-        cfg = from_file(name_or_file)
+        cfg = from_file(name_or_file, quick_mode)
     else:
         raise InputError(f"--config: {name_or_file!r} is neither a preset ({', '.join(PRESETS)}) nor a "
                          ".toml / .json file")
-    if quick_mode:
-        cfg = quick(cfg)
     return apply(cfg, changes or {})

@@ -10,7 +10,7 @@ steps, ``vmap`` over windows) and returns each learning type's end-of-episode me
 :func:`episode_runner` is the compiled runner underneath; its ``report`` argument maps a
 reported name to the ``info`` entry holding its metrics, so a study can run the same
 episodes with a fixed-policy agent in a learning type's place and report it under that
-type (the market study's baselines, :mod:`hftlab.study.evaluate`). Runners are built by a
+type. Runners are built by a
 pure function of hashable static arguments (train config, environment, report), cached
 with :func:`functools.lru_cache`.
 """

@@ -29,7 +29,7 @@ Metrics come back as arrays of shape ``(num_updates,)`` per learning type: mean
 episode return over the episodes that ended in the update's rollout (NaN when none
 ended), policy loss, value loss, entropy, approximate KL
 :math:`E[(\\rho-1)-\\log\\rho]`, clip fraction, and the mean of every episode metric the
-environment reports in ``info[type]`` (e.g. ``shortfall_bps``, ``fill_rate``, ``pnl``).
+environment reports in ``info[type]`` (e.g. the toy's ``accuracy``).
 
 Swept hyperparameters (learning rate, entropy coefficient, ...) and environment
 parameter overrides (e.g. ``inventory_penalty``) are in the traced ``hparams`` pytree
