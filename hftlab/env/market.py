@@ -388,7 +388,7 @@ class MarketEnv(MultiAgentEnv):
         view = jax.tree.map(lambda x: jnp.broadcast_to(x, (A + 1,) + x.shape), market)
         ref = grid_down(market.mid, params.tick)
         # the k-th execution-like agent draws the k-th coin whatever the agent order, so a baseline
-        # that takes a learner's place (hftlab.rl.evaluate) gets the learner's side under the same key
+        # that takes a learner's place (hftlab.study.evaluate) gets the learner's side under the same key
         rank = np.maximum(np.cumsum(self._exec_mask) - 1, 0)
         rnd = jnp.where(jax.random.bernoulli(key, 0.5, (A,))[rank], 1, -1)
         side = jnp.where(params.exec_side == 0, rnd, params.exec_side)

@@ -73,6 +73,7 @@ from hftlab.fundgan.model import (
 from hftlab.fundgan.panel import Panel, make_panel
 from hftlab.fundgan.trained import TrainedModel, build_modules
 from hftlab.fundgan.validate import check_train_config, check_universe
+from hftlab.progress import ProgressBar
 
 
 @struct.dataclass
@@ -317,7 +318,7 @@ def _fit(universe, cfg: TrainConfig | None, seed: int, progress: bool, code: Str
     compiled = _compiled_chunk(cfg, t_train, state, panel, market, code)
     compile_s = time.perf_counter() - t0
     rows = []
-    bar = _progress(n_chunks * cfg.chunk, progress, desc)
+    bar = ProgressBar(n_chunks * cfg.chunk, desc) if progress else None
     t0 = time.perf_counter()
     for _ in range(n_chunks):
         state, m = compiled(state, panel, market)
@@ -325,8 +326,7 @@ def _fit(universe, cfg: TrainConfig | None, seed: int, progress: bool, code: Str
         step = int(state.step)
         rows.append({"iteration": step, **{k: float(np.mean(v)) for k, v in m.items()}})
         if bar is not None:
-            bar.update(cfg.chunk)
-            bar.set_postfix(W=f"{rows[-1]['distance']:.3f}", trading=f"{rows[-1]['trading']:.3f}")
+            bar(step, {"W": rows[-1]["distance"], "trading": rows[-1]["trading"]})
     if bar is not None:
         bar.close()
     model = TrainedModel(
@@ -437,14 +437,6 @@ def untrained(universe, cfg: TrainConfig | None = None, seed: int = 0) -> Traine
     state = init_state(cfg, panel, jax.random.PRNGKey(seed))
     market = fit_factor_market(universe.factor_returns[:t_train], universe.characteristics[:t_train])
     return TrainedModel(cfg, state.gen_params, state.critic_params, pd.DataFrame(), 0.0, 0.0, t_train, market, seed)
-
-
-def _progress(total: int, enabled: bool, desc: str):
-    if not enabled:
-        return None
-    from tqdm.auto import tqdm
-
-    return tqdm(total=total, desc=desc, unit="it")
 
 
 __all__ = [
