@@ -66,9 +66,9 @@ def _stubborn(inp) -> Orders:
 
 
 def test_a_new_type_is_one_registration(data):
-    registry.register(AgentType(name="stubborn", category="execution", act=_stubborn, reward=ex.task_reward,
-                                metrics=ex.task_metrics, defaults=(("size", 1.0),)), replace=True)
-    try:
+    with registry.AGENT_TYPES.scratch():  # forgotten after the test
+        registry.register(AgentType(name="stubborn", category="execution", act=_stubborn, reward=ex.task_reward,
+                                    metrics=ex.task_metrics, defaults=(("size", 1.0),)))
         assert "stubborn" in baselines_for("execution")
         cfg = baseline_config(EnvConfig(episode_steps=T, messages_per_step=K), "execution", "stubborn")
         env = MarketEnv(cfg)
@@ -79,8 +79,6 @@ def test_a_new_type_is_one_registration(data):
         np.testing.assert_array_equal(np.asarray(traj["info"]["stubborn"]["executed"])[done], 40.0)
         sub = np.asarray(traj["info"]["agents"]["submitted"])[: T - 1, :, 0]
         assert sub.max() <= 1  # never more than its own parameter's size
-    finally:
-        registry.unregister("stubborn")
 
 
 def test_pov_keeps_pace_with_market_volume(data):

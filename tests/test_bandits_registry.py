@@ -67,9 +67,10 @@ def approx(x):
 
 
 @pytest.fixture
-def scratch_registry(monkeypatch):
-    """A copy of the registry, restored after the test."""
-    monkeypatch.setattr(registry, "ALGORITHMS", dict(registry.ALGORITHMS))
+def scratch_registry():
+    """Registrations made by the test are undone after it."""
+    with registry.ALGORITHMS.scratch():
+        yield
 
 
 def test_built_in_algorithms_are_registered():

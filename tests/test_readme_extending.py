@@ -30,12 +30,10 @@ def test_the_section_has_python_blocks_with_assertions():
 
 
 @pytest.mark.parametrize("i", range(len(extending_blocks())))
-def test_block_runs(i, monkeypatch):
-    from hftlab.bandits import registry
-    from hftlab.env.agents import registry as agent_registry
+def test_block_runs(i):
+    from hftlab.bandits.registry import ALGORITHMS
+    from hftlab.env.agents.registry import AGENT_TYPES
 
-    # what a block registers is forgotten afterwards
-    monkeypatch.setattr(registry, "ALGORITHMS", dict(registry.ALGORITHMS))
-    monkeypatch.setattr(agent_registry, "_REGISTRY", dict(agent_registry._REGISTRY))
     code = extending_blocks()[i]
-    exec(compile(code, f"README.md ({HEADING}, block {i + 1})", "exec"), {"__name__": f"readme_block_{i + 1}"})
+    with ALGORITHMS.scratch(), AGENT_TYPES.scratch():  # what a block registers is forgotten afterwards
+        exec(compile(code, f"README.md ({HEADING}, block {i + 1})", "exec"), {"__name__": f"readme_block_{i + 1}"})

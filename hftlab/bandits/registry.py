@@ -41,6 +41,7 @@ from hftlab.bandits.environments import RewardTable
 from hftlab.bandits.transfer import TransferMap, imit_arms, texp_init
 from hftlab.bandits.ucb import BanditState, PolicyParams, bounded_init, init_state, play_sequence, run_policy, state_after
 from hftlab.errors import InputError
+from hftlab.registry import Registry
 
 # ------------------------------------------------------------------ what an algorithm is given
 
@@ -94,6 +95,12 @@ class Algorithm:
     defaults: Mapping[str, Any] = field(default_factory=dict)  # its hyper-parameters, with default values
     doc: str = ""  # one line: what it does
 
+    def check(self) -> None:
+        """Every side input it needs is one :class:`Problem` offers (called by :func:`register`)."""
+        bad = [n for n in self.needs if n not in SIDE_INPUTS]
+        if bad:
+            raise InputError(f"bandit algorithm {self.name!r} needs {bad[0]!r}, not a side input ({', '.join(SIDE_INPUTS)})")
+
     def run(self, key: jax.Array, problem: Problem, horizon: int, **params):
         """``fn`` with the defaults updated by ``params``; an unknown parameter or a missing
         side input is an :class:`InputError`."""
@@ -107,30 +114,8 @@ class Algorithm:
         return self.fn(key, problem, horizon, **{**self.defaults, **params})
 
 
-ALGORITHMS: dict[str, Algorithm] = {}
-
-
-def register(alg: Algorithm) -> Algorithm:
-    """Add ``alg`` to the registry (a name already taken is an :class:`InputError`)."""
-    if alg.name in ALGORITHMS:
-        raise InputError(f"bandit algorithm {alg.name!r} is already registered (registered: {', '.join(ALGORITHMS)})")
-    bad = [n for n in alg.needs if n not in SIDE_INPUTS]
-    if bad:
-        raise InputError(f"bandit algorithm {alg.name!r} needs {bad[0]!r}, not a side input ({', '.join(SIDE_INPUTS)})")
-    ALGORITHMS[alg.name] = alg
-    return alg
-
-
-def get(name: str) -> Algorithm:
-    """The registered algorithm called ``name``."""
-    if name not in ALGORITHMS:
-        raise InputError(f"unknown bandit algorithm {name!r} (known: {', '.join(ALGORITHMS)})")
-    return ALGORITHMS[name]
-
-
-def names() -> tuple[str, ...]:
-    """The registered algorithms' names, in registration order."""
-    return tuple(ALGORITHMS)
+ALGORITHMS = Registry("bandit algorithm")
+register, get, names = ALGORITHMS.register, ALGORITHMS.get, ALGORITHMS.names
 
 
 # ------------------------------------------------------------------ the built-in algorithms

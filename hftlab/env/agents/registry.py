@@ -29,6 +29,7 @@ from dataclasses import dataclass
 from typing import Any, Callable, NamedTuple
 
 from hftlab.errors import InputError
+from hftlab.registry import Registry
 
 CATEGORIES = ("execution", "quoting", "other")
 
@@ -126,35 +127,6 @@ class AgentType:
             bad("defaults must map parameter names to numbers")
 
 
-_REGISTRY: dict[str, AgentType] = {}
-
-
-def register(agent_type: AgentType, replace: bool = False) -> AgentType:
-    """Add ``agent_type`` to the registry (checked); a taken name is an error unless ``replace``."""
-    if not isinstance(agent_type, AgentType):
-        raise InputError(f"register: expected an AgentType, got {type(agent_type).__name__}")
-    agent_type.check()
-    if agent_type.name in _REGISTRY and not replace:
-        raise InputError(f"register: agent type {agent_type.name!r} is already registered")
-    _REGISTRY[agent_type.name] = agent_type
-    return agent_type
-
-
-def unregister(name: str) -> None:
-    """Remove a registered type (tests and notebooks that define throwaway types)."""
-    _REGISTRY.pop(name, None)
-
-
-def get(name: str) -> AgentType:
-    """The record of ``name``; unknown: one-line error naming the registered types."""
-    if name not in _REGISTRY:
-        raise InputError(f"unknown agent type {name!r} (registered: {', '.join(_REGISTRY)})")
-    return _REGISTRY[name]
-
-
-def names() -> tuple[str, ...]:
-    return tuple(_REGISTRY)
-
-
-def all_types() -> tuple[AgentType, ...]:
-    return tuple(_REGISTRY.values())
+AGENT_TYPES = Registry("agent type")
+register, unregister, get, names = AGENT_TYPES.register, AGENT_TYPES.unregister, AGENT_TYPES.get, AGENT_TYPES.names
+all_types = AGENT_TYPES.records
