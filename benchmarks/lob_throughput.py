@@ -2,7 +2,7 @@
 
 Each of the B books is seeded from the orderbook row at its own window start and replays
 the next N messages of the day (different windows, spread over the day); the measurement
-is :func:`hftlab.commands.replay.batched_throughput`: B x N / wall time of one compiled
+is :func:`hftlab.lob.replays.batched_throughput`: B x N / wall time of one compiled
 ``vmap`` of the replay (median of ``--repeats`` runs, compile time separately), and, in the
 same run, :class:`hftlab.lob.reference.DictBook` (price level -> {order id: quantity}, no
 matching) on the first 64 of the same windows.
@@ -25,8 +25,8 @@ def pick_day(path: str | None):
         return lobster.load(path)
     for p in lobster.sample_days():
         if "GOOG" in p.name and p.name.endswith("_5.zip"):
-            return lobster.load_zip(p)
-    return lobster.sample_day()
+            return lobster.load(p)
+    return lobster.load(lobster.BUNDLED)
 
 
 def main(argv=None) -> list[dict]:
@@ -45,7 +45,7 @@ def main(argv=None) -> list[dict]:
         os.environ["XLA_FLAGS"] = f"{flags} --xla_force_host_platform_device_count={args.devices}".strip()
     import jax
 
-    from hftlab.commands.replay import batched_throughput
+    from hftlab.lob.replays import batched_throughput
 
     day = pick_day(args.day)
     print(f"day {day.ticker} {day.date}, {len(day):,} messages, {day.levels} levels; N = {args.messages} messages "

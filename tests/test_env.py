@@ -234,9 +234,9 @@ def test_execution_rewards_sum_to_arrival_slippage(world):
 
 @pytest.mark.skipif(not lobster.sample_days(), reason="no real LOBSTER days in shared data")
 def test_real_day_runs_without_overflow():
-    day = lobster.load_day(min(lobster.sample_days(), key=lambda p: p.stat().st_size))
+    day = lobster.load(min(lobster.sample_days(), key=lambda p: p.stat().st_size))
     data = load_market_data(day, window_len=T * K, stride=4 * T * K)
-    cap = 1 << int(np.ceil(np.log2(data.peak_orders + 16)))
+    cap = engine.capacity_for(data.peak_orders, extra_orders=15)
     env = MarketEnv(_world(capacity=max(cap, 128)))
     params = env.default_params(data)
     _, traj = rollout(env, params, jax.random.PRNGKey(0), num_steps=T, num_envs=2)

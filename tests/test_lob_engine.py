@@ -130,3 +130,19 @@ def test_large_batches_run_in_cache_sized_groups_with_the_same_result(monkeypatc
         for a, b in zip(jax.tree_util.tree_leaves(one), jax.tree_util.tree_leaves(grouped)):
             np.testing.assert_array_equal(a, b[i])
     assert int((grouped[1][..., M.T_QTY] > 0).sum()) > 0
+
+
+def test_capacity_rule():
+    # the smallest power of two strictly above max(peak + extra, levels), at least 16
+    assert [engine.capacity_for(p) for p in (0, 3, 15, 16, 100, 127, 128, 1000)] == [16, 16, 16, 32, 128, 128, 256, 1024]
+    assert engine.capacity_for(100, extra_orders=16) == 128 and engine.capacity_for(120, extra_orders=16) == 256
+    assert engine.capacity_for(3, levels=40) == 64
+    assert engine.capacity_needed(100, 16, 10) == 116 and engine.capacity_needed(3, 0, 10) == 10
+    for peak in range(0, 600):  # the rule the replay command used: 2 ** ceil(log2(max(peak, levels, 8) + 1))
+        for levels in (1, 5, 10):
+            assert engine.capacity_for(peak, levels=levels) == int(2 ** np.ceil(np.log2(max(peak, levels, 8) + 1)))
+        # the experiments' rule, 2 ** ceil(log2(peak + 16)), is capacity_for(peak, extra_orders=15)
+        assert engine.capacity_for(peak, extra_orders=15) == int(2 ** np.ceil(np.log2(peak + 16)))
+    assert lob.capacity_for is engine.capacity_for
+    with pytest.raises(InputError, match="peak_orders must be >= 0"):
+        engine.capacity_for(-1)

@@ -15,7 +15,7 @@ REAL_DAYS = ["AMZN_2012-06-21_5", "GOOG_2012-06-21_5"]
 def _real(name):
     for p in lobster.sample_days():
         if name.split("_")[0] in p.name and p.name.endswith(f"_{name.split('_')[-1]}.zip"):
-            return lobster.load_zip(p)
+            return lobster.load(p)
     pytest.skip(f"real LOBSTER day {name} not found (../shared/data/lobster absent)")
 
 
@@ -49,3 +49,18 @@ def test_k_step_agreement_starts_exact_and_decays_on_a_real_day():
     agreement = table.set_index("k")["agreement"]
     assert agreement[1] == 1.0
     assert agreement[100] < agreement[10] <= 1.0  # unseen deeper liquidity makes long replays drift
+
+
+def test_compared_levels_rule():
+    assert [validate.compared_levels(L) for L in (1, 2, 5, 10)] == [1, 1, 4, 9]
+    assert [validate.compared_levels_label(L) for L in (1, 2, 10)] == ["level 1", "levels 1..1", "levels 1..9"]
+    day = lobster.sample_day()
+    agree = validate.one_step(lobster.to_messages(day)[:50], day.orderbook[:50])
+    assert agree.shape == (49, validate.compared_levels(day.levels))
+    file_l2 = lobster.orderbook_l2(day)[:3]
+    mine = file_l2.copy()
+    mine[:, -1] = 0  # the last level is never compared
+    np.testing.assert_array_equal(validate.l2_agrees(mine, file_l2), [True, True, True])
+    mine[1, 0, 1] += 1
+    np.testing.assert_array_equal(validate.l2_agrees(mine, file_l2), [True, False, True])
+    assert validate.l2_agrees(mine[0], file_l2[0]) and not validate.l2_agrees(mine[1], file_l2[1])

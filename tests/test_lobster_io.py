@@ -36,7 +36,7 @@ def _write(tmp_path: Path, msg: str = MSG, ob: str = OB, name_m: str = NAME_M, n
 
 
 def test_load_small_day(tmp_path):
-    day = lobster.load_day(*_write(tmp_path))
+    day = lobster.load(*_write(tmp_path))
     assert len(day) == 5 and day.levels == 2
     assert day.ticker == "TEST" and day.date == "2012-06-21" and day.start_ms == 34200000 and day.end_ms == 57600000
     assert day.messages.dtype == np.float64 and day.messages.shape == (5, 6)
@@ -47,11 +47,11 @@ def test_load_small_day(tmp_path):
 
 def test_orderbook_path_inferred_from_message_name(tmp_path):
     mp, _ = _write(tmp_path)
-    assert len(lobster.load_day(mp)) == 5
+    assert len(lobster.load(mp)) == 5
 
 
 def test_to_messages_exact_nanoseconds(tmp_path):
-    day = lobster.load_day(*_write(tmp_path))
+    day = lobster.load(*_write(tmp_path))
     m = lobster.to_messages(day)
     assert m.dtype == np.int32 and m.shape == (5, M.N_MSG_FIELDS)
     np.testing.assert_array_equal(m[:, M.TIME_S], [34200, 34200, 34200, 34200, 34201])
@@ -65,14 +65,14 @@ def test_to_messages_exact_nanoseconds(tmp_path):
 def test_times_beyond_nanoseconds_round(tmp_path):
     # some LOBSTER files print float noise past the ninth digit
     msg = MSG.replace("34200.025551909", "34200.0255519094").replace("34200.1,", "34200.9999999996,")
-    day = lobster.load_day(*_write(tmp_path, msg=msg))
+    day = lobster.load(*_write(tmp_path, msg=msg))
     m = lobster.to_messages(day)
     assert m[1, M.TIME_NS] == 25551909
     assert (m[3, M.TIME_S], m[3, M.TIME_NS]) == (34201, 0)
 
 
 def test_orderbook_l2_and_back(tmp_path):
-    day = lobster.load_day(*_write(tmp_path))
+    day = lobster.load(*_write(tmp_path))
     l2 = lobster.orderbook_l2(day)
     assert l2.shape == (5, 2, 4) and l2.dtype == np.int32
     np.testing.assert_array_equal(l2[1], [[5859100, 18, 0, 0], [5860000, 100, 0, 0]])
@@ -103,7 +103,7 @@ def test_write_load_round_trip(tmp_path, engine_layout):
     assert op.name == "RTT_2020-01-02_34200000_57600000_orderbook_3.csv"
     first = mp.read_text().splitlines()[0].split(",")[0]
     assert len(first.split(".")[1]) == 9  # 9 decimals
-    day = lobster.load_day(mp, op)
+    day = lobster.load(mp, op)
     np.testing.assert_array_equal(day.orderbook, ob)
     back = lobster.to_messages(day)
     np.testing.assert_array_equal(back, eng.astype(np.int32))
@@ -121,15 +121,15 @@ def test_write_l2_layout_becomes_placeholders(tmp_path):
     assert mp.read_text().strip() == "34200.000000005,1,1,7,99,1"
 
 
-def test_load_zip_and_dispatch(tmp_path):
+def test_load_zip(tmp_path):
     mp, op = _write(tmp_path)
     zp = tmp_path / "LOBSTER_SampleFile_TEST_2012-06-21_2.zip"
     with zipfile.ZipFile(zp, "w") as zf:
         zf.write(mp, mp.name)
         zf.write(op, op.name)
         zf.writestr("ReadMe.txt", "hello")
-    a = lobster.load_zip(zp)
-    b = lobster.load_day(zp)
+    a = lobster.load(zp)
+    b = lobster.load(zp)
     assert a.ticker == "TEST" and a.levels == 2 and len(b) == 5
     np.testing.assert_array_equal(a.orderbook, b.orderbook)
     assert lobster.day_label(zp) == "TEST 2012-06-21 L2"
@@ -140,17 +140,17 @@ def test_zip_without_pair(tmp_path):
     with zipfile.ZipFile(zp, "w") as zf:
         zf.writestr("x_message_1.csv", MSG)
     with pytest.raises(InputError, match="bad.zip"):
-        lobster.load_zip(zp)
+        lobster.load(zp)
     notzip = tmp_path / "fake.zip"
     notzip.write_text("not a zip")
     with pytest.raises(InputError, match="fake.zip.*not a zip"):
-        lobster.load_day(notzip)
+        lobster.load(notzip)
 
 
 def _expect_error(tmp_path, which: str, pattern: str, msg: str = MSG, ob: str = OB):
     mp, op = _write(tmp_path, msg, ob)
     with pytest.raises(InputError) as info:
-        lobster.load_day(mp, op)
+        lobster.load(mp, op)
     text = str(info.value)
     assert "\n" not in text, text
     named = NAME_M if which == "message" else NAME_O
@@ -162,11 +162,11 @@ def _expect_error(tmp_path, which: str, pattern: str, msg: str = MSG, ob: str = 
 def test_missing_files(tmp_path):
     mp, op = _write(tmp_path)
     with pytest.raises(InputError, match=r"nope_message_1\.csv: no such file"):
-        lobster.load_day(tmp_path / "nope_message_1.csv", op)
+        lobster.load(tmp_path / "nope_message_1.csv", op)
     with pytest.raises(InputError, match=r"nope\.csv: no such file"):
-        lobster.load_day(mp, tmp_path / "nope.csv")
+        lobster.load(mp, tmp_path / "nope.csv")
     with pytest.raises(InputError, match="no such file"):
-        lobster.load_zip(tmp_path / "missing.zip")
+        lobster.load(tmp_path / "missing.zip")
 
 
 @pytest.mark.parametrize(
@@ -198,12 +198,12 @@ def test_malformed_inputs(tmp_path, which, msg, ob, pattern):
 def test_levels_in_name_must_match_columns(tmp_path):
     mp, op = _write(tmp_path, name_m=NAME_M.replace("_2.csv", "_3.csv"), name_o=NAME_O.replace("_2.csv", "_3.csv"))
     with pytest.raises(InputError, match="file name says 3 levels but it has 8 columns"):
-        lobster.load_day(mp, op)
+        lobster.load(mp, op)
 
 
 def test_to_messages_rejects_values_beyond_int32(tmp_path):
     msg = MSG.replace("16113575,18,5853300", "99999999999,18,5853300", 1)
-    day = lobster.load_day(*_write(tmp_path, msg=msg))
+    day = lobster.load(*_write(tmp_path, msg=msg))
     with pytest.raises(InputError, match="row 1: order id 99999999999 does not fit"):
         lobster.to_messages(day)
 
@@ -220,6 +220,94 @@ def test_sample_days_absent(monkeypatch, tmp_path):
     assert lobster.sample_days() == []
 
 
+# --------------------------------------------------------------------------- the one loader: every accepted input
+
+
+def test_load_accepts_every_kind_of_source(tmp_path):
+    mp, op = _write(tmp_path)
+    zp = tmp_path / "LOBSTER_SampleFile_TEST_2012-06-21_2.zip"
+    with zipfile.ZipFile(zp, "w") as zf:
+        zf.write(mp, mp.name)
+        zf.write(op, op.name)
+    days = {
+        "pair": lobster.load(mp, op),
+        "pair as str": lobster.load(str(mp), str(op)),
+        "message csv": lobster.load(mp),  # orderbook file found beside it
+        "zip": lobster.load(zp),
+        "zip as str": lobster.load(str(zp)),
+    }
+    for how, day in days.items():
+        assert isinstance(day, lobster.LobsterDay), how
+        assert (day.ticker, day.date, day.levels, len(day)) == ("TEST", "2012-06-21", 2, 5), how
+        np.testing.assert_array_equal(day.orderbook, days["pair"].orderbook)
+        np.testing.assert_array_equal(lobster.to_messages(day), lobster.to_messages(days["pair"]))
+    assert days["message csv"].orderbook_path == str(op)
+    assert days["zip"].message_path == f"{zp}:{NAME_M}"
+
+
+@pytest.mark.parametrize("name", [lobster.BUNDLED, "bundled", "", None])
+def test_load_bundled_names(name):
+    day = lobster.load(name)
+    assert day.ticker == "SYNTH" and day.levels == 10 and len(day) == 28_000
+    assert Path(day.message_path) == lobster.sample_day_paths()[0]
+    assert lobster.load().message_path == day.message_path  # the default source is the bundled day
+    assert lobster.sample_day().message_path == day.message_path
+    assert [v for _, v in lobster.day_choices()][0] == lobster.BUNDLED
+
+
+def test_the_other_loaders_are_gone():
+    for old in ("load_day", "load_zip", "load_choice"):
+        assert not hasattr(lobster, old), old
+
+
+@pytest.mark.parametrize(
+    "case,pattern",
+    [
+        ("missing csv", r"nope_message_2\.csv: no such file"),
+        ("missing orderbook beside", r"LONE_2012-06-21_34200000_57600000_orderbook_2\.csv: no such file"),
+        ("missing zip", r"missing\.zip: no such file"),
+        ("not a zip", r"fake\.zip: not a zip file"),
+        ("zip without pair", r"bad\.zip: expected one \*_message_\*\.csv and one \*_orderbook_\*\.csv, found 1 and 0"),
+        ("zip and orderbook", r"\.zip: a \.zip holds its own orderbook file"),
+        ("bundled and orderbook", r"the bundled day takes no orderbook file"),
+        ("no LOBSTER name", r"data\.csv: cannot infer the orderbook file name"),
+        ("directory", r"is a directory"),
+        ("malformed", r"row 5 has unknown message type 9"),
+    ],
+)
+def test_load_bad_input_is_one_line(tmp_path, case, pattern):
+    import re
+
+    mp, op = _write(tmp_path)
+    lone = tmp_path / "LONE_2012-06-21_34200000_57600000_message_2.csv"
+    lone.write_text(MSG)
+    fake = tmp_path / "fake.zip"
+    fake.write_text("not a zip")
+    bad = tmp_path / "bad.zip"
+    with zipfile.ZipFile(bad, "w") as zf:
+        zf.writestr("x_message_1.csv", MSG)
+    odd = tmp_path / "data.csv"
+    odd.write_text(MSG)
+    (tmp_path / "dir_message_1.csv").mkdir()
+    (tmp_path / "m").mkdir()
+    calls = {
+        "missing csv": lambda: lobster.load(tmp_path / "nope_message_2.csv", op),
+        "missing orderbook beside": lambda: lobster.load(lone),
+        "missing zip": lambda: lobster.load(tmp_path / "missing.zip"),
+        "not a zip": lambda: lobster.load(fake),
+        "zip without pair": lambda: lobster.load(bad),
+        "zip and orderbook": lambda: lobster.load(bad, op),
+        "bundled and orderbook": lambda: lobster.load(lobster.BUNDLED, op),
+        "no LOBSTER name": lambda: lobster.load(odd),
+        "directory": lambda: lobster.load(tmp_path / "dir_message_1.csv", op),
+        "malformed": lambda: lobster.load(*_write(tmp_path / "m", msg=MSG.replace("34201,5,", "34201,9,"))),
+    }
+    with pytest.raises(InputError) as info:
+        calls[case]()
+    text = str(info.value)
+    assert "\n" not in text and re.search(pattern, text), text
+
+
 REAL = lobster.sample_days()
 
 
@@ -229,7 +317,7 @@ def test_real_days_load(path):
     import time
 
     t0 = time.perf_counter()
-    day = lobster.load_zip(path)
+    day = lobster.load(path)
     elapsed = time.perf_counter() - t0
     assert day.orderbook.shape == (len(day), 4 * day.levels)
     m = lobster.to_messages(day)

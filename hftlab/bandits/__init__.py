@@ -10,6 +10,8 @@ Where things are:
 * ``transfer.py`` -- the CAMAB transfer algorithms TOpt, IMIT, TExp;
 * ``atucb.py`` -- AT-UCB and its elimination rule;
 * ``epidemic.py`` -- agent-based SIRS on a grid and its mean-field ODE, lockdown arms;
+* ``registry.py`` -- every algorithm as a record (name, pure run function, side inputs,
+  defaults) in one registry: a new algorithm is one module plus one ``register`` call;
 * ``metrics.py`` -- pseudo-regret, optimal pulls, simple regret, surviving arms;
 * ``experiments.py`` -- the experiments and the results table of ``hftlab bandits``.
 """

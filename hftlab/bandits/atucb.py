@@ -82,12 +82,16 @@ def atucb_run(
     n_max: int,
     c=jnp.sqrt(2.0),
     sigma=0.5,
+    valid: jax.Array | None = None,
 ) -> tuple[BanditState, tuple[jax.Array, jax.Array]]:
-    """One AT-UCB run; ``key`` is the seed's key (its fine phase matches :func:`ucb1_run`)."""
+    """One AT-UCB run; ``key`` is the seed's key (its fine phase matches :func:`ucb1_run`).
+    ``valid`` (optional, ``(K,)`` bool) marks padding base arms, never pulled."""
     k_fine, k_coarse = jax.random.split(key)
     mu_hat = explore_abstract(k_coarse, coarse_env, n_prime, n_max)
     beta = coarse_radius(n_prime, coarse_env.n_arms, delta, sigma)
     active = atucb_surviving_arms(mu_hat, omega, eps, beta)
+    if valid is not None:
+        active = active & valid
     return run_policy(k_fine, fine_env, init_state(fine_env.n_arms, active=active), PolicyParams(c=c), "ucb", horizon)
 
 

@@ -7,8 +7,11 @@
 * AT-UCB on the epidemic pair (ABM fine / ODE coarse), as a function of ε, against
   UCB1, Thompson sampling and ε-greedy on the fine bandit; vmapped over ε × seeds.
 
-Every number is computed here, over seeds, with its spread. Quick mode
-(``HFTLAB_QUICK=1``) shrinks seeds, horizons and the epidemic's banks.
+Algorithms are run by name through :mod:`hftlab.bandits.registry`, so a registered
+algorithm joins the CAMAB experiments with ``camab_experiment(..., algorithms=...)``.
+Every number is computed here, over seeds, with its spread. ``quick=True`` (the
+command's ``--quick``, or ``HFTLAB_QUICK=1`` read by the command and notebook 04)
+shrinks seeds, horizons and the epidemic's banks.
 """
 
 from __future__ import annotations
@@ -25,12 +28,13 @@ import pandas as pd
 
 from hftlab.bandits import environments as envs
 from hftlab.bandits import metrics as M
-from hftlab.bandits import models
-from hftlab.bandits.atucb import atucb_run, coarse_radius
+from hftlab.bandits import models, registry
+from hftlab.bandits.atucb import coarse_radius
+from hftlab.bandits.environments import RewardTable
 from hftlab.bandits.epidemic import EpidemicBanks, EpidemicConfig, lockdown_arms, measure_costs, simulate_banks
-from hftlab.bandits.transfer import camab_trial, pad_transfer_map, transfer_map
-from hftlab.bandits.ucb import PolicyParams, init_state, run_policy
-from hftlab.config import pick
+from hftlab.bandits.registry import BaseRun, Coarse, Problem
+from hftlab.bandits.transfer import TransferMap, pad_transfer_map, transfer_map
+from hftlab.bandits.ucb import recommended_arm
 from hftlab.errors import InputError
 
 # Final cumulative regret reported by the CAMAB code (realized regret, mean of 20 trials).
@@ -80,21 +84,64 @@ def _summaries(arms, rewards, env, horizon: int, cps: np.ndarray) -> dict:
     }
 
 
+# The algorithms of the CAMAB experiments, in the order that gives each its key.
+CAMAB_ALGORITHMS = ("TOpt", "IMIT", "UCB", "TExp", "B-UCB")
+
+
+def camab_trial(
+    key: jax.Array,
+    base_env: RewardTable,
+    abstract_env: RewardTable,
+    tmap: TransferMap,
+    c: float,
+    horizon: int,
+    bounds: tuple[jax.Array, jax.Array],
+    algorithms: tuple[str, ...] = CAMAB_ALGORITHMS,
+    limit: jax.Array | None = None,
+) -> dict[str, tuple[jax.Array, jax.Array]]:
+    """One CAMAB trial: UCB1 in the base bandit, then each of ``algorithms`` (registry
+    names) in the abstract bandit, with the base agent's run as its transfer input and
+    ``bounds = (lower, upper)`` on the abstract arm means. Returns ``{name: (arms,
+    rewards)}``; vmap over ``key``. ``c`` is the exploration constant of every
+    algorithm that has one. ``limit`` (traced) shortens the effective horizon below the
+    compiled ``horizon`` (traces are then valid up to ``limit`` only).
+
+    Keys: ``split(key, len(algorithms) + 2)``; key 0 is the base agent's run, key 2 the
+    tie-break of its recommended arm, the others go to the algorithms in order (so
+    appending an algorithm leaves the others' runs unchanged).
+    """
+    k_base, k_first, k_tie, *k_rest = jax.random.split(key, len(algorithms) + 2)
+    base_state, (base_arms, _) = registry.get("UCB").run(k_base, Problem(base_env, tmap.base_valid, limit), horizon, c=c)
+    base = BaseRun(base_state, base_arms, recommended_arm(k_tie, base_state), tmap)
+    problem = Problem(abstract_env, tmap.abstract_valid, limit, bounds=bounds, transfer=base)
+    out = {}
+    for name, k in zip(algorithms, [k_first, *k_rest]):
+        alg = registry.get(name)
+        params = {"c": c} if "c" in alg.defaults else {}
+        _, out[name] = alg.run(k, problem, horizon, **params)
+    return out
+
+
 PAD_ARMS = 6  # CAMAB problems are padded to this many arms (base and abstract) ...
 PAD_HORIZON = 1000  # ... and compiled for this horizon, so all four share one compilation
 
 
-@partial(jax.jit, static_argnames=("horizon", "with_bounds"))
-def _camab_batch(keys, base, abstract, tmap, c, bounds, limit, horizon: int, with_bounds: bool):
+@partial(jax.jit, static_argnames=("horizon", "algorithms"))
+def _camab_batch(keys, base, abstract, tmap, c, bounds, limit, horizon: int, algorithms: tuple[str, ...]):
     """``camab_trial`` vmapped over seeds; environments are arguments (padded to common
     shapes), so experiments share one compilation."""
-    return jax.vmap(lambda k: camab_trial(k, base, abstract, tmap, c, horizon, bounds, with_bounds, limit))(keys)
+    return jax.vmap(lambda k: camab_trial(k, base, abstract, tmap, c, horizon, bounds, algorithms, limit))(keys)
 
 
-def camab_experiment(name: str, n_seeds: int, horizon: int | None = None, seed: int = 0, c: float = math.sqrt(2.0)) -> dict:
-    """Run one CAMAB experiment over ``n_seeds`` vmapped seeds."""
+def camab_experiment(name: str, n_seeds: int, horizon: int | None = None, seed: int = 0, c: float = math.sqrt(2.0),
+                     algorithms: tuple[str, ...] = CAMAB_ALGORITHMS) -> dict:
+    """Run one CAMAB experiment over ``n_seeds`` vmapped seeds; ``algorithms`` are
+    registry names (B-UCB is reported only where the experiment has prior bounds)."""
     if n_seeds < 2:
         raise InputError(f"--seeds must be at least 2 (got {n_seeds})")
+    if not algorithms:
+        raise InputError("no algorithms to run")
+    algorithms = tuple(registry.get(a).name for a in algorithms)
     title, default_h = CAMAB_EXPERIMENTS.get(name, (None, None))
     ab = camab_abstraction(name)
     horizon = int(horizon or default_h)
@@ -116,11 +163,11 @@ def camab_experiment(name: str, n_seeds: int, horizon: int | None = None, seed: 
     compiled_h = max(horizon, PAD_HORIZON)
     args = (keys, base_p, abstract_p, tmap_p, jnp.float32(c), bounds, jnp.int32(horizon))
     t0 = time.perf_counter()
-    # B-UCB always runs (with infinite bounds it is UCB1), so every experiment has the
-    # same program; it is reported only where bounds exist.
-    jax.block_until_ready(_camab_batch(*args, horizon=compiled_h, with_bounds=True))  # compile + first run
+    # B-UCB runs in every experiment (with infinite bounds it is UCB1), so every
+    # experiment has the same program; it is reported only where bounds exist.
+    jax.block_until_ready(_camab_batch(*args, horizon=compiled_h, algorithms=algorithms))  # compile + first run
     t1 = time.perf_counter()
-    out = jax.block_until_ready(_camab_batch(*args, horizon=compiled_h, with_bounds=True))
+    out = jax.block_until_ready(_camab_batch(*args, horizon=compiled_h, algorithms=algorithms))
     t2 = time.perf_counter()
     out = {k: (a[:, :horizon], r[:, :horizon]) for k, (a, r) in out.items() if with_bounds or k != "B-UCB"}
     cps = M.checkpoints(horizon)
@@ -172,12 +219,12 @@ class ATUCBSettings:
         return len(self.eps_multiples) + 1  # + ε = ∞ (UCB1)
 
     @staticmethod
-    def default() -> "ATUCBSettings":
-        return pick(
-            ATUCBSettings(),
-            ATUCBSettings(horizon=2000, n_seeds=32, n_fine=64, n_coarse=128, n_prime=2000,
-                          n_prime_grid=(100, 500, 2000), epidemic=EpidemicConfig(grid=24)),
-        )
+    def default(quick: bool = False) -> "ATUCBSettings":
+        """The full settings, or with ``quick`` the small ones of quick mode."""
+        if quick:
+            return ATUCBSettings(horizon=2000, n_seeds=32, n_fine=64, n_coarse=128, n_prime=2000,
+                                 n_prime_grid=(100, 500, 2000), epidemic=EpidemicConfig(grid=24))
+        return ATUCBSettings()
 
 
 def epidemic_banks(s: ATUCBSettings) -> tuple[EpidemicBanks, float]:
@@ -192,13 +239,19 @@ def _atucb_batch(keys, fine, coarse, omega, eps, n_prime, cps, delta, horizon: i
     summaries: regret curve at ``cps``, surviving arms, optimal-pull fraction, simple regret.
     Environments are arguments, so same-shape calls share one compilation."""
     gaps = fine.gaps
+    atucb = registry.get("AT-UCB")
+    problem = Problem(fine, coarse=Coarse(coarse, omega))
 
     def one(key, e, npr):
-        state, (arms, _) = atucb_run(key, fine, coarse, omega, e, npr, delta, horizon, n_max)
+        state, (arms, _) = atucb.run(key, problem, horizon, eps=e, n_prime=npr, delta=delta, n_max=n_max)
         curve = jnp.cumsum(gaps[arms])
         return curve[cps], state.active, M.optimal_fraction(arms, gaps), M.simple_regret(state.counts, state.sums, gaps)
 
     return jax.vmap(jax.vmap(one, in_axes=(0, None, None)), in_axes=(None, 0, 0))(keys, eps, n_prime)
+
+
+# (label in the results, registry name, hyper-parameters) of the AT-UCB experiment's baselines
+ATUCB_BASELINES = (("Thompson (Gaussian)", "Gaussian-TS", {}), ("eps-greedy (0.05)", "eps-greedy", {"eps": 0.05}))
 
 
 def atucb_experiment(s: ATUCBSettings | None = None, banks: EpidemicBanks | None = None) -> dict:
@@ -262,13 +315,14 @@ def atucb_experiment(s: ATUCBSettings | None = None, banks: EpidemicBanks | None
 
     # baselines on the fine bandit
     baselines = {}
-    for name, policy in (("Thompson (Gaussian)", "gaussian_ts"), ("eps-greedy (0.05)", "egreedy")):
-        f = jax.jit(jax.vmap(lambda k: run_policy(k, fine, init_state(K), PolicyParams(eps=0.05), policy, s.horizon)[1]))
+    for label, name, params in ATUCB_BASELINES:
+        alg = registry.get(name)
+        f = jax.jit(jax.vmap(lambda k: alg.run(k, Problem(fine), s.horizon, **params)[1]))
         tb0 = time.perf_counter()
         arms, rewards = jax.block_until_ready(f(keys))
         summ = _summaries(arms, rewards, fine, s.horizon, cps)
         summ["wall_s_incl_compile"] = time.perf_counter() - tb0
-        baselines[name] = summ
+        baselines[label] = summ
 
     costs = measure_costs(s.epidemic, banks.beta_ode)
     return {
@@ -341,9 +395,11 @@ class ATUCBExplorer:
 
 
 def run_all(n_seeds: int | None = None, experiments: tuple[str, ...] | None = None, atucb: ATUCBSettings | None = None,
-            verbose: bool = False) -> dict:
-    """Every experiment; ``n_seeds`` overrides the CAMAB seeds (default 300, quick 48)."""
-    n = int(n_seeds or pick(300, 48))
+            verbose: bool = False, quick: bool = False) -> dict:
+    """Every experiment; ``n_seeds`` overrides the CAMAB seeds (default 300, with
+    ``quick`` 48); ``atucb`` the AT-UCB settings (default ``ATUCBSettings.default(quick)``)."""
+    n = int(n_seeds or (48 if quick else 300))
+    atucb = atucb or ATUCBSettings.default(quick)
     names = experiments or tuple(CAMAB_EXPERIMENTS) + ("atucb_epidemic",)
     out = {}
     for name in names:

@@ -30,28 +30,20 @@ now act for ``T`` rounds in the abstract bandit (arms ``A′``), related by the 
   A wrong abstraction (large ``e``) keeps every arm but the warm start still carries
   the wrong estimates: that is how transfer hurts (the reversed-reward experiment).
 * **B-UCB** (Zhang & Bareinboim 2017) lives in :mod:`hftlab.bandits.ucb` (clipped
-  UCB1 index with prior bounds); :func:`camab_trial` runs it when bounds are given.
+  UCB1 index with prior bounds).
+
+Their run functions (the registry's signature) are in :mod:`hftlab.bandits.registry`;
+one CAMAB trial (the base agent's run, then each algorithm) is
+:func:`hftlab.bandits.experiments.camab_trial`.
 """
 
 from __future__ import annotations
-
-from functools import partial
 
 import jax
 import jax.numpy as jnp
 from flax import struct
 
-from hftlab.bandits.environments import RewardTable
-from hftlab.bandits.ucb import (
-    BanditState,
-    PolicyParams,
-    _argmax_random,
-    bounded_init,
-    empirical_means,
-    init_state,
-    play_sequence,
-    run_policy,
-)
+from hftlab.bandits.ucb import BanditState, empirical_means, init_state
 
 
 @struct.dataclass
@@ -92,12 +84,6 @@ def pad_transfer_map(tmap: TransferMap, n_base: int, n_abstract: int) -> Transfe
     )
 
 
-def topt_arm(key: jax.Array, base_state: BanditState, tmap: TransferMap) -> jax.Array:
-    """TOpt: the abstract image of the base agent's best arm."""
-    mu = jnp.where(base_state.counts > 0, empirical_means(base_state), -jnp.inf)
-    return tmap.omega[_argmax_random(key, mu)]
-
-
 def imit_arms(base_arms: jax.Array, tmap: TransferMap) -> jax.Array:
     """IMIT: the base agent's action sequence mapped through ω."""
     return tmap.omega[base_arms]
@@ -122,56 +108,3 @@ def texp_init(base_state: BanditState, tmap: TransferMap, c: float) -> tuple[Ban
     counts = jnp.where(has, n_sum, 0.0)
     sums = jnp.where(has, est * n_sum, 0.0)
     return init_state(tmap.n_abstract, active=active, counts=counts, sums=sums), lower, upper
-
-
-ALGORITHMS = ("UCB", "TOpt", "IMIT", "TExp", "B-UCB")
-
-
-@partial(jax.jit, static_argnames=("horizon", "with_bounds"))
-def camab_trial(
-    key: jax.Array,
-    base_env: RewardTable,
-    abstract_env: RewardTable,
-    tmap: TransferMap,
-    c: float,
-    horizon: int,
-    bounds: tuple[jax.Array, jax.Array] | None = None,
-    with_bounds: bool = False,
-    limit: jax.Array | None = None,
-) -> dict[str, tuple[jax.Array, jax.Array]]:
-    """One CAMAB trial: UCB1 in the base, then every transfer algorithm in the abstract
-    bandit (plus UCB1 from scratch, and B-UCB when ``bounds = (lower, upper)`` on the
-    abstract arm means are given). Returns ``{name: (arms, rewards)}``; vmap over ``key``.
-
-    The adaptive abstract agents (UCB, TExp, B-UCB) are all UCB1 from different initial
-    states and clipping bounds, so they run as one vmapped scan. ``limit`` (traced)
-    shortens the effective horizon below the compiled ``horizon`` (traces are then
-    valid up to ``limit`` only).
-    """
-    k_base, k_topt, k_tie, k_imit, k_ucb, k_texp, k_b = jax.random.split(key, 7)
-    K2 = abstract_env.n_arms
-    params = PolicyParams(c=c)
-    base_state, (base_arms, _) = run_policy(
-        k_base, base_env, init_state(base_env.n_arms, active=tmap.base_valid), params, "ucb", horizon, limit)
-    out = {}
-    out["TOpt"] = play_sequence(k_topt, abstract_env, topt_arm(k_tie, base_state, tmap), horizon)
-    out["IMIT"] = play_sequence(k_imit, abstract_env, imit_arms(base_arms, tmap), horizon)
-    warm, _, _ = texp_init(base_state, tmap, c)
-    names = ["UCB", "TExp"]
-    states = [init_state(K2, active=tmap.abstract_valid), warm]
-    uppers = [jnp.full((K2,), jnp.inf), jnp.full((K2,), jnp.inf)]
-    keys = [k_ucb, k_texp]
-    if with_bounds:
-        lower, upper = bounds
-        names.append("B-UCB")
-        b_state = bounded_init(lower, upper)
-        states.append(b_state.replace(active=b_state.active & tmap.abstract_valid))
-        uppers.append(jnp.asarray(upper, jnp.float32))
-        keys.append(k_b)
-    stacked = jax.tree_util.tree_map(lambda *xs: jnp.stack(xs), *states)
-    p = PolicyParams(c=jnp.full((len(names),), c, jnp.float32), eps=jnp.zeros((len(names),)), upper=jnp.stack(uppers))
-    run = jax.vmap(lambda k, st, pp: run_policy(k, abstract_env, st, pp, "ucb", horizon, limit)[1])
-    arms, rewards = run(jnp.stack(keys), stacked, p)
-    for i, n in enumerate(names):
-        out[n] = (arms[i], rewards[i])
-    return out

@@ -147,6 +147,20 @@ def run_policy(
     return jax.lax.scan(play_one_round, state, (jax.random.split(key, horizon), jnp.arange(horizon)))
 
 
+def state_after(n_arms: int, arms: jax.Array, rewards: jax.Array, limit: jax.Array | None = None) -> BanditState:
+    """The state after pulling ``arms`` with ``rewards`` from the empty state (rounds
+    before ``limit`` only, when given)."""
+    pulls = jax.nn.one_hot(arms, n_arms)
+    if limit is not None:
+        pulls = pulls * (jnp.arange(arms.shape[0]) < limit)[:, None]
+    return init_state(n_arms, counts=pulls.sum(0), sums=rewards @ pulls)
+
+
+def recommended_arm(key: jax.Array, state: BanditState) -> jax.Array:
+    """The arm with the best empirical mean among the pulled ones (ties broken at random)."""
+    return _argmax_random(key, jnp.where(state.counts > 0, empirical_means(state), -jnp.inf))
+
+
 @partial(jax.jit, static_argnames=("horizon",))
 def play_sequence(key: jax.Array, env: RewardTable, arms: jax.Array, horizon: int) -> tuple[jax.Array, jax.Array]:
     """Pull a fixed arm sequence (length ``horizon``, or a scalar arm repeated); returns

@@ -73,16 +73,14 @@ def save_figures(results: dict) -> list[Path]:
 
 
 def run(args: argparse.Namespace) -> int:
-    import os
-
-    if args.quick:
-        os.environ["HFTLAB_QUICK"] = "1"
     _check(args)
     from dataclasses import replace
 
     from hftlab.bandits import experiments as X
+    from hftlab.config import quick
 
-    s = X.ATUCBSettings.default()
+    is_quick = args.quick or quick()
+    s = X.ATUCBSettings.default(is_quick)
     if args.atucb_seeds:
         s = replace(s, n_seeds=args.atucb_seeds)
     if args.atucb_horizon:
@@ -90,7 +88,7 @@ def run(args: argparse.Namespace) -> int:
     names = tuple(args.experiments or EXPERIMENTS)
     t0 = time.perf_counter()
     print(f"hftlab bandits: {', '.join(names)}", flush=True)
-    results = X.run_all(args.seeds, names, s, verbose=True)
+    results = X.run_all(args.seeds, names, s, verbose=True, quick=is_quick)
     df = X.results_table(results)
     print()
     print(format_table(df))
@@ -109,22 +107,3 @@ def run(args: argparse.Namespace) -> int:
         print(f"results: {args.json}")
     print(f"total {time.perf_counter() - t0:.1f} s")
     return 0
-
-
-def tour(args: argparse.Namespace) -> None:
-    """Quick look: the advertising abstraction, its IC error, TOpt/IMIT/TExp vs UCB."""
-    from hftlab.bandits import experiments as X
-    from hftlab.bandits import models
-    from hftlab.viz import save_chart
-    from hftlab.viz import bandits as vb
-
-    ab = models.advertising()
-    print(f"advertising: {ab.n_base_arms} base arms -> {ab.n_abstract_arms} abstract arms, omega = {ab.omega.tolist()}, "
-          f"IC error JS {ab.ic_error('js'):.4f}, W2 {ab.ic_error('wasserstein', 2):.4f}")
-    r = X.camab_experiment("advertising", 64)
-    for alg, a in r["algorithms"].items():
-        pub = r["published"].get(alg)
-        print(f"  {alg:<5} pseudo-regret {a['pseudo_regret']['mean']:6.2f} ± {a['pseudo_regret']['sd']:5.2f}"
-              + (f"   (CAMAB code, realized: {pub})" if pub is not None else ""))
-    print(f"  64 seeds x T=1000 in {r['wall_s']:.2f} s (+{r['compile_s']:.1f} s compile)")
-    save_chart(vb.camab_regret_chart(r), "tour_bandits_advertising")

@@ -77,7 +77,7 @@ def load_market_data(day, window_len: int, stride: int | None = None, measure: b
     from hftlab.lob import lobster
 
     if not isinstance(day, lobster.LobsterDay):
-        raise InputError(f"load_market_data: day must be a LobsterDay (hftlab.lob.lobster.load_day), got {type(day).__name__}")
+        raise InputError(f"load_market_data: day must be a LobsterDay (hftlab.lob.lobster.load), got {type(day).__name__}")
     msgs = lobster.to_messages(day)
     n = msgs.shape[0]
     window_len = int(window_len)

@@ -4,7 +4,8 @@ Every agent's orders are real orders in one :mod:`hftlab.lob` book, matched agai
 historical order flow and against each other. One environment step (:meth:`MarketEnv.step`):
 
 1. each agent type turns its action (learning types) or its policy (fixed types) into
-   desired orders per order slot (:mod:`hftlab.env.agents`);
+   desired orders per order slot: the ``act`` of its record in the registry
+   (:mod:`hftlab.env.agents.registry`);
 2. these become one block of agent messages with a fixed number of rows: deletes of
    stale resting orders first (all agents), then new limit / market orders, then the
    market makers' flatten / unwind orders; rows with nothing to do are NOOPs. Agent order
@@ -18,11 +19,12 @@ historical order flow and against each other. One environment step (:meth:`Marke
    seller of every trade); during the historical block an agent can only be the
    *passive* side (historical messages never name agent orders), so its fills there are
    the drop in its resting orders' quantities, at their prices, against trader 0;
-5. on the last step execution-type agents send a market order for their remainder and
-   market makers unwind; a part the book cannot fill is executed against the historical
+5. on the last step agents of the execution category send a market order for their
+   remainder and those of the quoting category unwind; a part the book cannot fill is executed against the historical
    flow at the far touch plus ``deadline_penalty_ticks`` (counted in ``info['market']['virtual']``);
-6. rewards, metrics and observations per type; when the episode ends the state is reset
-   inside ``step`` (auto-reset) and ``info`` carries the finished episode's metrics.
+6. rewards, metrics and observations per type (the records' ``reward``, ``metrics``,
+   ``observe``); when the episode ends ``step`` (:class:`hftlab.env.base.MultiAgentEnv`)
+   resets the state and ``info`` carries the finished episode's metrics.
 
 Cash is kept exactly, as int32 *ticks relative to the episode's reference price* ``ref``
 (the arrival mid on the tick grid): a buy of q at p moves ``-q (p - ref) / tick`` to the
@@ -200,10 +202,10 @@ class MarketEnv(MultiAgentEnv):
         if need > data.window_len:
             raise InputError(f"default_params: an episode needs {cfg.episode_steps} steps x {cfg.messages_per_step} "
                              f"messages = {need}, longer than the data's windows of {data.window_len} messages")
-        cap_need = data.peak_orders + self._max_resting_per_side
-        if cfg.capacity < max(cap_need, data.levels):
+        cap_need = engine.capacity_needed(data.peak_orders, self._max_resting_per_side, data.levels)
+        if cfg.capacity < cap_need:
             raise InputError(f"default_params: capacity {cfg.capacity} is too small for {data.name or 'the data'} "
-                             f"(needs {max(cap_need, data.levels)}: peak {data.peak_orders} resting orders per side "
+                             f"(needs {cap_need}: peak {data.peak_orders} resting orders per side "
                              f"+ {self._max_resting_per_side} agent orders)")
         if data.max_oid >= C.AGENT_OID_BASE:
             raise InputError(f"default_params: historical order ids reach {data.max_oid}, into the agent id range "

@@ -112,6 +112,37 @@ def _check_capacity(capacity) -> int:
     return c
 
 
+MIN_CAPACITY = 16  # the smallest capacity :func:`capacity_for` chooses
+
+
+def capacity_needed(peak_orders: int, extra_orders: int = 0, levels: int = 0) -> int:
+    """The fewest slots per side with which a replay never overflows: ``max(peak_orders + extra_orders, levels)``.
+
+    ``peak_orders`` is the most resting orders one side of the book reaches on the data
+    (measured with :meth:`hftlab.lob.reference.ReferenceBook.peak_orders`, seeded orders
+    included); ``extra_orders`` the most orders other traders (agents) can add to one side
+    on top of it; ``levels`` the levels of the orderbook rows the book is seeded from
+    (:func:`from_l2` needs one slot per level).
+    """
+    for name, v in (("peak_orders", peak_orders), ("extra_orders", extra_orders), ("levels", levels)):
+        if int(v) < 0:
+            raise InputError(f"capacity_needed: {name} must be >= 0, got {v}")
+    return max(int(peak_orders) + int(extra_orders), int(levels))
+
+
+def capacity_for(peak_orders: int, extra_orders: int = 0, levels: int = 0) -> int:
+    """The book capacity (slots per side) to build for data whose sides peak at ``peak_orders`` resting orders.
+
+    The rule: the smallest power of two strictly greater than
+    :func:`capacity_needed` ``(peak_orders, extra_orders, levels)``, and at least
+    :data:`MIN_CAPACITY` (16). So a side never fills (at least one slot of headroom), and
+    few distinct capacities compile. Examples: peak 100 -> 128; peak 127 -> 128; peak 128
+    -> 256; peak 100 with 16 agent orders -> 128; peak 3 -> 16.
+    """
+    need = capacity_needed(peak_orders, extra_orders, levels)
+    return max(MIN_CAPACITY, 1 << need.bit_length())
+
+
 def _as_int32_row(row) -> jax.Array:
     """LOBSTER rows hold +-9999999999 placeholders that do not fit int32: clip on the host."""
     if isinstance(row, jax.Array):

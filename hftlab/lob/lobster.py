@@ -11,12 +11,13 @@ A LOBSTER day is two headerless CSV files with the same number of rows
 
 Entry points:
 
-* :func:`load_day` (two CSV paths, or one ``.zip``), :func:`load_zip` -> :class:`LobsterDay`;
+* :func:`load` (the bundled day's name, a ``.zip``, a message CSV, or a message + orderbook
+  CSV pair) -> :class:`LobsterDay`;
 * :func:`to_messages` -> the engine's int32 ``(N, 8)`` message array (``hftlab.lob.messages``),
   with the time split *exactly* into integer seconds and nanoseconds from the text;
 * :func:`orderbook_l2` -> the orderbook rows in the engine's ``l2`` layout ``(N, L, 4)``
   (empty levels 0/0);
-* :func:`write_day` writes LOBSTER files that :func:`load_day` reads back exactly;
+* :func:`write_day` writes LOBSTER files that :func:`load` reads back exactly;
 * :func:`sample_day` (the bundled synthetic day) and :func:`sample_days` (the real days
   under ``shared_data_dir()/lobster``, empty when that folder is absent).
 
@@ -325,25 +326,41 @@ def _orderbook_path_for(message_csv: Path) -> Path:
     return message_csv.with_name(name.replace("_message_", "_orderbook_"))
 
 
-def load_day(message_csv: PathLike, orderbook_csv: PathLike | None = None) -> LobsterDay:
-    """Load a LOBSTER day from its message and orderbook CSV files.
+BUNDLED = "bundled"  # the name of the bundled synthetic day (``data_samples/SYNTH_2012-06-21_..._10.csv``)
+_BUNDLED_NAMES = (BUNDLED, "", None)  # experiment specs write an empty day as the bundled one
 
-    ``orderbook_csv`` may be omitted when the message file follows LOBSTER naming (the
-    orderbook file is then found beside it). A single ``.zip`` path loads the day inside
-    the zip (:func:`load_zip`). Raises :class:`InputError` on any problem with the files.
+
+def load(source: PathLike | None = BUNDLED, orderbook_csv: PathLike | None = None) -> LobsterDay:
+    """Load a LOBSTER day: the one loader of the project.
+
+    ``source`` is one of:
+
+    * ``"bundled"`` (:data:`BUNDLED`; also ``None`` or ``""``): the bundled synthetic day
+      (``data_samples/SYNTH_2012-06-21_..._10.csv``, see :mod:`hftlab.lob.synthetic`);
+    * a LOBSTER ``.zip`` holding one ``*_message_L.csv`` and one ``*_orderbook_L.csv``;
+    * a message CSV: its orderbook file is ``orderbook_csv`` when given, else the file
+      beside it with ``_message_`` replaced by ``_orderbook_`` (LOBSTER naming).
+
+    Raises :class:`InputError` with one line naming the file and the problem (missing
+    file, not a zip, malformed rows, row counts that differ, ...).
     """
-    mp = Path(message_csv)
-    if orderbook_csv is None and mp.suffix.lower() == ".zip":
-        return load_zip(mp)
+    if source is None or (isinstance(source, str) and source in _BUNDLED_NAMES):
+        if orderbook_csv is not None:
+            raise InputError(f"load: the bundled day takes no orderbook file (got {orderbook_csv})")
+        source, orderbook_csv = sample_day_paths()
+    mp = Path(source)
+    if mp.suffix.lower() == ".zip":
+        if orderbook_csv is not None:
+            raise _err(str(mp), f"a .zip holds its own orderbook file; got {orderbook_csv} as well")
+        return _load_zip(mp)
     op = Path(orderbook_csv) if orderbook_csv is not None else _orderbook_path_for(mp)
     msg_raw = _read_bytes(mp, str(mp))
     ob_raw = _read_bytes(op, str(op))
     return _assemble(msg_raw, str(mp), ob_raw, str(op))
 
 
-def load_zip(zip_path: PathLike) -> LobsterDay:
-    """Load the day inside a LOBSTER ``.zip`` (one ``*_message_L.csv`` + one ``*_orderbook_L.csv``)."""
-    zp = Path(zip_path)
+def _load_zip(zp: Path) -> LobsterDay:
+    """The day inside a LOBSTER ``.zip`` (one ``*_message_L.csv`` + one ``*_orderbook_L.csv``)."""
     if not zp.exists():
         raise _err(str(zp), "no such file")
     try:
@@ -357,11 +374,6 @@ def load_zip(zip_path: PathLike) -> LobsterDay:
         if len(msg) != 1 or len(obk) != 1:
             raise _err(str(zp), f"expected one *_message_*.csv and one *_orderbook_*.csv, found {len(msg)} and {len(obk)}")
         return _assemble(zf.read(msg[0]), f"{zp}:{msg[0]}", zf.read(obk[0]), f"{zp}:{obk[0]}")
-
-
-def load(path: PathLike, orderbook_csv: PathLike | None = None) -> LobsterDay:
-    """:func:`load_day` for a zip, a message CSV (orderbook beside it) or an explicit pair."""
-    return load_day(path, orderbook_csv)
 
 
 # --------------------------------------------------------------------------- conversion
@@ -498,9 +510,8 @@ def sample_day_paths() -> tuple[Path, Path]:
 
 
 def sample_day() -> LobsterDay:
-    """The bundled synthetic day (``data_samples/SYNTH_2012-06-21_..._10.csv``, see ``hftlab.lob.synthetic``)."""
-    m, o = sample_day_paths()
-    return load_day(m, o)
+    """The bundled synthetic day: shorthand for ``load(BUNDLED)``."""
+    return load(BUNDLED)
 
 
 def sample_days() -> list[Path]:
@@ -524,22 +535,10 @@ def day_label(path: PathLike) -> str:
 
 # --------------------------------------------------------------------------- choosing a day (notebooks)
 
-BUNDLED = "bundled"
-
 
 def day_choices() -> list[tuple[str, str]]:
-    """``(label, value)`` pairs for a day picker: the bundled synthetic day, then the real days present."""
+    """``(label, value)`` pairs for a day picker (values for :func:`load`): the bundled synthetic day, then the real days present."""
     return [("SYNTH 2012-06-21 L10 (bundled, synthetic)", BUNDLED)] + [(day_label(p), str(p)) for p in sample_days()]
-
-
-_LOADED: dict[str, LobsterDay] = {}
-
-
-def load_choice(value: str) -> LobsterDay:
-    """Load a :func:`day_choices` value (``"bundled"`` or a path), cached for the session."""
-    if value not in _LOADED:
-        _LOADED[value] = sample_day() if value == BUNDLED else load_day(value)
-    return _LOADED[value]
 
 
 __all__ = [
@@ -550,9 +549,6 @@ __all__ = [
     "file_names",
     "l2_to_orderbook",
     "load",
-    "load_choice",
-    "load_day",
-    "load_zip",
     "orderbook_l2",
     "parse_name",
     "sample_day",

@@ -8,7 +8,10 @@
 Which levels are comparable: LOBSTER reports only the top L levels, so when a message
 empties a level, the file's level L is filled from liquidity the book has never seen.
 Levels 1..L-1 are therefore always comparable after one message. For L = 1 the single
-level is compared, except on a side that the message emptied.
+level is compared, except on a side that the message emptied. That rule is
+:func:`compared_levels` (with :func:`compared_levels_label` for reports and
+:func:`l2_agrees` for replayed books against file rows); every comparison with an
+orderbook file goes through it.
 """
 
 from __future__ import annotations
@@ -21,6 +24,32 @@ import numpy as np
 
 from hftlab.errors import InputError
 from hftlab.lob import engine
+
+
+def compared_levels(levels: int) -> int:
+    """How many top levels of an ``levels``-level LOBSTER orderbook file a replayed book is compared on.
+
+    ``L - 1`` (1 when ``L = 1``): the file's level L may be refilled from liquidity deeper
+    than L that the book has never seen, so it is not comparable.
+    """
+    return max(int(levels) - 1, 1)
+
+
+def compared_levels_label(levels: int) -> str:
+    """``"levels 1..L-1"`` (``"level 1"`` for single-level files), for reports."""
+    return f"levels 1..{compared_levels(levels)}" if int(levels) > 1 else "level 1"
+
+
+def l2_agrees(replayed_l2, file_l2) -> np.ndarray:
+    """Whether replayed books equal orderbook-file rows on the :func:`compared_levels`.
+
+    Both in the engine's ``l2`` layout ``(..., L, 4)`` (file rows through
+    :func:`hftlab.lob.lobster.orderbook_l2`); L is the file's. Returns bool of the leading
+    shape (a plain bool for one row each).
+    """
+    replayed, theirs = np.asarray(replayed_l2), np.asarray(file_l2)
+    n = compared_levels(theirs.shape[-2])
+    return (replayed[..., :n, :] == theirs[..., :n, :]).all(axis=(-2, -1))
 
 
 def clip_orderbook(orderbook) -> np.ndarray:
@@ -43,7 +72,7 @@ def _compare(book_l2, file_row, n_compare: int, levels: int):
 
 @partial(jax.jit, static_argnames=("levels", "capacity"))
 def _one_step_batch(prev_rows, msgs, next_rows, levels: int, capacity: int):
-    n_compare = max(levels - 1, 1)
+    n_compare = compared_levels(levels)
 
     def one(prev, msg, nxt):
         book = engine.from_l2(prev, capacity)
@@ -82,7 +111,7 @@ def one_step(messages, orderbook, batch: int = 8192, capacity: int | None = None
         idx = np.where(valid, idx, 0)
         res = _one_step_batch(ob[idx], messages[idx + 1], ob[idx + 1], levels, capacity)
         out.append(np.asarray(res)[valid])
-    return np.concatenate(out) if out else np.zeros((0, max(levels - 1, 1)), bool)
+    return np.concatenate(out) if out else np.zeros((0, compared_levels(levels)), bool)
 
 
 @partial(jax.jit, static_argnames=("k", "levels", "n_compare", "capacity"))
@@ -110,7 +139,7 @@ def k_step(messages, orderbook, ks=(1, 2, 5, 10, 20, 50, 100), n_windows: int = 
     messages = np.asarray(messages, np.int32)
     ob = clip_orderbook(orderbook)
     levels = ob.shape[1] // 4
-    n_compare = n_compare or max(levels - 1, 1)
+    n_compare = n_compare or compared_levels(levels)
     if n_compare > levels:
         raise InputError(f"cannot compare {n_compare} levels of a {levels}-level orderbook file")
     rng = np.random.default_rng(seed)

@@ -2,7 +2,8 @@
 
 Every function takes plain data (NumPy arrays, pandas frames from :mod:`hftlab.lob.stats`,
 :mod:`hftlab.lob.validate` or a benchmark) and returns an ``alt.Chart`` (or a compound
-chart); nothing here computes a result.
+chart); nothing here computes a result, except that :func:`window_view` (the notebook's
+widget) asks :func:`hftlab.lob.replays.replay_window` for the window it draws.
 """
 
 from __future__ import annotations
@@ -161,6 +162,34 @@ def replay_figure(l2, mid_spread: pd.DataFrame, title: str = "") -> alt.VConcatC
     )
 
 
+def window_charts(w: dict, mid_spread: pd.DataFrame, title: str = "") -> list:
+    """``[depth charts side by side, mid / spread chart]`` of a :func:`hftlab.lob.replays.replay_window` result."""
+    from hftlab.lob.validate import compared_levels_label
+
+    levels = compared_levels_label(np.asarray(w["file"]).shape[-2])
+    depth = alt.hconcat(
+        depth_chart(w["replayed"], title=f"replayed: row {w['start']} + {w['length']} messages", width=330),
+        depth_chart(w["file"], title=f"orderbook file row {w['end']} ({'agrees' if w['agrees'] else 'differs'} "
+                                     f"on {levels})", width=330),
+    )
+    mid = mid_spread_chart(mid_spread, title=f"{title}: messages {w['start']}..{w['end']}", x="message")
+    return [depth, mid]
+
+
+def window_view(day, start: int, length: int, capacity: int = 256) -> list:
+    """Charts for a window of a day: the replayed book next to the file's book at its end, and mid / spread.
+
+    The window is :func:`hftlab.lob.replays.replay_window` ``(day, start, length, capacity)``
+    (a start past the end slides the window back); returns :func:`window_charts` of it,
+    with the agreement flag in the titles.
+    """
+    from hftlab.lob import stats
+    from hftlab.lob.replays import replay_window
+
+    w = replay_window(day, start, length, capacity)
+    return window_charts(w, stats.mid_spread_series(day, w["start"], w["length"] + 1), title=day.name)
+
+
 __all__ = [
     "agreement_chart",
     "depth_chart",
@@ -169,4 +198,6 @@ __all__ = [
     "replay_figure",
     "stylized_facts_chart",
     "throughput_chart",
+    "window_charts",
+    "window_view",
 ]

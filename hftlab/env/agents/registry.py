@@ -18,8 +18,9 @@ A record (:class:`AgentType`) says everything the market needs of a type:
 * ``slots`` — resting orders per agent (1, or 2 for a bid and an ask).
 
 An unknown or incomplete type is a one-line :class:`~hftlab.errors.InputError` when the
-configuration is built, never a silent stand-in. The built-in types register themselves
-in :mod:`hftlab.env.agents.builtin`; README "Extending hftlab" adds one in a few lines.
+configuration is built, never a silent stand-in. The built-in types are registered by
+:mod:`hftlab.env.agents.builtin` when the package :mod:`hftlab.env.agents` is imported
+(before this module can be used); README "Extending hftlab" adds one in a few lines.
 """
 
 from __future__ import annotations
@@ -146,21 +147,14 @@ def unregister(name: str) -> None:
 
 def get(name: str) -> AgentType:
     """The record of ``name``; unknown: one-line error naming the registered types."""
-    _ensure_builtin()
     if name not in _REGISTRY:
         raise InputError(f"unknown agent type {name!r} (registered: {', '.join(_REGISTRY)})")
     return _REGISTRY[name]
 
 
 def names() -> tuple[str, ...]:
-    _ensure_builtin()
     return tuple(_REGISTRY)
 
 
 def all_types() -> tuple[AgentType, ...]:
-    _ensure_builtin()
     return tuple(_REGISTRY.values())
-
-
-def _ensure_builtin() -> None:
-    from hftlab.env.agents import builtin  # noqa: F401  (registers the built-in types on import)
