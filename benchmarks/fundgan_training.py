@@ -25,7 +25,9 @@ from optax.projections import projection_simplex
 
 from hftlab.fundgan.market_model import fit_factor_market
 from hftlab.fundgan.sparse import sparse_simplex
-from hftlab.fundgan.train import TrainConfig, _compiled_chunk, init_state, make_panel
+from hftlab.fundgan.configs import TrainConfig
+from hftlab.fundgan.panel import make_panel
+from hftlab.fundgan.train import _compiled_chunk, init_state
 from hftlab.fundgan.universe import UniverseConfig, generate_universe
 
 

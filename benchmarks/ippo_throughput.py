@@ -42,6 +42,7 @@ def main(argv=None) -> dict:
     from hftlab.lob import lobster
     from hftlab.rl.config import AgentConfig, TrainConfig
     from hftlab.rl.ippo import make_train
+    from hftlab.study.market import book_capacity
 
     q = quick()
     ap = argparse.ArgumentParser(description=__doc__.splitlines()[0])
@@ -55,7 +56,7 @@ def main(argv=None) -> dict:
 
     ep_steps = 32
     data = load_market_data(lobster.sample_day(), window_len=a.messages_per_step * ep_steps)
-    cap = int(2 ** np.ceil(np.log2(data.peak_orders + 16)))
+    cap = book_capacity(data)
     env = MarketEnv(EnvConfig(messages_per_step=a.messages_per_step, episode_steps=ep_steps, capacity=cap))
     params = env.default_params(data, split_windows(data)[0])
     print(f"{platform.processor() or platform.machine()}, {os.cpu_count()} cores, {jax.devices()[0].platform}; "

@@ -2,8 +2,9 @@
 
 Quick mode: set ``HFTLAB_QUICK=1`` (the tests do) and every experiment shrinks (envs,
 steps, seeds, epochs, horizon) so each notebook runs in well under two minutes on two
-CPU cores. Library code asks :func:`quick` or uses :func:`pick`; nothing else reads
-the variable.
+CPU cores. Only the edges read it — the commands, the notebooks, the tests — through
+:func:`quick` or :func:`pick`, and pass it to library functions as an explicit argument
+or a named configuration; library code never reads the environment.
 """
 
 from __future__ import annotations

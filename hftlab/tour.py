@@ -4,16 +4,12 @@ A part prints its summary and writes its figures to ``figures/``. ``hftlab tour`
 parts one after another; ``notebooks/00_tour.ipynb`` runs them through :func:`run_part` and
 shows the figures they wrote. Quick mode is an argument (``quick``), never read here.
 
-The registry :data:`PARTS` maps a part to its title and to its function as
-``"module:function"``, imported only when the part runs. A part's function is either
-``fn(quick: bool)`` (the parts defined in this module) or, for a part whose function still
-lives in a command module, ``fn(args)`` with ``args`` an ``argparse.Namespace`` carrying
-``quick`` (those read quick mode from ``HFTLAB_QUICK``, which ``hftlab tour --quick`` sets).
+The registry :data:`PARTS` maps a part to its title and to its function ``fn(quick: bool)``
+as ``"module:function"``, imported only when the part runs.
 """
 
 from __future__ import annotations
 
-import argparse
 import importlib
 from dataclasses import dataclass
 from pathlib import Path
@@ -25,16 +21,14 @@ from hftlab.config import figures_dir
 class Part:
     title: str
     target: str  # "module:function"
-    takes_args: bool = False  # fn(argparse.Namespace) instead of fn(quick: bool)
 
 
 PARTS: dict[str, Part] = {
     "replay": Part("the order book: a LOBSTER-format day replayed and validated", "hftlab.tour:replay_part"),
     "market": Part("the market: execution and market-making agents among the historical flow", "hftlab.tour:market_part"),
-    # parts whose function is still the ``tour(args)`` of a command module
-    "train": Part("IPPO: agents trained against the baselines", "hftlab.commands.train:tour", takes_args=True),
+    "train": Part("IPPO: agents trained against the baselines", "hftlab.tour:train_part"),
     "bandits": Part("causal bandits: transfer through an abstraction", "hftlab.tour:bandits_part"),
-    "fundgan": Part("fund strategies: the latent code of a GAN", "hftlab.commands.fundgan:tour", takes_args=True),
+    "fundgan": Part("fund strategies: the latent code of a GAN", "hftlab.tour:fundgan_part"),
 }
 TITLES = {name: part.title for name, part in PARTS.items()}
 
@@ -64,7 +58,7 @@ def run_part(name: str, quick: bool = False) -> list[Path]:
     if fn is None:
         raise ModuleNotFoundError(f"tour part {name!r}: {PARTS[name].target} is not available")
     before = {p: p.stat().st_mtime_ns for p in figures_dir().glob("*.png")}
-    fn(argparse.Namespace(quick=bool(quick), only=None)) if PARTS[name].takes_args else fn(bool(quick))
+    fn(bool(quick))
     pngs = [p for p in figures_dir().glob("*.png") if before.get(p) != p.stat().st_mtime_ns]
     return sorted(pngs, key=lambda p: p.stat().st_mtime_ns)
 
@@ -146,3 +140,46 @@ def bandits_part(quick: bool) -> None:
               + (f"   (CAMAB code, realized: {pub})" if pub is not None else ""))
     print(f"  64 seeds x T=1000 in {r['wall_s']:.2f} s (+{r['compile_s']:.1f} s compile)")
     save_chart(vb.camab_regret_chart(r), "tour_bandits_advertising")
+
+
+def fundgan_part(quick: bool) -> None:
+    """A quick-mode-sized pass: the bundled small universe, one short training, probes and errors."""
+    from hftlab.fundgan.configs import TrainConfig
+    from hftlab.fundgan.encode import encode_funds, generation_phi
+    from hftlab.fundgan.heldout import heldout_errors
+    from hftlab.fundgan.probes import probe_recall
+    from hftlab.fundgan.train import train
+    from hftlab.fundgan.universe import load_universe, sample_path
+    from hftlab.viz import save_chart
+    from hftlab.viz import fundgan as fv
+
+    u = load_universe(sample_path())
+    calib = u.calibration()
+    print(f"sample universe: {u.n_funds} funds, {u.n_months} months, {u.n_stocks} stocks; "
+          f"median holdings {calib.value[0]:.0f}, HHI {calib.value[1]:.3f}, turnover {calib.value[2]:.3f}")
+    cfg = TrainConfig(iterations=150, test_months=12, chunk=25)
+    m = train(u, cfg, seed=0, progress=False)
+    phi = encode_funds(m, u)
+    rec = probe_recall(phi, u.style_codes(), "linear")
+    err = heldout_errors(m, u, generation_phi(m, u))  # the model generates with phi over all training months
+    print(f"trained {cfg.iterations} iterations in {m.train_seconds:.1f} s (+{m.compile_seconds:.1f} s compile); "
+          f"linear probe macro recall {rec:.2f}")
+    print(err.round(4).to_string())
+    save_chart(fv.latent_chart(phi, u.funds["style"]), "tour_fundgan_latent")
+
+
+def train_part(quick: bool) -> None:
+    """IPPO on the bundled day at smoke-test size (always, whatever ``quick``): 2 seeds, a few updates,
+    the held-out table and the training figures."""
+    from hftlab import configs
+    from hftlab.study.market import format_summary, run_experiment
+    from hftlab.viz.rl import save_training_figures
+
+    cfg = configs.load(None, quick_mode=True)
+    t = cfg.train
+    print(f"IPPO (sample_day, quick): {len(cfg.seeds)} seeds × {t.num_envs} envs × {t.num_steps} steps × "
+          f"{cfg.updates} updates on {cfg.day}")
+    result = run_experiment(cfg, progress=False)
+    print(format_summary(result))
+    paths = save_training_figures(result)
+    print(f"figures: {', '.join(p.name for p in paths if str(p).endswith('.png'))}")

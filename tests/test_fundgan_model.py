@@ -131,10 +131,9 @@ def test_kth_largest_rows_marks_each_rows_top_k():
     np.testing.assert_array_equal(np.asarray((v >= kth_largest_rows(v, k)).sum(-1)), [1, 17, 150, 300])
 
 
-@pytest.mark.parametrize("anchor", ["none", "all"])
-def test_encoder_is_permutation_invariant_over_stocks_and_months(anchor):
+def test_encoder_is_permutation_invariant_over_stocks_and_months():
     feats, w, w_prev, _, _ = _inputs(jax.random.PRNGKey(10))
-    enc = StrategyEncoder(anchor=anchor)
+    enc = StrategyEncoder()
     params = enc.init(jax.random.PRNGKey(11), feats, w, w_prev)
     mean, logvar = enc.apply(params, feats, w, w_prev)
     assert mean.shape == (3, 8) and logvar.shape == (3, 8)
@@ -153,26 +152,19 @@ def test_encoder_is_permutation_invariant_over_stocks_and_months(anchor):
     s = fund_summaries(feats, w, w_prev)
     np.testing.assert_allclose(np.asarray(s[:, :4]), np.asarray(expo), rtol=1e-5, atol=1e-5)
     np.testing.assert_allclose(np.asarray(s[:, -1]), 5.0 * np.asarray(turnover), rtol=1e-5, atol=1e-5)
-    if anchor == "all":
-        # anchored lanes: the average factor-loading exposures first, the trading statistics last
-        np.testing.assert_allclose(np.asarray(mean[:, :4]), np.asarray(s[:, :4]), rtol=1e-5, atol=1e-5)
-        np.testing.assert_allclose(np.asarray(mean[:, -3:]), np.asarray(s[:, 4:]), rtol=1e-5, atol=1e-5)
-    else:
-        # every lane learnt: none of them is a computed summary
-        lanes = np.asarray(mean)[:, :, None]
-        assert np.abs(lanes - np.asarray(s)[:, None, :]).max(0).min() > 1e-2
+    # every lane learnt: none of them is a computed summary
+    lanes = np.asarray(mean)[:, :, None]
+    assert np.abs(lanes - np.asarray(s)[:, None, :]).max(0).min() > 1e-2
 
 
-@pytest.mark.parametrize("anchor", ["none", "exposures"])
-def test_learnt_lanes_move_with_the_parameters_anchored_ones_do_not(anchor):
+def test_every_lane_moves_with_the_parameters():
     feats, w, w_prev, _, _ = _inputs(jax.random.PRNGKey(13))
-    enc = StrategyEncoder(anchor=anchor)
+    enc = StrategyEncoder()
     params = enc.init(jax.random.PRNGKey(14), feats, w, w_prev)
-    # the gradient of each lane with respect to the parameters: zero only for overwritten lanes
+    # the gradient of each lane with respect to the parameters: no lane is overwritten
     grads = [jax.grad(lambda p: enc.apply(p, feats, w, w_prev)[0][:, j].sum())(params) for j in range(8)]
     norms = np.array([float(sum(jnp.abs(x).sum() for x in jax.tree.leaves(g))) for g in grads])
-    n_fixed = 4 if anchor == "exposures" else 0
-    assert (norms[:n_fixed] == 0).all() and (norms[n_fixed:] > 0).all(), norms
+    assert (norms > 0).all(), norms
 
 
 def test_gradient_penalty_on_a_linear_critic():
@@ -215,6 +207,6 @@ def test_cli_loss_flags_name_every_loss_weight():
     from dataclasses import fields
 
     from hftlab.commands.fundgan import LOSS_NAMES
-    from hftlab.fundgan.train import LossWeights
+    from hftlab.fundgan.configs import LossWeights
 
     assert sorted(LOSS_NAMES) == sorted(f.name for f in fields(LossWeights))

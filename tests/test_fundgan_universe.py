@@ -6,7 +6,7 @@ import numpy as np
 import pytest
 
 from hftlab.errors import InputError
-from hftlab.fundgan.evaluate import true_rule_weights
+from hftlab.fundgan.swap import true_rule_weights
 from hftlab.fundgan.universe import (
     CALIBRATION_TARGETS,
     FundUniverse,

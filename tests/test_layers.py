@@ -1,4 +1,5 @@
-"""Layering: library modules never import the command layer (``hftlab/commands``, ``hftlab/cli.py``).
+"""Layering: library modules never import the command layer (``hftlab/commands``, ``hftlab/cli.py``),
+nothing imports a layer above it, and no module imports itself through others (no cycle).
 
 Scans the source with ``ast`` (imports inside functions included), so a violation is
 found without importing anything.
@@ -12,12 +13,6 @@ from pathlib import Path
 ROOT = Path(__file__).resolve().parents[1]
 PACKAGE = ROOT / "hftlab"
 COMMAND_LAYER = ("hftlab.commands", "hftlab.cli")
-
-# Parts of the tour whose function is still the ``tour(args)`` of a command module; the
-# registry names them as strings, resolved only when the part runs. Remove an entry when
-# its function moves into the library.
-TOUR_PARTS_IN_COMMANDS = {"hftlab.commands.train:tour", "hftlab.commands.fundgan:tour"}
-
 
 def _library_modules() -> list[Path]:
     return sorted(p for p in PACKAGE.rglob("*.py")
@@ -65,16 +60,15 @@ def test_no_library_module_imports_the_command_layer():
     assert not bad, "library modules import the command layer:\n" + "\n".join(bad)
 
 
-def test_command_modules_named_in_library_strings_are_only_pending_tour_parts():
-    """No ``importlib`` detour: a string naming a command module appears only in the tour's registry."""
+def test_no_library_string_names_a_command_module():
+    """No ``importlib`` detour: no library string names a command module (the tour's parts included)."""
     named = {}
     for path in _library_modules():
         tree = ast.parse(path.read_text(), filename=str(path))
         for node in ast.walk(tree):
             if isinstance(node, ast.Constant) and isinstance(node.value, str) and _is_command_layer(node.value.split(":")[0]):
                 named.setdefault(str(path.relative_to(ROOT)), set()).add(node.value)
-    assert set(named) <= {"hftlab/tour.py"}, named
-    assert named.get("hftlab/tour.py", set()) <= TOUR_PARTS_IN_COMMANDS, named
+    assert not named, named
 
 
 def test_notebooks_and_benchmarks_import_only_the_library():
@@ -89,3 +83,66 @@ def test_notebooks_and_benchmarks_import_only_the_library():
         tree = ast.parse(py.read_text(), filename=str(py))
         bad += [f"{py.name}:{line}: {name}" for line, name in _imported(tree, py) if _is_command_layer(name)]
     assert not bad, bad
+
+
+# ---- layers and cycles (module-level and function-level imports alike)
+LAYERS = ("hftlab.lob", "hftlab.env", "hftlab.rl", "hftlab.bandits", "hftlab.fundgan", "hftlab.study",
+          "hftlab.configs", "hftlab.tour")
+#: what each layer may import of the others (viz, errors, config, progress serve every layer)
+ALLOWED = {
+    "hftlab.lob": (),
+    "hftlab.env": ("hftlab.lob",),
+    "hftlab.rl": ("hftlab.env.base",),  # the environment contract alone
+    "hftlab.bandits": (),
+    "hftlab.fundgan": ("hftlab.lob",),
+    "hftlab.configs": ("hftlab.env", "hftlab.rl"),
+    "hftlab.study": ("hftlab.lob", "hftlab.env", "hftlab.rl", "hftlab.configs"),
+}
+
+
+def _graph() -> dict[str, set[str]]:
+    """Every library module and the library modules it imports."""
+    modules = {_module_name(p): p for p in _library_modules()}
+    return {name: {n for _, n in _imported(ast.parse(path.read_text()), path) if n in modules and n != name}
+            for name, path in modules.items()}
+
+
+def _layer(module: str) -> str | None:
+    return next((lay for lay in LAYERS if module == lay or module.startswith(lay + ".")), None)
+
+
+def test_nothing_imports_a_layer_above_it():
+    bad = []
+    for name, deps in _graph().items():
+        layer = _layer(name)
+        if layer not in ALLOWED:
+            continue
+        for d in deps:
+            other = _layer(d)
+            if other not in (None, layer) and not any(d == a or d.startswith(a + ".") for a in ALLOWED[layer]):
+                bad.append(f"{name} imports {d}")
+    assert not bad, "\n".join(sorted(bad))
+
+
+def test_no_import_cycles():
+    """No cycle between modules (a package's ``__init__`` re-exporting its own modules does not count)."""
+    graph = _graph()
+    packages = {n for n in graph if (ROOT / n.replace(".", "/") / "__init__.py").exists()}
+    graph = {n: deps - packages for n, deps in graph.items() if n not in packages}
+    state, stack = {}, []
+
+    def visit(n):
+        state[n] = 1
+        stack.append(n)
+        for m in sorted(graph.get(n, ())):
+            if state.get(m) == 1:
+                return stack[stack.index(m):] + [m]
+            if m not in state and (found := visit(m)):
+                return found
+        stack.pop()
+        state[n] = 2
+        return None
+
+    for n in sorted(graph):
+        if n not in state and (found := visit(n)):
+            raise AssertionError("import cycle: " + " -> ".join(found))

@@ -84,18 +84,6 @@ def test_sweep_over_seeds_and_env_param_is_one_call(train, trained):
     assert leaf.shape[:2] == (2, 2)
 
 
-def test_snapshots_are_the_parameters_along_the_run(trained):
-    # 30 updates in 5 chunks: same run, plus the parameters after updates 6, 12, ..., 30
-    out = jax.device_get(jax.jit(make_train(replace(CFG, snapshots=5), ENV))(jax.random.PRNGKey(0), ENV.default_params()))
-    np.testing.assert_array_equal(out["metrics"]["chain"]["episode_return"], trained["metrics"]["chain"]["episode_return"])
-    for final, snaps in zip(jax.tree_util.tree_leaves(trained["params"]), jax.tree_util.tree_leaves(out["snapshots"])):
-        assert snaps.shape == (5,) + final.shape
-        np.testing.assert_array_equal(snaps[-1], final)
-        assert not np.array_equal(snaps[0], final)
-    with pytest.raises(InputError, match="snapshots=7 does not divide the 30 updates"):
-        make_train(replace(CFG, snapshots=7), ENV)
-
-
 def test_grid_points_and_bad_names():
     assert grid_points({"a": [1, 2], "b": [3]}) == [{"a": 1, "b": 3}, {"a": 2, "b": 3}]
     assert grid_points({}) == [{}]
@@ -187,7 +175,7 @@ def test_orthogonal_init_without_lapack():
 
 
 def test_lower_inventory_risk_per_seed_compares_against_every_mm_baseline():
-    from hftlab.rl.experiment import seeds_with_lower_inventory_risk
+    from hftlab.study.records import seeds_with_lower_inventory_risk
 
     def seed(ippo, fixed, a_s):
         return {"market_making": {"ippo": {"inventory_std": ippo}, "fixed_spread": {"inventory_std": fixed},
@@ -198,7 +186,7 @@ def test_lower_inventory_risk_per_seed_compares_against_every_mm_baseline():
 
 
 def test_in_sample_comparison_per_seed_compares_against_every_twap():
-    from hftlab.rl.experiment import seeds_beating_twaps_in_sample
+    from hftlab.study.records import seeds_beating_twaps_in_sample
 
     out = {"execution_in_sample": {"0": {"ippo": 1.0, "twap_near": 2.0, "twap_far": 3.0},
                                    "1": {"ippo": 2.5, "twap_near": 2.0, "twap_far": 3.0},
@@ -206,14 +194,57 @@ def test_in_sample_comparison_per_seed_compares_against_every_twap():
     assert seeds_beating_twaps_in_sample(out) == [True, False, False]
 
 
-def test_train_command_offers_every_execution_feature_set():
-    """`hftlab train --exec-features` lists exactly hftlab.env.wrappers.FEATURE_SETS."""
+def test_train_config_accepts_every_execution_feature_set():
+    """The study's exec_features setting accepts exactly hftlab.env.wrappers.FEATURE_SETS."""
+    from hftlab import configs
+    from hftlab.env.wrappers import FEATURE_SETS
+
+    cfg = configs.get("sample_day")
+    for name in FEATURE_SETS:
+        assert configs.apply(cfg, {"exec_features": name}).exec_features == name
+    with pytest.raises(InputError) as err:
+        configs.apply(cfg, {"exec_features": "tomorrow"})
+    assert str(sorted(FEATURE_SETS)) in str(err.value)
+
+
+def test_train_help_shows_at_most_12_options(capsys):
+    """`hftlab train --help`: the few flags people use, everything else is a configuration setting."""
     import argparse
 
+    from hftlab.cli import main
     from hftlab.commands.train import add_arguments
-    from hftlab.env.wrappers import FEATURE_SETS
 
     p = argparse.ArgumentParser()
     add_arguments(p)
-    action = next(a for a in p._actions if a.dest == "exec_features")
-    assert sorted(action.choices) == sorted(FEATURE_SETS)
+    assert len(p._actions) <= 12  # -h included
+    with pytest.raises(SystemExit) as exit_:
+        main(["train", "--help"])
+    assert exit_.value.code == 0
+    out = capsys.readouterr().out
+    options = [ln for ln in out.splitlines() if ln.lstrip().startswith("-")]
+    assert 0 < len(options) <= 12 and any("--config" in ln for ln in options) and any("--set" in ln for ln in options)
+
+
+def test_rl_is_environment_agnostic():
+    """Nothing in hftlab.rl imports hftlab.env beyond the contract (hftlab.env.base), nor the study,
+    nor names the market's agent types, baselines or metrics."""
+    import ast
+    from pathlib import Path
+
+    import hftlab.rl
+
+    banned = ('"execution"', '"market_making"', "'execution'", "'market_making'", "KEY_METRICS", "baseline",
+              "SELECT_BETTER", "shortfall", "twap")
+    for path in Path(hftlab.rl.__file__).parent.glob("*.py"):
+        src = path.read_text()
+        for node in ast.walk(ast.parse(src)):
+            mods = []
+            if isinstance(node, ast.Import):
+                mods = [a.name for a in node.names]
+            elif isinstance(node, ast.ImportFrom) and node.module:
+                mods = [node.module]
+            for m in mods:
+                assert not m.startswith(("hftlab.study", "hftlab.configs", "hftlab.commands")), (path.name, m)
+                assert not m.startswith("hftlab.env") or m == "hftlab.env.base", (path.name, m)
+        for word in banned:
+            assert word not in src, (path.name, word)

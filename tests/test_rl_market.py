@@ -12,19 +12,22 @@ import jax.numpy as jnp
 import numpy as np
 import pytest
 
+from hftlab import configs
 from hftlab.cli import main
 from hftlab.errors import InputError
-from hftlab.rl.experiment import (ExperimentSpec, in_sample_scores, market_setup, restart_keys, seeds_choosing_best_restart,
-                                  select_restarts, selection_windows, train_seeds)
 from hftlab.rl.ippo import make_train
+from hftlab.rl.sweep import seed_keys, train_seeds
+from hftlab.study.market import in_sample_scores, market_setup, select_restarts, selection_windows
+from hftlab.study.records import seeds_choosing_best_restart
 
 RISE = 1.0  # ticks per mm_size shares over an episode
 
 # the execution agent sees every feature and trains on the full slippage here (not the defaults'
 # side-blind schedule features and drift weight 0): the market maker's quick-mode rise below was
 # measured beside that partner
-SPEC = ExperimentSpec.quick_default(num_envs=32, num_steps=16, updates=40, lr=3e-3, seeds=(0, 1, 2, 3),
-                                    exec_features="all", drift_weight=1.0)
+SPEC = configs.apply(configs.quick(configs.get("sample_day")), {
+    "train.num_envs": 32, "train.num_steps": 16, "train.total_timesteps": 32 * 16 * 40, "agent.lr": 3e-3,
+    "seeds": [0, 1, 2, 3], "exec_features": "all", "train_env_params.drift_weight": 1.0})
 
 
 @pytest.fixture(scope="module")
@@ -35,7 +38,7 @@ def setup():
 @pytest.fixture(scope="module")
 def trained(setup):
     env, p_train, _, _, _ = setup
-    return jax.device_get(train_seeds(make_train(SPEC.train_config(), env), p_train, SPEC.seeds))
+    return jax.device_get(train_seeds(make_train(SPEC.train_config(env.learning_types), env), p_train, SPEC.seeds))
 
 
 def test_market_training_runs_and_moves_the_policies_in_quick_mode(setup, trained):
@@ -151,7 +154,7 @@ def test_restarts_keep_each_types_best_run_on_the_training_windows(setup, traine
     """The four trained runs read as 2 seeds × 2 restarts: per seed and type, the chosen run is the one
     with the best in-sample score, and its parameters and curves are that run's."""
     env, p_train, _, _, info = setup
-    keys = restart_keys((5, 6), 2)
+    keys = seed_keys((5, 6), 2)
     assert np.array_equal(keys[0], jax.random.PRNGKey(5)) and np.array_equal(keys[2], jax.random.PRNGKey(6))
     assert len({tuple(np.asarray(k)) for k in keys}) == 4
     spec = replace(SPEC, seeds=(0, 1), restarts=2)
@@ -176,14 +179,15 @@ def test_restarts_keep_each_types_best_run_on_the_training_windows(setup, traine
 def test_validation_windows_are_held_out_of_training(setup):
     """select_on="validation": the last windows of the training range, sharing no message with the rest."""
     from hftlab.env import load_market_data
-    from hftlab.rl.experiment import load_day
+    from hftlab.lob import lobster
 
     _, _, _, _, info = setup
     spec = replace(SPEC, select_on="validation", validation_fraction=0.3)
     *_, vinfo = market_setup(spec)
     (lo, cut), (v_lo, hi) = vinfo["train_windows"], vinfo["validation_windows"]
     assert lo == info["train_windows"][0] and hi == info["train_windows"][1] and lo < cut <= v_lo < hi
-    data = load_market_data(load_day(spec.day), window_len=info["window_messages"])
+    assert spec.day == "bundled"
+    data = load_market_data(lobster.sample_day(), window_len=info["window_messages"])
     assert data.starts[v_lo] >= data.starts[cut - 1] + data.window_len  # no shared messages
     assert data.starts[v_lo - 1] < data.starts[cut - 1] + data.window_len  # and the first such window
     with pytest.raises(InputError, match="too few training windows"):
@@ -192,10 +196,15 @@ def test_validation_windows_are_held_out_of_training(setup):
 
 @pytest.mark.parametrize("argv, msg", [
     (["train", "--seeds", "0"], "--seeds must be at least 1"),
-    (["train", "--num-envs", "0"], "--num-envs must be at least 1"),
-    (["train", "--restarts", "0"], "--restarts must be at least 1"),
+    (["train", "--set", "train.num_envs=0"], "num_envs must be a positive integer"),
+    (["train", "--set", "restarts=0"], "restarts must be a positive integer"),
     (["train", "--day", "/no/such/day.zip"], "does not exist"),
-    (["train", "--num-minibatches", "7"], "num_minibatches=7"),
+    (["train", "--set", "train.num_minibatches=7"], "num_minibatches=7"),
+    (["train", "--set", "nonsense=1"], "unknown setting(s) ['nonsense']"),
+    (["train", "--set", "agent.lr=fast"], "agent.lr: expected a number"),
+    (["train", "--set", "agent.lr"], "expected key=value"),
+    (["train", "--set", "env.capacity=64"], "derived"),
+    (["train", "--config", "no_such_preset"], "neither a preset"),
     (["train", "--json", "/no/such/folder/out.json"], "--json: folder"),
 ])
 def test_train_command_bad_input_is_one_line(argv, msg, capsys):
@@ -212,25 +221,33 @@ def test_train_command_config_file(tmp_path, capsys):
     bad.write_text("{not json")
     assert main(["train", "--quick", "--config", str(bad)]) == 2
     assert "not valid JSON" in capsys.readouterr().err
-    from hftlab.commands.train import add_arguments, spec_from_args
+    bad_toml = tmp_path / "bad.toml"
+    bad_toml.write_text("base = \n")
+    assert main(["train", "--quick", "--config", str(bad_toml)]) == 2
+    assert "not valid TOML" in capsys.readouterr().err
+    from hftlab.commands.train import add_arguments, config_from_args
     import argparse
 
     good = tmp_path / "good.json"
-    good.write_text(json.dumps({"lr": 5e-4, "seeds": [3, 4, 5, 6], "inventory_penalty": 0.02}))
+    good.write_text(json.dumps({"base": "sample_day", "agent": {"lr": 5e-4}, "seeds": [3, 4, 5, 6],
+                                "env_params.inventory_penalty": 0.02}))
+    toml = tmp_path / "good.toml"
+    toml.write_text('base = "sample_day"\nseeds = [3, 4, 5, 6]\n[agent]\nlr = 5e-4\n[env_params]\ninventory_penalty = 0.02\n')
     p = argparse.ArgumentParser()
     add_arguments(p)
-    spec = spec_from_args(p.parse_args(["--config", str(good), "--lr", "1e-3", "--no-progress"]))
-    assert spec.lr == 1e-3 and spec.seeds == (3, 4, 5, 6) and spec.inventory_penalty == 0.02
+    for path in (good, toml):
+        cfg = config_from_args(p.parse_args(["--config", str(path), "--set", "agent.lr=1e-3", "--no-progress"]))
+        assert cfg.agent.lr == 1e-3 and cfg.seeds == (3, 4, 5, 6) and cfg.env_params["inventory_penalty"] == 0.02
 
 
 def test_train_command_json_has_heldout_and_in_sample_figures(tmp_path, capsys):
     """`hftlab train --json`: per seed, every policy's held-out figures (each window as a buy and a sell)
     and the execution policies' in-sample shortfall on training windows."""
     out = tmp_path / "run.json"
-    assert main(["train", "--quick", "--seeds", "1", "--restarts", "2", "--updates", "1", "--no-figures",
-                 "--no-progress", "--json", str(out)]) == 0
+    assert main(["train", "--quick", "--seeds", "1", "--set", "restarts=2", "--set", "train.total_timesteps=64",
+                 "--no-figures", "--no-progress", "--json", str(out)]) == 0
     r = json.loads(out.read_text())
-    assert r["restarts"] == 2 and r["spec"]["restarts"] == 2
+    assert r["restarts"] == 2 and r["config"]["restarts"] == 2
     assert r["env_steps_total"] == 2 * r["env_steps_per_seed"]  # every run trained, the one kept and the other
     (sel,) = r["selection"].values()
     assert all(len(sel[t]["in_sample"]) == 2 for t in ("execution", "market_making"))

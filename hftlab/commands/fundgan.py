@@ -11,14 +11,13 @@ from __future__ import annotations
 
 import argparse
 import json
-import os
 import time
 from pathlib import Path
 
 from hftlab.errors import InputError
 
 
-# the fields of hftlab.fundgan.train.LossWeights (not imported here: building the parser stays free of JAX)
+# the fields of hftlab.fundgan.configs.LossWeights (not imported here: building the parser stays free of JAX)
 LOSS_NAMES = ("adversarial", "counterfactual", "exposure", "trading", "weights", "count", "turnover", "hhi", "summary",
               "kl", "gradient_penalty")
 
@@ -35,22 +34,27 @@ def add_arguments(p: argparse.ArgumentParser) -> None:
     p.add_argument("--iterations", type=int, help="training iterations (default 4000; quick 300)")
     p.add_argument("--test-months", type=int, help="held-out last months (default 24; quick 12)")
     p.add_argument("--no-generator-only", action="store_true", help="skip the generator-only baseline")
-    p.add_argument("--anchor", choices=("none", "exposures", "all"),
-                   help="phi's lanes overwritten by computed summaries (default none: every lane learnt; "
-                        "exposures: lanes 1-4; all: lanes 1-4 and the last three)")
     for name in LOSS_NAMES:
         p.add_argument(f"--loss-{name.replace('_', '-')}", type=float, metavar="W", help=f"weight of the {name.replace('_', ' ')} loss term")
     p.add_argument("--json", metavar="PATH", help="write the evaluation figures here as JSON")
     p.add_argument("--no-progress", action="store_true", help="no progress bar")
 
 
+def _quick(args) -> bool:
+    """Quick mode: ``--quick`` or ``HFTLAB_QUICK`` (read here, at the edge; the library takes sizes)."""
+    from hftlab.config import quick
+
+    return bool(args.quick) or quick()
+
+
 def _config(args):
     import dataclasses
 
-    from hftlab.fundgan.train import TrainConfig, with_overrides
+    from hftlab.fundgan.configs import TrainConfig, with_overrides
     from hftlab.fundgan.universe import UniverseConfig
 
-    ucfg = UniverseConfig.default()
+    q = _quick(args)
+    ucfg = UniverseConfig.small() if q else UniverseConfig()
     for arg, fld in (("funds", "n_funds"), ("stocks", "n_stocks"), ("months", "n_months")):
         v = getattr(args, arg, None)
         if v is not None:
@@ -60,7 +64,7 @@ def _config(args):
     if args.stocks is not None:  # active funds hold the same share of the market as by default
         full = UniverseConfig()
         ucfg = dataclasses.replace(ucfg, holdings_median=full.holdings_median * args.stocks / full.n_stocks)
-    tcfg = TrainConfig.default()
+    tcfg = TrainConfig.quick() if q else TrainConfig()
     kw = {}
     if args.iterations is not None:
         if args.iterations < 1:
@@ -68,8 +72,6 @@ def _config(args):
         kw["iterations"] = args.iterations
     if args.test_months is not None:
         kw["test_months"] = args.test_months
-    if args.anchor is not None:
-        kw["anchor"] = args.anchor
     for name in LOSS_NAMES:
         v = getattr(args, f"loss_{name}", None)
         if v is not None:
@@ -145,13 +147,10 @@ def _universe(args, ucfg):
 
 
 def run(args: argparse.Namespace) -> int:
-    if args.quick:
-        os.environ["HFTLAB_QUICK"] = "1"
-    from hftlab.config import pick
     from hftlab.fundgan.experiment import run_experiment
 
     ucfg, tcfg = _config(args)
-    n_seeds = args.seeds if args.seeds is not None else pick(3, 1)
+    n_seeds = args.seeds if args.seeds is not None else (1 if _quick(args) else 3)
     if n_seeds < 1:
         raise InputError(f"--seeds={n_seeds}: need at least one seed")
     if args.json:
@@ -185,26 +184,3 @@ def _cfg_dict(cfg) -> dict:
     import dataclasses
 
     return dataclasses.asdict(cfg)
-
-
-def tour(args: argparse.Namespace) -> None:
-    """A quick-mode-sized pass: the bundled small universe, one short training, probes and errors."""
-    from hftlab.fundgan.evaluate import encode_funds, generation_phi, heldout_errors, probe_recall
-    from hftlab.fundgan.train import TrainConfig, train
-    from hftlab.fundgan.universe import load_universe, sample_path
-    from hftlab.viz import save_chart
-    from hftlab.viz import fundgan as fv
-
-    u = load_universe(sample_path())
-    calib = u.calibration()
-    print(f"sample universe: {u.n_funds} funds, {u.n_months} months, {u.n_stocks} stocks; "
-          f"median holdings {calib.value[0]:.0f}, HHI {calib.value[1]:.3f}, turnover {calib.value[2]:.3f}")
-    cfg = TrainConfig(iterations=150, test_months=12, chunk=25)
-    m = train(u, cfg, seed=0, progress=False)
-    phi = encode_funds(m, u)
-    rec = probe_recall(phi, u.style_codes(), "linear")
-    err = heldout_errors(m, u, generation_phi(m, u))  # the model generates with phi over all training months
-    print(f"trained {cfg.iterations} iterations in {m.train_seconds:.1f} s (+{m.compile_seconds:.1f} s compile); "
-          f"linear probe macro recall {rec:.2f}")
-    print(err.round(4).to_string())
-    save_chart(fv.latent_chart(phi, u.funds["style"]), "tour_fundgan_latent")

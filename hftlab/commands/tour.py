@@ -1,13 +1,12 @@
 """``hftlab tour``: the main job, every capability on the bundled sample data.
 
 The parts, their order and their code are :mod:`hftlab.tour`; this command picks the
-parts, sets quick mode and prints what each part wrote.
+parts, passes quick mode and prints what each part wrote.
 """
 
 from __future__ import annotations
 
 import argparse
-import os
 import time
 
 from hftlab.tour import PARTS, TITLES, available_parts, run_part
@@ -21,9 +20,7 @@ def add_arguments(p: argparse.ArgumentParser) -> None:
 def run(args: argparse.Namespace) -> int:
     from hftlab.config import quick
 
-    if args.quick:
-        os.environ["HFTLAB_QUICK"] = "1"  # the parts still defined in command modules read it
-    q = quick()
+    q = args.quick or quick()
     for name in args.only or available_parts():
         print(f"\n=== {name}: {TITLES[name]}")
         t0 = time.perf_counter()

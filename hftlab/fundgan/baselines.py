@@ -10,7 +10,7 @@
   exposure ``e`` (z-scored characteristics): equal weights on the ``K`` stocks with the
   highest ``z_i^T e``, ``K`` the fund's mean training holdings count.
 - the **generator-only** baseline is the allocator trained without a strategy code
-  (``TrainConfig(use_phi=False)``), evaluated by :mod:`hftlab.fundgan.evaluate`.
+  (:func:`hftlab.fundgan.train.train_generator_only`), evaluated by :mod:`hftlab.fundgan.heldout`.
 """
 
 from __future__ import annotations

@@ -1,21 +1,24 @@
 """The whole experiment over several training seeds: what ``hftlab fundgan`` and the notebook run.
 
 ``run_experiment(universe, cfg, seeds)`` trains the model and the generator-only
-baseline once per seed, evaluates both (:func:`hftlab.fundgan.evaluate.evaluate`) and
+baseline (:func:`hftlab.fundgan.train.train_generator_only`) once per seed, evaluates both
+(:func:`hftlab.fundgan.evaluate.evaluate`) and
 collects tidy frames over seeds (:class:`ExperimentResult`): probes, parameter R^2,
 portfolio-metric errors per method, strategy-swap errors and training times.
 """
 
 from __future__ import annotations
 
-import dataclasses
 from dataclasses import dataclass
 
 import numpy as np
 import pandas as pd
 
-from hftlab.fundgan.evaluate import METRICS, Evaluation, evaluate
-from hftlab.fundgan.train import TrainConfig, TrainedModel, train
+from hftlab.fundgan.configs import TrainConfig
+from hftlab.fundgan.evaluate import Evaluation, evaluate
+from hftlab.fundgan.heldout import METRICS
+from hftlab.fundgan.train import train, train_generator_only
+from hftlab.fundgan.trained import TrainedModel
 
 
 @dataclass
@@ -34,7 +37,7 @@ class ExperimentResult:
         return pd.DataFrame(rows)
 
     def summary_fit(self) -> pd.DataFrame:
-        """Tidy :func:`hftlab.fundgan.evaluate.summary_fit` over seeds."""
+        """Tidy :func:`hftlab.fundgan.probes.summary_fit` over seeds."""
         return pd.concat([e.summaries.reset_index().assign(seed=e.seed) for e in self.evaluations
                           if e.summaries is not None], ignore_index=True)
 
@@ -125,12 +128,14 @@ class ExperimentResult:
 
 def run_experiment(universe, cfg: TrainConfig | None = None, seeds=(0, 1, 2), progress: bool = True,
                    generator_only: bool = True) -> ExperimentResult:
-    """Train and evaluate the model (and the generator-only baseline) for every seed."""
-    cfg = cfg or TrainConfig.default()
+    """Train and evaluate the model (and the generator-only baseline) for every seed.
+
+    ``cfg``: ``TrainConfig()`` (the full run) unless given (``TrainConfig.quick()``: the short one)."""
+    cfg = cfg or TrainConfig()
     evals, models, gens = [], [], []
     for seed in seeds:
         model = train(universe, cfg, seed=seed, progress=progress)
-        gen = train(universe, dataclasses.replace(cfg, use_phi=False), seed=seed, progress=progress) if generator_only else None
+        gen = train_generator_only(universe, cfg, seed=seed, progress=progress) if generator_only else None
         evals.append(evaluate(model, universe, generator_only=gen, seed=seed))
         models.append(model)
         if gen is not None:

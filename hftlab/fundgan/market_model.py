@@ -21,6 +21,8 @@ import jax.numpy as jnp
 import numpy as np
 from flax import struct
 
+from hftlab.fundgan.portfolio import drift
+
 
 @struct.dataclass
 class FactorMarket:
@@ -57,5 +59,4 @@ def sample_month(market: FactorMarket, key: jax.Array, chars: jax.Array, w: jax.
     new = new.at[..., 6].set(chars[..., 6] + jnp.log1p(r))  # log cap compounds with the return
     z = (new - new.mean(-2, keepdims=True)) / (new.std(-2, keepdims=True) + 1e-8)
     capw = jax.nn.softmax(new[..., 6], axis=-1)
-    g = w * (1 + r)
-    return z, r, capw, g / g.sum(-1, keepdims=True)
+    return z, r, capw, drift(w, r)

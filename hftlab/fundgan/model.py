@@ -12,13 +12,10 @@ stocks' characteristics, this month's returns, last month's weights and a latent
   exposures to the stock features and the month's holdings count, HHI and turnover, and
   the month embeddings are averaged (invariant to the order of the months too). The mean is a
   dense layer of that average plus a learnt linear read-out of the months' summary features.
-  With ``anchor="none"`` (the training default) every lane is learnt: the training's summary
-  read-out term asks that the fund's computed summaries (:func:`fund_summaries`: average
-  factor-loading exposures and trading statistics) be linear in phi, and the allocator reads
-  them from phi through a learnt linear map (:meth:`Allocator.summaries`). ``anchor="all"``
-  is the earlier model, which overwrote lanes 1-4 with the average exposures and the last three
-  with the average log holdings share, log N HHI and 5 x turnover; ``"exposures"`` overwrites
-  only lanes 1-4.
+  Every lane is learnt: the training's summary read-out term asks that the fund's computed
+  summaries (:func:`fund_summaries`: average factor-loading exposures and trading statistics)
+  be linear in phi, and the allocator reads them from phi through a learnt linear map
+  (:meth:`Allocator.summaries`).
 - :class:`Allocator` (the generator): partial adjustment towards a target with a predicted
   number of names and turnover. One MLP shared across stocks scores every stock
   (characteristics, return, drifted previous weight, cap weight, ``phi``, noise), the target
@@ -26,8 +23,8 @@ stocks' characteristics, this month's returns, last month's weights and a latent
   statistics read from it) and the drifted portfolio predict the holdings count ``K`` and the
   turnover ``tau``; the portfolio ``w ∝ 1_S((1 - a) w~ + a T)``
   keeps exactly ``K`` names ``S``, its speed ``a`` is solved so the turnover is ``tau`` and
-  (``match_hhi``, the generating allocator's default) the target's sharpness so the HHI is the HHI head's
-  prediction (:func:`partial_adjustment`) — a long-only portfolio with exact zeros.
+  (the generating allocator, after training) the target's sharpness so the HHI is the HHI
+  head's prediction (:func:`partial_adjustment`) — a long-only portfolio with exact zeros.
 - :class:`Critic`: an MLP on a portfolio's summary (:func:`portfolio_summary`:
   exposures ``w^T Z``, trade exposures, previous exposures, turnover, HHI, holdings,
   entries / exits) and ``phi``; trained as a WGAN-GP critic (:func:`gradient_penalty`).
@@ -48,8 +45,9 @@ STOCK_FEATURES = N_CHARS + 2  # + this month's z-scored return, N * cap weight
 SOFT_COUNT_SCALE = 1e-3
 SHARP_COUNT_SCALE = 1e-5  # sum w / (w + 1e-5) is close to the holdings count, and differentiable
 FACTOR_LOADING_CHARS = slice(1, 5)  # beta_mkt, beta_smb, beta_hml, beta_umd in universe.CHAR_NAMES
-N_EXPOSURE_LANES = 4  # phi's first lanes: the fund's average factor-loading exposures
-N_TRADING_LANES = 3  # phi's last lanes: its average log holdings share, log N HHI, 5 x turnover
+N_EXPOSURE_SUMMARIES = 4  # fund_summaries: the fund's average factor-loading exposures first,
+N_TRADING_SUMMARIES = 3  # then its average log holdings share, log N HHI, 5 x turnover
+N_SUMMARIES = N_EXPOSURE_SUMMARIES + N_TRADING_SUMMARIES
 
 
 class MLP(nn.Module):
@@ -93,26 +91,17 @@ class StrategyEncoder(nn.Module):
 
     Inputs have shape (..., M, N, ·): M months of N stocks.
 
-    ``anchor`` decides which lanes of the mean are computed rather than learnt:
-
-    - ``"none"`` (the default): every lane is learnt. The mean is
-      ``Dense(g) + Dense(mean_m s_m)``: the deep path ``g`` plus a learnt linear read-out of the
-      months' summary features ``s_m`` (the portfolio's and the trade's exposures to the stock
-      features and :func:`portfolio_stats`), so averages over the months are easy to represent.
-      What the lanes carry is decided by the training losses (adversarial, exposure and trading
-      terms through the allocator, and the summary read-out term of
-      :mod:`hftlab.fundgan.train`); no lane equals a computed summary.
-    - ``"exposures"``: lanes 1-4 are overwritten with the fund's average factor-loading exposures
-      (:func:`fund_summaries`), the rest learnt as with ``"none"``.
-    - ``"all"`` (the earlier model, kept for comparison): lanes 1-4 the average exposures, the
-      last three the average log holdings share, log N HHI and 5 x turnover; one lane learnt,
-      no linear read-out.
+    Every lane is learnt. The mean is ``Dense(g) + Dense(mean_m s_m)``: the deep path ``g``
+    plus a learnt linear read-out of the months' summary features ``s_m`` (the portfolio's and
+    the trade's exposures to the stock features and :func:`portfolio_stats`), so averages over
+    the months are easy to represent. What the lanes carry is decided by the training losses
+    (adversarial, exposure and trading terms through the allocator, and the summary read-out
+    term of :mod:`hftlab.fundgan.train`); no lane equals a computed summary.
     """
 
     latent_dim: int = 8
     stock_hidden: int = 32
     hidden: int = 64
-    anchor: str = "none"  # "none" | "exposures" | "all": the lanes overwritten by computed summaries
 
     @nn.compact
     def __call__(self, feats: jax.Array, w: jax.Array, w_prev: jax.Array):
@@ -143,25 +132,11 @@ class StrategyEncoder(nn.Module):
         g = MLP((self.hidden,))(m.mean(-2))
         mean = nn.Dense(self.latent_dim)(g)
         logvar = nn.Dense(self.latent_dim, kernel_init=nn.initializers.zeros, bias_init=nn.initializers.constant(-2.0))(g)
-        if self.anchor not in ANCHORS:
-            raise ValueError(f"anchor={self.anchor!r}: use one of {ANCHORS}")
-        if self.anchor != "all":
-            # a learnt linear read-out of the months' summary features, averaged over the months
-            n_summ = 2 * feats.shape[-1]
-            summ = jnp.concatenate([pooled[..., :n_summ], pooled[..., -5:]], axis=-1).mean(-2)
-            mean = mean + nn.Dense(self.latent_dim, kernel_init=nn.initializers.zeros, name="summary_readout")(summ)
-        if self.anchor != "none":
-            # anchored lanes (overwritten): the first four the fund's average exposures to the four
-            # z-scored factor loadings; with "all" also the last three its average trading statistics
-            s = fund_summaries(feats, w, w_prev)
-            mean = mean.at[..., :N_EXPOSURE_LANES].set(s[..., :N_EXPOSURE_LANES])
-            if self.anchor == "all":
-                mean = mean.at[..., -N_TRADING_LANES:].set(s[..., N_EXPOSURE_LANES:])
+        # a learnt linear read-out of the months' summary features, averaged over the months
+        n_summ = 2 * feats.shape[-1]
+        summ = jnp.concatenate([pooled[..., :n_summ], pooled[..., -5:]], axis=-1).mean(-2)
+        mean = mean + nn.Dense(self.latent_dim, kernel_init=nn.initializers.zeros, name="summary_readout")(summ)
         return mean, jnp.clip(logvar, -10.0, 4.0)
-
-
-ANCHORS = ("all", "exposures", "none")
-N_SUMMARIES = N_EXPOSURE_LANES + N_TRADING_LANES
 
 
 def fund_summaries(feats: jax.Array, w: jax.Array, w_prev: jax.Array) -> jax.Array:
@@ -169,8 +144,7 @@ def fund_summaries(feats: jax.Array, w: jax.Array, w_prev: jax.Array) -> jax.Arr
 
     ``[mean_m w_m^T z_m[beta_mkt, beta_smb, beta_hml, beta_umd], mean_m log(count_m / N),
     mean_m log(N HHI_m), 5 mean_m turnover_m]``: its average exposures to the four z-scored
-    factor loadings and its average trading statistics. With ``anchor="all"`` they are phi's
-    lanes 1-4 and 6-8; with ``anchor="none"`` they are the targets of the summary read-out term
+    factor loadings and its average trading statistics: the targets of the summary read-out term
     (phi's mean must carry them linearly, :meth:`Allocator.summaries`)."""
     expo = jnp.einsum("...n,...nk->...k", w, feats[..., FACTOR_LOADING_CHARS]).mean(-2)
     trading = portfolio_stats(w, w_prev)[..., :3].mean(-2) * jnp.array([1.0, 1.0, 5.0])
@@ -205,12 +179,15 @@ class Allocator(nn.Module):
       stocks (characteristics, return, ``w~_i``, ``phi``, noise);
     - **partial adjustment** ``v(a) = (1 - a) w~ + a T``: the support ``S`` is the ``round(K)``
       largest entries of ``v(a0)``, ``a0 = min(1, tau / (1/2 |T - w~|_1))``; then
-      ``w = v(a) 1_S / sum(v(a) 1_S)`` with the speed ``a`` in [0, ``speed_max``] found by bisection so that
+      ``w = v(a) 1_S / sum(v(a) 1_S)`` with the speed ``a`` found by bisection so that
       the turnover ``1/2 |w - w~|_1`` equals ``tau`` (or the least reachable, the mass of the
-      names closed, when ``tau`` is below it); ``a > 1`` trades past the target;
-    - with ``match_hhi`` the target's sharpness is also solved so the HHI is the HHI head's.
+      names closed, when ``tau`` is below it);
+    - ``generating=False`` (the allocator being trained): ``a`` in [0, 1], the target's
+      sharpness fixed; ``generating=True`` (the allocator that generates after training): ``a``
+      in [0, :data:`SPEED_MAX`] (``a > 1`` trades past the target, so every predicted turnover is
+      reached) and the target's sharpness also solved so the HHI is the HHI head's.
 
-    So the holdings count, the turnover and (``match_hhi``) the HHI are the predictions; the
+    So the holdings count, the turnover and (generating) the HHI are the predictions; the
     heads are trained by direct (L1) losses on the real counts and turnovers
     (:mod:`hftlab.fundgan.train`), the target by the adversarial, exposure and trading terms.
     At initialisation ``K = count(w~)`` and ``tau = 0.1``.
@@ -218,9 +195,7 @@ class Allocator(nn.Module):
 
     hidden: Sequence[int] = (64, 64)
     head_hidden: int = 32
-    match_hhi: bool = False  # also solve the target's sharpness for the predicted HHI
-    speed_max: float = 1.0  # the speed's range [0, speed_max]; above 1 the fund trades past its target
-    summary_readout: bool = False  # read the fund's summaries from phi by a learnt linear map (else phi's lanes)
+    generating: bool = False  # True: hit the HHI head too, speed up to SPEED_MAX (see above)
 
     def setup(self):
         self.score_mlp = MLP(tuple(self.hidden))
@@ -229,17 +204,13 @@ class Allocator(nn.Module):
         self.count_out = nn.Dense(1, kernel_init=nn.initializers.zeros)
         self.turnover_out = nn.Dense(1, kernel_init=nn.initializers.zeros)
         self.hhi_out = nn.Dense(1, kernel_init=nn.initializers.zeros)
-        if self.summary_readout:
-            self.summary_out = nn.Dense(N_SUMMARIES)
+        self.summary_out = nn.Dense(N_SUMMARIES)
 
     def summaries(self, phi):
         """The fund's summaries (:func:`fund_summaries`: 4 average exposures, 3 average trading
-        statistics) as the allocator reads them from ``phi`` (..., L): (..., 7). With
-        ``summary_readout`` a learnt linear map ``A phi + b`` (trained by the summary read-out
-        term, :mod:`hftlab.fundgan.train`); else phi's anchored lanes 1-4 and the last three."""
-        if self.summary_readout:
-            return self.summary_out(phi)
-        return jnp.concatenate([phi[..., :N_EXPOSURE_LANES], phi[..., -N_TRADING_LANES:]], axis=-1)
+        statistics) as the allocator reads them from ``phi`` (..., L): (..., 7), a learnt linear
+        map ``A phi + b`` (trained by the summary read-out term, :mod:`hftlab.fundgan.train`)."""
+        return self.summary_out(phi)
 
     def heads(self, phi, inputs):
         """``(log(K / N), tau, log(N HHI))``, each (...,): predicted holdings count (continuous,
@@ -249,7 +220,7 @@ class Allocator(nn.Module):
         # the gaps between the fund's average trading statistics (read from phi, :meth:`summaries`)
         # and this month's w~, and the average turnover, also enter the outputs linearly (mean
         # reversion is the main effect)
-        avg = self.summaries(phi)[..., N_EXPOSURE_LANES:]
+        avg = self.summaries(phi)[..., N_EXPOSURE_SUMMARIES:]
         gaps = jnp.stack([avg[..., 0] - inputs[..., 0], avg[..., 1] - inputs[..., 1], avg[..., 2] / 5.0], axis=-1)
         h = self.head_mlp(jnp.concatenate([phi, inputs, 10.0 * gaps], axis=-1))
         h = jnp.concatenate([h, gaps], axis=-1)
@@ -275,7 +246,7 @@ class Allocator(nn.Module):
         k_cont = jnp.clip(n * jnp.exp(log_k), 1.0, float(n))
         sg = jax.lax.stop_gradient
         w = partial_adjustment(w_prev, g, sg(k_cont), sg(tau), sg(jnp.exp(log_h) / n),
-                               match_hhi=self.match_hhi, speed_max=self.speed_max)
+                               match_hhi=self.generating, speed_max=SPEED_MAX if self.generating else 1.0)
         if with_heads:
             return w, {"log_count": log_k, "count": k_cont, "turnover": tau, "log_hhi": log_h}
         return w

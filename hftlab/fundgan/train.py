@@ -9,7 +9,7 @@ Critic loss (WGAN-GP), fakes from the real universe and from synthetic months:
 
     L_D = E[D(s_fake, phi)] - E[D(s_real, phi)] + gp * E[(|grad D(s_hat, phi)| - 1)^2]
 
-Generator loss (weights in :class:`LossWeights`, all configuration):
+Generator loss (weights in :class:`~hftlab.fundgan.configs.LossWeights`, all configuration):
 
     L_G = - adversarial * E[D(s_fake, phi)]
           - counterfactual * E[D(s_synthetic, phi)]       (same phi, synthetic month)
@@ -19,22 +19,26 @@ Generator loss (weights in :class:`LossWeights`, all configuration):
           + count * E|log K - log count(w_real)|          (holdings-count head, L1)
           + turnover * E|tau - turnover(w_real)| / 0.1     (turnover head, L1)
           + hhi * E|log HHI^ - log HHI(w_real)|            (HHI head, L1)
-          + summary * E|A mu + b - s(encoder months)|^2    (summary read-out, anchor != "all")
+          + summary * E|A mu + b - s(encoder months)|^2    (summary read-out)
           + kl * KL(q(phi) || N(0, I))
 
-The summary read-out term (``anchor="none"``, the default: no lane of phi is a computed copy):
-``s`` are the fund's computed summaries over the months the encoder saw
-(:func:`hftlab.fundgan.model.fund_summaries`: its four average factor-loading exposures, average
-log holdings share, log N HHI and 5 x turnover), ``mu`` the encoder's mean and ``A mu + b`` the
-allocator's learnt linear read-out (:meth:`hftlab.fundgan.model.Allocator.summaries`), which also
-feeds the heads the fund's average trading statistics. It is a self-supervised reconstruction
-term: phi must carry the summaries linearly, in lanes and directions it learns itself.
-With ``anchor="all"`` (the earlier model) those summaries are copied into phi's lanes instead.
+The summary read-out term (no lane of phi is a computed copy): ``s`` are the fund's computed
+summaries over the months the encoder saw (:func:`hftlab.fundgan.model.fund_summaries`: its
+four average factor-loading exposures, average log holdings share, log N HHI and
+5 x turnover), ``mu`` the encoder's mean and ``A mu + b`` the allocator's learnt linear
+read-out (:meth:`hftlab.fundgan.model.Allocator.summaries`), which also feeds the heads the
+fund's average trading statistics. It is a self-supervised reconstruction term: phi must carry
+the summaries linearly, in lanes and directions it learns itself.
 
 The heads' steps are ``head_lr_gain`` times larger than the rest's. After the adversarial
 iterations the heads are refitted (:func:`fit_heads`): full batch over every training
 fund-month, with each fund's final ``phi``, the same L1 losses — the L1 minimiser is the
 conditional median, the best point prediction for the absolute-error metrics.
+
+Where ``phi`` comes from is one function: :func:`encoder_code` samples it from the encoder
+(:func:`train`); :func:`no_code` gives ``phi = 0`` and no KL / summary terms — the
+generator-only baseline (:func:`train_generator_only`), the same allocator, critic and other
+losses without a strategy code.
 
 The whole loop is ``lax.scan`` over iterations inside one jitted chunk; a Python loop
 over chunks drives the progress bar.
@@ -44,8 +48,7 @@ from __future__ import annotations
 
 import dataclasses
 import time
-from dataclasses import dataclass, field
-from typing import Any
+from typing import Any, Callable
 
 import jax
 import jax.numpy as jnp
@@ -54,12 +57,11 @@ import optax
 import pandas as pd
 from flax import struct
 
+from hftlab.fundgan.configs import LossWeights, TrainConfig, with_overrides
+from hftlab.fundgan.encode import generation_phi
 from hftlab.fundgan.market_model import FactorMarket, fit_factor_market, sample_month
 from hftlab.fundgan.model import (
-    SPEED_MAX,
     Allocator,
-    Critic,
-    StrategyEncoder,
     fund_summaries,
     gradient_penalty,
     head_inputs,
@@ -68,113 +70,10 @@ from hftlab.fundgan.model import (
     stock_features,
     trading_stats,
 )
-
-
-@dataclass(frozen=True)
-class LossWeights:
-    """Weights of the generator / critic loss terms (see the module docstring)."""
-
-    adversarial: float = 1.0
-    counterfactual: float = 0.5
-    exposure: float = 20.0
-    trading: float = 3.0
-    weights: float = 0.0
-    count: float = 1.0
-    turnover: float = 1.0
-    hhi: float = 1.0
-    summary: float = 20.0  # the summary read-out term (only with anchor != "all")
-    kl: float = 1e-3
-    gradient_penalty: float = 10.0
-
-
-@dataclass(frozen=True)
-class TrainConfig:
-    """Static training configuration (hashable: a static argument of the jitted chunk)."""
-
-    iterations: int = 4000
-    batch_funds: int = 16
-    enc_months: int = 6
-    gen_months: int = 4
-    n_critic: int = 3
-    lr_generator: float = 1e-3  # peak; cosine decay to lr_final_fraction of it over the iterations
-    lr_critic: float = 1e-3
-    lr_final_fraction: float = 0.1
-    head_lr_gain: float = 10.0  # the allocator's count / turnover heads learn this much faster
-    head_fit_steps: int = 1000  # final full-batch refit of the heads (0: none), see fit_heads
-    head_fit_lr: float = 3e-3
-    latent_dim: int = 8
-    # phi's lanes overwritten by computed summaries (model.StrategyEncoder.anchor): "none" (every
-    # lane learnt, summaries through the read-out term), "exposures" (lanes 1-4) or "all" (lanes
-    # 1-4 and the last three: the earlier model)
-    anchor: str = "none"
-    noise_dim: int = 1
-    allocator_hidden: tuple[int, ...] = (48, 48)
-    match_hhi: bool = False  # the training allocator also hits its HHI head's prediction (Allocator.match_hhi)
-    # the generating allocator (evaluation, TrainedModel.modules): hits the HHI head's prediction
-    # and reaches any predicted turnover (speed up to model.SPEED_MAX: it may trade past its target)
-    generation_match_hhi: bool = True
-    generation_speed_max: float = SPEED_MAX
-    critic_hidden: tuple[int, ...] = (128, 128)
-    test_months: int = 24  # the last months, held out from training
-    use_phi: bool = True  # False: the generator-only baseline (phi = 0: no strategy code)
-    chunk: int = 50  # iterations per jitted call (progress-bar granularity)
-    loss: LossWeights = field(default_factory=LossWeights)
-
-    @staticmethod
-    def default() -> "TrainConfig":
-        from hftlab.config import pick
-
-        return pick(TrainConfig(), TrainConfig(iterations=300, test_months=12, chunk=25))
-
-
-@struct.dataclass
-class Panel:
-    """The universe on the device, month-major market arrays and (F, T, N) weights."""
-
-    w: jax.Array  # (F, T, N)
-    r: jax.Array  # (T, N)
-    z: jax.Array  # (T, N, 7) z-scored characteristics
-    chars: jax.Array  # (T, N, 7) raw characteristics
-    capw: jax.Array  # (T, N) cap weights
-    feats: jax.Array  # (T, N, 9) allocator / encoder stock features
-    count: jax.Array  # (F, T) holdings count
-    turnover: jax.Array  # (F, T) one-way turnover against the drifted previous weights
-    hhi: jax.Array  # (F, T) HHI
-
-
-def fund_month_stats(universe, block: int = 128) -> tuple[np.ndarray, np.ndarray, np.ndarray]:
-    """Holdings count, turnover against the drifted previous weights and HHI, each (F, T), of every
-    fund-month, computed in blocks of funds (the drifted panel is as large as the weights)."""
-    from hftlab.fundgan.universe import drift
-
-    f, t, _ = universe.weights.shape
-    count = np.zeros((f, t), np.float32)
-    turnover = np.zeros((f, t), np.float32)
-    hhi = np.zeros((f, t), np.float32)
-    for lo in range(0, f, block):
-        w = universe.weights[lo : lo + block]
-        prev = np.concatenate([universe.weights_init[lo : lo + block, None], w[:, :-1]], axis=1)
-        wp = drift(prev, universe.returns[None])
-        count[lo : lo + block] = (w > 0).sum(-1)
-        turnover[lo : lo + block] = 0.5 * np.abs(w - wp).sum(-1)
-        hhi[lo : lo + block] = (w.astype(np.float64) ** 2).sum(-1)
-    return count, turnover, hhi
-
-
-def make_panel(universe) -> Panel:
-    z = universe.z_characteristics().astype(np.float32)
-    capw = (universe.cap / universe.cap.sum(-1, keepdims=True)).astype(np.float32)
-    r = universe.returns.astype(np.float32)
-    feats = np.asarray(stock_features(jnp.asarray(z), jnp.asarray(r), jnp.asarray(capw)))
-    return Panel(
-        w=jnp.asarray(universe.weights, jnp.float32),
-        r=jnp.asarray(r),
-        z=jnp.asarray(z),
-        chars=jnp.asarray(universe.characteristics, jnp.float32),
-        capw=jnp.asarray(capw),
-        feats=jnp.asarray(feats),
-        **dict(zip(("count", "turnover", "hhi"), map(jnp.asarray, fund_month_stats(universe)))),
-    )
+from hftlab.fundgan.panel import Panel, make_panel
+from hftlab.fundgan.trained import TrainedModel, build_modules
+from hftlab.fundgan.validate import check_train_config, check_universe
+from hftlab.progress import ProgressBar
 
 
 @struct.dataclass
@@ -185,23 +84,7 @@ class TrainState:
     critic_opt: Any
     step: jax.Array
     key: jax.Array
-    phi_on: jax.Array  # 1.0, or 0.0 for the generator-only baseline (traced: one compilation for both)
     total: jax.Array  # iterations of the whole run (for the learning-rate decay)
-
-
-def build_modules(cfg: TrainConfig, generation: bool = False):
-    """Encoder, allocator and critic; ``generation``: the allocator that generates after training
-    (``generation_match_hhi``, ``generation_speed_max``) instead of the training one (``match_hhi``,
-    speed up to 1: partial adjustment towards the target)."""
-    readout = cfg.anchor != "all"
-    alloc = (Allocator(hidden=cfg.allocator_hidden, match_hhi=cfg.generation_match_hhi,
-                       speed_max=cfg.generation_speed_max, summary_readout=readout) if generation
-             else Allocator(hidden=cfg.allocator_hidden, match_hhi=cfg.match_hhi, speed_max=1.0, summary_readout=readout))
-    return (
-        StrategyEncoder(latent_dim=cfg.latent_dim, anchor=cfg.anchor),
-        alloc,
-        Critic(hidden=cfg.critic_hidden),
-    )
 
 
 def _optimizers(cfg: TrainConfig):
@@ -233,14 +116,8 @@ def init_state(cfg: TrainConfig, panel: Panel, key: jax.Array) -> TrainState:
     critic_p = critic.init(k_c, s, phi)
     gen_params = {"encoder": enc_p, "allocator": alloc_p}
     g_opt, c_opt = _optimizers(cfg)
-    on = jnp.asarray(1.0 if cfg.use_phi else 0.0)
-    return TrainState(gen_params, critic_p, g_opt.init(gen_params), c_opt.init(critic_p), jnp.asarray(0), key, on,
+    return TrainState(gen_params, critic_p, g_opt.init(gen_params), c_opt.init(critic_p), jnp.asarray(0), key,
                       jnp.asarray(cfg.iterations, jnp.float32))
-
-
-def _drift(w, r):
-    g = w * (1 + r)
-    return g / g.sum(-1, keepdims=True)
 
 
 def sample_batch(key, panel: Panel, cfg: TrainConfig, t_train: int) -> dict:
@@ -255,7 +132,7 @@ def sample_batch(key, panel: Panel, cfg: TrainConfig, t_train: int) -> dict:
         fi = f[:, None]
         return {
             "w": panel.w[fi, t],
-            "w_prev": _drift(panel.w[fi, t - 1], panel.r[t]),
+            "w_prev": panel.drifted(fi, t),
             "w_last": panel.w[fi, t - 1],
             "feats": panel.feats[t],
             "z": panel.z[t],
@@ -266,16 +143,30 @@ def sample_batch(key, panel: Panel, cfg: TrainConfig, t_train: int) -> dict:
     return {"enc": gather(te), "gen": gather(tg), "funds": f}
 
 
-def encode(enc, params, b, key, phi_on=1.0):
-    """Sampled phi, mean and log-variance for a batch's encoder months (all zero if ``phi_on`` is 0)."""
-    mean, logvar = enc.apply(params, b["feats"], b["w"], b["w_prev"])
-    mean, logvar = phi_on * mean, phi_on * logvar
-    phi = mean + phi_on * jnp.exp(0.5 * logvar) * jax.random.normal(key, mean.shape)
-    return phi, mean, logvar
+# ---------------------------------------------------------------------- where phi comes from
+def encoder_code(enc, alloc, gen_params, b, key):
+    """The model's strategy code: ``phi ~ q(phi | encoder months b)`` (B, L), with the terms on
+    it: ``kl`` to N(0, I) and ``summary``, the read-out error of the fund's computed summaries
+    from phi's mean (:meth:`Allocator.summaries` against :func:`fund_summaries` of ``b``)."""
+    mean, logvar = enc.apply(gen_params["encoder"], b["feats"], b["w"], b["w_prev"])
+    phi = mean + jnp.exp(0.5 * logvar) * jax.random.normal(key, mean.shape)
+    s_pred = alloc.apply(gen_params["allocator"], mean, method=Allocator.summaries)
+    summ = jnp.mean(jnp.sum((s_pred - fund_summaries(b["feats"], b["w"], b["w_prev"])) ** 2, -1))
+    return phi, {"kl": kl_standard_normal(mean, logvar), "summary": summ}
 
 
-def make_train_chunk(cfg: TrainConfig, t_train: int):
-    """A jitted ``(state, panel, market) -> (state, metrics)`` running ``cfg.chunk`` iterations."""
+def no_code(enc, alloc, gen_params, b, key):
+    """The generator-only baseline's code: ``phi = 0`` (B, L), no KL or summary term."""
+    phi = jnp.zeros((b["w"].shape[0], enc.latent_dim), b["w"].dtype)
+    return phi, {"kl": jnp.zeros(()), "summary": jnp.zeros(())}
+
+
+StrategyCode = Callable[..., tuple[jax.Array, dict]]
+
+
+def make_train_chunk(cfg: TrainConfig, t_train: int, code: StrategyCode = encoder_code):
+    """A jitted ``(state, panel, market) -> (state, metrics)`` running ``cfg.chunk`` iterations;
+    ``code`` gives phi (:func:`encoder_code`, or :func:`no_code` for the generator-only baseline)."""
     enc, alloc, critic = build_modules(cfg)
     g_opt, c_opt = _optimizers(cfg)
     lw = cfg.loss
@@ -297,10 +188,10 @@ def make_train_chunk(cfg: TrainConfig, t_train: int):
     def critic_fn(cp, s, c):
         return critic.apply(cp, s, c)
 
-    def critic_loss(cp, gen_params, market, batch, key, phi_on):
+    def critic_loss(cp, gen_params, market, batch, key):
         k_phi, k_gen, k_syn, k_gp = jax.random.split(key, 4)
         b = batch["gen"]
-        phi, _, _ = encode(enc, gen_params["encoder"], batch["enc"], k_phi, phi_on)
+        phi, _ = code(enc, alloc, gen_params, batch["enc"], k_phi)
         w_fake, _, phi_m = generate(gen_params, b, phi, k_gen)
         s_real = portfolio_summary(b["w"], b["w_prev"], b["z"], b["capw"])
         s_fake = portfolio_summary(w_fake, b["w_prev"], b["z"], b["capw"])
@@ -318,10 +209,10 @@ def make_train_chunk(cfg: TrainConfig, t_train: int):
         loss = d_fakes.mean() - d_real.mean() + lw.gradient_penalty * gp
         return loss, {"distance": distance, "gp": gp}
 
-    def gen_loss(gp_, cp, panel, market, batch, key, phi_on):
+    def gen_loss(gp_, cp, panel, market, batch, key):
         k_phi, k_gen, k_syn = jax.random.split(key, 3)
         b = batch["gen"]
-        phi, mean, logvar = encode(enc, gp_["encoder"], batch["enc"], k_phi, phi_on)
+        phi, code_terms = code(enc, alloc, gp_, batch["enc"], k_phi)
         w_fake, heads, phi_m = generate(gp_, b, phi, k_gen)
         cond = jax.lax.stop_gradient(phi_m)
         s_fake = portfolio_summary(w_fake, b["w_prev"], b["z"], b["capw"])
@@ -336,12 +227,7 @@ def make_train_chunk(cfg: TrainConfig, t_train: int):
         cnt = jnp.mean(jnp.abs(heads["log_count"] - jnp.log(jnp.maximum(jnp.sum(b["w"] > 0, -1), 1) / b["w"].shape[-1])))
         tov = jnp.mean(jnp.abs(heads["turnover"] - 0.5 * jnp.sum(jnp.abs(b["w"] - b["w_prev"]), -1))) / 0.1
         hhi = jnp.mean(jnp.abs(heads["log_hhi"] - jnp.log(b["w"].shape[-1] * jnp.sum(b["w"] ** 2, -1))))
-        kl = kl_standard_normal(mean, logvar)  # 0 when phi is off
-        # summary read-out: the fund's computed summaries over the encoder's months, read linearly
-        # from phi's mean (identically 0 with anchor="all": there they are phi's lanes)
-        e = batch["enc"]
-        s_pred = alloc.apply(gp_["allocator"], mean, method=Allocator.summaries)
-        summ = phi_on * jnp.mean(jnp.sum((s_pred - fund_summaries(e["feats"], e["w"], e["w_prev"])) ** 2, -1))
+        kl, summ = code_terms["kl"], code_terms["summary"]  # KL and summary read-out (encoder_code)
         loss = lw.adversarial * adv + lw.counterfactual * cf + lw.exposure * expo + lw.trading * trd + lw.weights * wl2
         loss = loss + lw.count * cnt + lw.turnover * tov + lw.hhi * hhi + lw.kl * kl + lw.summary * summ
         return loss, {"adversarial": adv, "counterfactual": cf, "exposure": expo, "trading": trd, "weights_l2": wl2,
@@ -355,7 +241,7 @@ def make_train_chunk(cfg: TrainConfig, t_train: int):
             k1, k2 = jax.random.split(k)
             batch = sample_batch(k1, panel, cfg, t_train)
             (_, aux), g = jax.value_and_grad(critic_loss, has_aux=True)(
-                cp, state.gen_params, market, batch, k2, state.phi_on
+                cp, state.gen_params, market, batch, k2
             )
             upd, c_os = c_opt.update(g, c_os, cp)
             return (optax.apply_updates(cp, upd), c_os), aux
@@ -365,13 +251,13 @@ def make_train_chunk(cfg: TrainConfig, t_train: int):
         )
         batch = sample_batch(k_batch, panel, cfg, t_train)
         (_, g_aux), g = jax.value_and_grad(gen_loss, has_aux=True)(
-            state.gen_params, cp, panel, market, batch, k_gen, state.phi_on
+            state.gen_params, cp, panel, market, batch, k_gen
         )
         upd, g_os = g_opt.update(g, state.gen_opt, state.gen_params)
         upd = optax.tree.scale(lr_factor(state.step, state.total, cfg.lr_final_fraction), upd)
         upd = _boost_heads(upd, cfg.head_lr_gain)
         gen_params = optax.apply_updates(state.gen_params, upd)
-        new = TrainState(gen_params, cp, g_os, c_os, state.step + 1, key, state.phi_on, state.total)
+        new = TrainState(gen_params, cp, g_os, c_os, state.step + 1, key, state.total)
         return new, {**jax.tree.map(lambda v: v[-1], c_aux), **g_aux}
 
     @jax.jit
@@ -394,34 +280,33 @@ def _boost_heads(updates, gain: float):
     return {**updates, "allocator": {**updates["allocator"], "params": a}}
 
 
-@dataclass
-class TrainedModel:
-    """Trained parameters with what is needed to apply them."""
-
-    config: TrainConfig
-    gen_params: Any
-    critic_params: Any
-    history: pd.DataFrame
-    train_seconds: float
-    compile_seconds: float
-    t_train: int
-    market: FactorMarket
-    seed: int = 0
-
-    @property
-    def modules(self):
-        """Encoder, generating allocator and critic."""
-        return build_modules(self.config, generation=True)
-
-
+# ---------------------------------------------------------------------- the two trainings
 def train(universe, cfg: TrainConfig | None = None, seed: int = 0, progress: bool = True) -> TrainedModel:
-    """Train on ``universe``'s first ``n_months - test_months`` months; returns the model.
+    """Train the model on ``universe``'s first ``n_months - test_months`` months; returns it.
 
-    ``progress`` shows a tqdm bar (auto: notebook widget or terminal).
+    ``cfg``: ``TrainConfig()`` (the full run) unless given (``TrainConfig.quick()``: the short
+    one). ``progress`` shows a tqdm bar (auto: notebook widget or terminal).
     """
-    from hftlab.fundgan.validate import check_train_config, check_universe
+    return _fit(universe, cfg, seed, progress, encoder_code, generation_phi, "training")
 
-    cfg = cfg or TrainConfig.default()
+
+def train_generator_only(universe, cfg: TrainConfig | None = None, seed: int = 0,
+                         progress: bool = True) -> TrainedModel:
+    """The generator-only baseline: the same allocator, critic and losses trained with ``phi = 0``
+    (:func:`no_code`: the encoder is never used, the KL and summary read-out terms vanish) and its
+    heads refitted with ``phi = 0``; it generates with ``phi = 0``."""
+    return _fit(universe, cfg, seed, progress, no_code, _zero_phi, "training (generator only)")
+
+
+def _zero_phi(model: TrainedModel, universe, panel: Panel) -> np.ndarray:
+    return np.zeros((universe.n_funds, model.config.latent_dim), np.float32)
+
+
+def _fit(universe, cfg: TrainConfig | None, seed: int, progress: bool, code: StrategyCode,
+         fund_phi: Callable[[TrainedModel, Any, Panel], np.ndarray], desc: str) -> TrainedModel:
+    """The adversarial iterations with phi from ``code``, then the head refit with every fund's
+    final phi from ``fund_phi(model, universe, panel)``."""
+    cfg = cfg or TrainConfig()
     check_universe(universe)
     check_train_config(cfg, universe.n_months)
     t_train = universe.n_months - cfg.test_months
@@ -430,10 +315,10 @@ def train(universe, cfg: TrainConfig | None = None, seed: int = 0, progress: boo
     state = init_state(cfg, panel, jax.random.PRNGKey(seed))
     n_chunks = -(-cfg.iterations // cfg.chunk)
     t0 = time.perf_counter()
-    compiled = _compiled_chunk(cfg, t_train, state, panel, market)
+    compiled = _compiled_chunk(cfg, t_train, state, panel, market, code)
     compile_s = time.perf_counter() - t0
     rows = []
-    bar = _progress(n_chunks * cfg.chunk, progress, "training" if cfg.use_phi else "training (generator only)")
+    bar = ProgressBar(n_chunks * cfg.chunk, desc) if progress else None
     t0 = time.perf_counter()
     for _ in range(n_chunks):
         state, m = compiled(state, panel, market)
@@ -441,8 +326,7 @@ def train(universe, cfg: TrainConfig | None = None, seed: int = 0, progress: boo
         step = int(state.step)
         rows.append({"iteration": step, **{k: float(np.mean(v)) for k, v in m.items()}})
         if bar is not None:
-            bar.update(cfg.chunk)
-            bar.set_postfix(W=f"{rows[-1]['distance']:.3f}", trading=f"{rows[-1]['trading']:.3f}")
+            bar(step, {"W": rows[-1]["distance"], "trading": rows[-1]["trading"]})
     if bar is not None:
         bar.close()
     model = TrainedModel(
@@ -457,25 +341,24 @@ def train(universe, cfg: TrainConfig | None = None, seed: int = 0, progress: boo
         seed=seed,
     )
     if cfg.head_fit_steps > 0:
-        model.gen_params = fit_heads(model, universe, panel, jax.random.fold_in(state.key, 1))
+        phi = fund_phi(model, universe, panel)
+        model.gen_params = fit_heads(model, panel, phi, jax.random.fold_in(state.key, 1))
     model.train_seconds = time.perf_counter() - t0
     return model
 
 
-def head_fit_data(model: "TrainedModel", universe, panel: Panel, key: jax.Array, block: int = 32):
+def head_fit_data(model: TrainedModel, panel: Panel, phi: np.ndarray, key: jax.Array, block: int = 32):
     """Inputs and targets of the heads on every training month of every fund, with the fund's
-    final ``phi`` (:func:`hftlab.fundgan.evaluate.generation_phi`): (phi, inputs, log count share,
-    turnover), leading axes (F, t_train - 1)."""
-    from hftlab.fundgan.evaluate import generation_phi
-
+    final ``phi`` (F, L): (phi, inputs, log count share, turnover, log N HHI), leading axes
+    (F, t_train - 1)."""
     cfg = model.config
     alloc = model.modules[1]
-    phi = jnp.asarray(generation_phi(model, universe, panel)) * (1.0 if cfg.use_phi else 0.0)
+    phi = jnp.asarray(phi)
     t = jnp.arange(1, model.t_train)
 
     @jax.jit
     def block_inputs(params, f, k):
-        wp = _drift(panel.w[f[:, None], t - 1], panel.r[t])
+        wp = panel.drifted(f[:, None], t)
         feats = jnp.broadcast_to(panel.feats[t], (*wp.shape, panel.feats.shape[-1]))
         ph = jnp.broadcast_to(phi[f][:, None], (*wp.shape[:2], phi.shape[-1]))
         noise = jax.random.normal(k, (*wp.shape, cfg.noise_dim))
@@ -496,14 +379,14 @@ def head_fit_data(model: "TrainedModel", universe, panel: Panel, key: jax.Array,
     return phi_t, inputs, log_cnt, panel.turnover[:, 1 : model.t_train], log_hhi
 
 
-def fit_heads(model: "TrainedModel", universe, panel: Panel, key: jax.Array):
-    """Refit the allocator's count and turnover heads, the rest held, on every training fund-month
-    (full batch, Adam, ``head_fit_steps`` steps, the same L1 losses as in training) with each
-    fund's final ``phi``: the heads are small regressions whose minibatch gradients during the
-    adversarial training are noisy. Returns the new generator parameters."""
+def fit_heads(model: TrainedModel, panel: Panel, phi: np.ndarray, key: jax.Array):
+    """Refit the allocator's count, turnover and HHI heads, the rest held, on every training
+    fund-month (full batch, Adam, ``head_fit_steps`` steps, the same L1 losses as in training)
+    with each fund's final ``phi`` (F, L): the heads are small regressions whose minibatch
+    gradients during the adversarial training are noisy. Returns the new generator parameters."""
     cfg = model.config
     alloc = model.modules[1]
-    phi_t, inputs, log_cnt, turnover, log_hhi = head_fit_data(model, universe, panel, key)
+    phi_t, inputs, log_cnt, turnover, log_hhi = head_fit_data(model, panel, phi, key)
     params = model.gen_params["allocator"]
     heads0 = {k: params["params"][k] for k in HEAD_MODULES}
     opt = optax.adam(cfg.head_fit_lr)
@@ -533,41 +416,27 @@ def fit_heads(model: "TrainedModel", universe, panel: Panel, key: jax.Array):
 _COMPILED: dict = {}
 
 
-def _compiled_chunk(cfg: TrainConfig, t_train: int, state, panel, market):
-    """The compiled chunk for this configuration and these shapes, compiled once per process
-    (the generator-only baseline shares it: ``use_phi`` is traced, ``iterations`` unused)."""
-    key = (dataclasses.replace(cfg, use_phi=True, iterations=1), t_train,
+def _compiled_chunk(cfg: TrainConfig, t_train: int, state, panel, market, code: StrategyCode = encoder_code):
+    """The compiled chunk for this configuration, these shapes and this ``code``, compiled once per
+    process (``iterations`` is traced: unused in the key); the model's and the generator-only
+    baseline's chunks are kept side by side."""
+    key = (dataclasses.replace(cfg, iterations=1), t_train, code.__name__,
            tuple((a.shape, str(a.dtype)) for a in jax.tree.leaves(panel)))
     if key not in _COMPILED:
-        _COMPILED.clear()  # keep at most one (each holds its executable)
-        _COMPILED[key] = make_train_chunk(cfg, t_train).lower(state, panel, market).compile()
+        if any(k[:2] != key[:2] or k[3:] != key[3:] for k in _COMPILED):
+            _COMPILED.clear()  # keep one configuration's (each holds its executable)
+        _COMPILED[key] = make_train_chunk(cfg, t_train, code).lower(state, panel, market).compile()
     return _COMPILED[key]
 
 
 def untrained(universe, cfg: TrainConfig | None = None, seed: int = 0) -> TrainedModel:
     """The model at initialisation (for comparisons with a trained one)."""
-    cfg = cfg or TrainConfig.default()
+    cfg = cfg or TrainConfig()
     t_train = universe.n_months - cfg.test_months
     panel = make_panel(universe)
     state = init_state(cfg, panel, jax.random.PRNGKey(seed))
     market = fit_factor_market(universe.factor_returns[:t_train], universe.characteristics[:t_train])
     return TrainedModel(cfg, state.gen_params, state.critic_params, pd.DataFrame(), 0.0, 0.0, t_train, market, seed)
-
-
-def _progress(total: int, enabled: bool, desc: str):
-    if not enabled:
-        return None
-    from tqdm.auto import tqdm
-
-    return tqdm(total=total, desc=desc, unit="it")
-
-
-def with_overrides(cfg: TrainConfig, **kw) -> TrainConfig:
-    """``cfg`` with fields replaced; ``loss_<name>=`` replaces a loss weight."""
-    loss = {k[5:]: kw.pop(k) for k in list(kw) if k.startswith("loss_")}
-    if loss:
-        kw["loss"] = dataclasses.replace(cfg.loss, **loss)
-    return dataclasses.replace(cfg, **kw)
 
 
 __all__ = [
@@ -576,11 +445,15 @@ __all__ = [
     "TrainConfig",
     "TrainState",
     "TrainedModel",
+    "encoder_code",
+    "fit_heads",
     "init_state",
     "make_panel",
     "make_train_chunk",
+    "no_code",
     "sample_batch",
     "train",
+    "train_generator_only",
     "untrained",
     "with_overrides",
 ]

@@ -58,20 +58,9 @@ import jax.numpy as jnp
 import numpy as np
 import pandas as pd
 
-FACTOR_NAMES = ("mkt", "smb", "hml", "umd")
-CHAR_NAMES = ("alpha", "beta_mkt", "beta_smb", "beta_hml", "beta_umd", "idio_vol", "log_cap")
-STYLES = ("Index", "Core", "Growth", "Value")
-RULES = ("index", "mv", "tilt")
-PARAM_NAMES = (
-    "tilt_mkt",
-    "tilt_smb",
-    "tilt_hml",
-    "tilt_umd",
-    "risk_aversion",
-    "holdings_target",
-    "adjust_speed",
-    "conviction_noise",
-)
+from hftlab.fundgan.names import CHAR_NAMES, FACTOR_NAMES, PARAM_NAMES, RULES, STYLES  # noqa: F401 (PARAM_NAMES re-exported)
+from hftlab.fundgan.portfolio import drift, portfolio_metrics
+from hftlab.fundgan.validate import check_config, check_universe
 
 # Long-run monthly Carhart factor moments (Kenneth French data library, 1926-2023; rounded).
 FACTOR_MEAN = np.array([0.0068, 0.0020, 0.0035, 0.0063])
@@ -114,11 +103,6 @@ class UniverseConfig:
         """The bundled sample / quick-mode size: 96 funds, 100 stocks, 48 months."""
         return UniverseConfig(n_funds=96, n_stocks=100, n_months=48, holdings_median=32.0)
 
-    @staticmethod
-    def default() -> "UniverseConfig":
-        from hftlab.config import pick
-
-        return pick(UniverseConfig(), UniverseConfig.small())
 
 
 @dataclass
@@ -254,7 +238,6 @@ ARRAY_FIELDS = ("factor_returns", "returns", "characteristics", "cap", "loadings
 def load_universe(path: str | Path) -> FundUniverse:
     """Read a universe written by :meth:`FundUniverse.save`, checking every array."""
     from hftlab.errors import InputError
-    from hftlab.fundgan.validate import check_universe
 
     path = Path(path)
     if not path.exists():
@@ -286,22 +269,6 @@ def zscore_cross_section(x: np.ndarray, axis: int = -2) -> np.ndarray:
     mu = x.mean(axis=axis, keepdims=True)
     sd = x.std(axis=axis, keepdims=True) + 1e-8
     return (x - mu) / sd
-
-
-def drift(w: np.ndarray, r: np.ndarray) -> np.ndarray:
-    """Weights after one month of returns: ``w_i (1 + r_i) / sum_j w_j (1 + r_j)``."""
-    g = w * (1.0 + r)
-    return g / np.maximum(g.sum(-1, keepdims=True), 1e-12)
-
-
-def portfolio_metrics(w: np.ndarray, w_prev_drifted: np.ndarray) -> dict[str, np.ndarray]:
-    """Holdings count, HHI = sum w^2 and one-way turnover 1/2 |w - w~|_1 along the last axis."""
-    w = np.asarray(w)
-    return {
-        "holdings": (w > 0).sum(-1).astype(np.float64),
-        "hhi": (w.astype(np.float64) ** 2).sum(-1),
-        "turnover": 0.5 * np.abs(w - w_prev_drifted).sum(-1),
-    }
 
 
 # ---------------------------------------------------------------------- the market
@@ -458,8 +425,7 @@ def adjust(params, w_drifted, target):
 
 def fund_step(params, w_prev, target_prev, eps, r, z, bhat, log_cap, n_iter: int):
     """One month of one fund: drift, new target, partial adjustment. Returns (w, target)."""
-    g = w_prev * (1 + r)
-    w_drift = g / g.sum()
+    w_drift = drift(w_prev, r)
     target = fund_target(params, z, bhat, log_cap, eps, target_prev, n_iter)
     return adjust(params, w_drift, target), target
 
@@ -553,8 +519,7 @@ def _simulate_funds_jit(params, groups, key, returns, z, bhat, log_cap, n_iter: 
         w, targ, eps = carry
         r, zt, bt, lc, k = xs
         eps = RHO_CONVICTION * eps + np.sqrt(1 - RHO_CONVICTION**2) * jax.random.normal(k, eps.shape)
-        g = w * (1 + r)
-        w_drift = g / g.sum(-1, keepdims=True)
+        w_drift = drift(w, r)
         targ = _targets_by_rule(params, groups, zt, bt, lc, eps, targ, n_iter)
         w = adjust_all(params, w_drift, targ)
         return (w, targ, eps), w
@@ -566,9 +531,7 @@ def _simulate_funds_jit(params, groups, key, returns, z, bhat, log_cap, n_iter: 
 
 def generate_universe(cfg: UniverseConfig | None = None, seed: int = 0) -> FundUniverse:
     """Simulate the market and every fund; deterministic in ``seed``."""
-    from hftlab.fundgan.validate import check_config
-
-    cfg = cfg or UniverseConfig.default()
+    cfg = cfg or UniverseConfig()
     check_config(cfg)
     key = jax.random.PRNGKey(seed)
     km, kf = jax.random.split(key)

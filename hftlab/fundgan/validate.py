@@ -10,6 +10,8 @@ from __future__ import annotations
 import numpy as np
 
 from hftlab.errors import InputError
+from hftlab.fundgan.model import N_SUMMARIES
+from hftlab.fundgan.names import CHAR_NAMES, PARAM_NAMES
 
 WEIGHT_SUM_TOL = 1e-3
 
@@ -40,14 +42,9 @@ def check_train_config(cfg, n_months: int) -> None:
     for name in ("iterations", "batch_funds", "enc_months", "gen_months", "n_critic", "chunk", "latent_dim"):
         if getattr(cfg, name) < 1:
             raise InputError(f"{name}={getattr(cfg, name)}: must be at least 1")
-    from hftlab.fundgan.model import ANCHORS, N_EXPOSURE_LANES, N_TRADING_LANES
-
-    if cfg.anchor not in ANCHORS:
-        raise InputError(f"anchor={cfg.anchor!r}: use one of {', '.join(ANCHORS)}")
-
-    if cfg.latent_dim < N_EXPOSURE_LANES + N_TRADING_LANES + 1:
-        raise InputError(f"latent_dim={cfg.latent_dim}: must be at least {N_EXPOSURE_LANES + N_TRADING_LANES + 1} "
-                         f"({N_EXPOSURE_LANES} exposure lanes, {N_TRADING_LANES} trading lanes and a learnt one)")
+    if cfg.latent_dim < N_SUMMARIES + 1:
+        raise InputError(f"latent_dim={cfg.latent_dim}: must be at least {N_SUMMARIES + 1} "
+                         f"(phi carries the fund's {N_SUMMARIES} summaries and more)")
     if cfg.lr_generator <= 0 or cfg.lr_critic <= 0:
         raise InputError("learning rates must be positive")
 
@@ -88,8 +85,6 @@ def check_portfolios(name: str, w: np.ndarray, source: str = "", tol: float = WE
 
 def check_universe(u, source: str = "universe") -> None:
     """Every array of a :class:`~hftlab.fundgan.universe.FundUniverse`: shapes, finiteness, portfolios."""
-    from hftlab.fundgan.universe import CHAR_NAMES, PARAM_NAMES
-
     w = np.asarray(u.weights)
     if w.ndim != 3:
         raise InputError(f"{source}: weights: expected shape (funds, months, stocks), got {tuple(w.shape)}")

@@ -33,6 +33,7 @@ def config_to_dict(config: TrainConfig) -> dict:
 
 def config_from_dict(d: dict) -> TrainConfig:
     d = dict(d)
+    d.pop("snapshots", None)  # files written while TrainConfig had it (always 0 for a saved run's config)
     agents = []
     for n, a in d.pop("agents", []):
         a = dict(a)

@@ -93,10 +93,7 @@ class TrainConfig:
     ``agents`` is a tuple of ``(type_name, AgentConfig)`` pairs (a tuple so the config
     stays hashable). ``shard_envs`` places the environment axis on a device mesh over
     all devices (:mod:`hftlab.rl.sharding`). ``progress_every`` > 0 reports progress
-    from inside the compiled loop every that many updates. ``snapshots`` = K > 0 also
-    returns the parameters after every ``num_updates / K`` updates (``out["snapshots"]``,
-    a leading axis of K; the last one is the final parameters), for checkpoint selection
-    on validation windows or weight averaging (:mod:`hftlab.rl.checkpoint`).
+    from inside the compiled loop every that many updates.
     """
 
     num_envs: int = 64
@@ -107,7 +104,6 @@ class TrainConfig:
     agents: tuple[tuple[str, AgentConfig], ...] = field(default_factory=tuple)
     shard_envs: bool = False
     progress_every: int = 0
-    snapshots: int = 0
 
     @property
     def num_updates(self) -> int:
@@ -136,10 +132,6 @@ class TrainConfig:
             raise InputError(
                 f"TrainConfig.total_timesteps={self.total_timesteps} is less than one update "
                 f"(num_envs × num_steps = {self.num_envs * self.num_steps})")
-        if not isinstance(self.snapshots, int) or self.snapshots < 0:
-            raise InputError(f"TrainConfig.snapshots must be a non-negative integer (got {self.snapshots!r})")
-        if self.snapshots and self.num_updates % self.snapshots:
-            raise InputError(f"TrainConfig.snapshots={self.snapshots} does not divide the {self.num_updates} updates")
         if self.progress_every < 0:
             raise InputError(f"TrainConfig.progress_every must be >= 0 (got {self.progress_every})")
         names = [n for n, _ in self.agents]

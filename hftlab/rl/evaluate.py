@@ -1,31 +1,23 @@
-"""Held-out evaluation: greedy learned policies against the fixed-policy baselines, same windows, same keys.
+"""Greedy evaluation of trained policies on given windows (any environment following the contract).
 
 :func:`greedy_episodes` runs one episode per given window (``env.reset_window``) with
 the arg-max actions of the trained actor-critics (a ``lax.scan`` over the episode's
 steps, ``vmap`` over windows) and returns each learning type's end-of-episode metrics
-(``info[type]`` on the step where the episode ends) plus the episode return.
+(``info[type]`` on the step where the episode ends) plus the episode return, as a tidy
+:class:`pandas.DataFrame`: one row per (window, agent) and type, columns ``type``,
+``policy``, ``window``, ``agent`` and every metric.
 
-:func:`evaluate` adds the baselines of :mod:`hftlab.env.baselines`. A baseline takes
-the learning agents' place as an alternative environment configuration with the same
-task (``baseline_config``), on the same windows with the same PRNG keys, so the
-historical flow and the random parts are identical; only the policy under test differs.
-Each baseline replaces only its own learning type: the other learning type keeps its
-learned greedy policy (:func:`baseline_runs`), so e.g. the learned execution agent and both
-TWAPs trade beside the same learned market maker, and the learned market maker and both
-baseline market makers beside the same learned execution agent. (Pairing baselines with
-each other would hand the TWAPs the baseline market makers' tight quotes — liquidity the
-learned execution agent never sees — and measure the pair, not the policy.)
-
-The result is a tidy :class:`pandas.DataFrame`, one row per (policy, window, agent)
-for each agent type: columns ``type`` (``execution`` / ``market_making``), ``policy``
-(``ippo``, ``twap_near``, ``twap_far``, ``fixed_spread``, ``avellaneda_stoikov``),
-``window``, ``agent`` and the metrics (execution: ``shortfall_bps``, ``fill_rate``,
-``executed``; market making: ``pnl``, ``inventory``, ``inventory_std``, ``fills``,
-``sharpe``), plus ``episode_return`` for the learned policies. :func:`summarize` gives
-mean and spread per policy.
+:func:`episode_runner` is the compiled runner underneath; its ``report`` argument maps a
+reported name to the ``info`` entry holding its metrics, so a study can run the same
+episodes with a fixed-policy agent in a learning type's place and report it under that
+type. Runners are built by a
+pure function of hashable static arguments (train config, environment, report), cached
+with :func:`functools.lru_cache`.
 """
 
 from __future__ import annotations
+
+import functools
 
 import jax
 import jax.numpy as jnp
@@ -37,30 +29,18 @@ from hftlab.rl.config import TrainConfig
 from hftlab.rl.ippo import make_policy
 from hftlab.rl.networks import initial_hidden
 
-KEY_METRICS = {"execution": ("shortfall_bps", "fill_rate"), "market_making": ("pnl", "inventory_std")}
 
+@functools.lru_cache(maxsize=32)
+def episode_runner(config: TrainConfig, env, report: tuple[tuple[str, str], ...] | None = None):
+    """Jitted ``run(params, env_params, windows, keys) -> {name: {metric: (W, n)}}``.
 
-def _episodes_fn(config: TrainConfig, env, report_types: dict):
-    """The compiled episode runner, cached per (train config, env type and config, reported types)."""
-    key = (config, type(env), getattr(env, "config", None), tuple(sorted(report_types.items())))
-    try:
-        hash(key)
-    except TypeError:
-        return _build_episodes_fn(config, env, report_types)
-    if key not in _EPISODES_CACHE:
-        _EPISODES_CACHE[key] = _build_episodes_fn(config, env, report_types)
-    return _EPISODES_CACHE[key]
-
-
-_EPISODES_CACHE: dict = {}
-
-
-def _build_episodes_fn(config: TrainConfig, env, report_types: dict):
-    """Jitted ``run(params, env_params, windows, key) -> {type: {metric: (W, n)}}``.
-
-    ``report_types`` maps a reported name to the ``info`` type holding its metrics (the
-    learning type itself, or a fixed type that took its place).
+    ``report``: ``((name, info type), ...)``, each reported name with the ``info`` entry
+    holding its metrics (the learning type itself, or a fixed type that took its place);
+    default: every learning type under its own name. ``config`` and ``env`` are hashable
+    (an environment compares by :meth:`~hftlab.env.base.MultiAgentEnv.identity`), so equal
+    arguments share one compiled runner.
     """
+    report_types = dict(report) if report is not None else {t: t for t in env.learning_types}
     types = tuple(env.learning_types)
     act = make_policy(config, env) if types else None
     T = env.episode_steps
@@ -101,7 +81,7 @@ def _build_episodes_fn(config: TrainConfig, env, report_types: dict):
     return jax.jit(jax.vmap(one, in_axes=(None, None, 0, 0)))
 
 
-def _check_windows(windows, env_params) -> np.ndarray:
+def check_windows(windows, env_params) -> np.ndarray:
     w = np.asarray(windows)
     if w.ndim != 1 or w.size == 0 or not np.issubdtype(w.dtype, np.integer):
         raise InputError(f"evaluate: windows must be a non-empty 1-d array of window indices (got shape {w.shape}, {w.dtype})")
@@ -112,7 +92,8 @@ def _check_windows(windows, env_params) -> np.ndarray:
     return w.astype(np.int32)
 
 
-def _tidy(results: dict, policy_of: dict, windows: np.ndarray) -> list[dict]:
+def tidy(results: dict, policy_of: dict, windows: np.ndarray) -> list[dict]:
+    """Rows of a runner's output: ``policy_of[name] = (type, policy)`` labels each reported name."""
     rows = []
     for name, metrics in results.items():
         arrs = {k: np.asarray(v) for k, v in metrics.items()}
@@ -124,68 +105,10 @@ def _tidy(results: dict, policy_of: dict, windows: np.ndarray) -> list[dict]:
     return rows
 
 
-def baseline_runs(env) -> list:
-    """``[(learning type, baseline, environment)]``: each baseline in its learning type's place, alone.
-
-    Only the type under test is replaced; every other learning type keeps its learned
-    (greedy) policy, so a baseline and the learned agent face the same partner in the
-    same book. ``env.with_config`` rebuilds a wrapped environment's whole stack.
-    """
-    from hftlab.env.baselines import baseline_config, baselines_for
-
-    runs = []
-    for lt in env.learning_types:
-        for b in baselines_for(lt):
-            cfg = baseline_config(env.config, lt, b)
-            benv = env.with_config(cfg)
-            runs.append((lt, b, benv))
-    return runs
-
-
 def greedy_episodes(params, config: TrainConfig, env, env_params, windows, key) -> pd.DataFrame:
     """Tidy table of the learned greedy policies' episodes on ``windows`` (policy ``ippo``)."""
-    w = _check_windows(windows, env_params)
-    run = _episodes_fn(config, env, {t: t for t in env.learning_types})
+    w = check_windows(windows, env_params)
+    run = episode_runner(config, env)
     keys = jax.random.split(key, w.shape[0])
     out = jax.device_get(run(params, env_params, jnp.asarray(w), keys))
-    return pd.DataFrame(_tidy(out, {t: (t, "ippo") for t in env.learning_types}, w))
-
-
-def evaluate(params, env, windows, key, env_params=None, config: TrainConfig | None = None,
-             baselines: bool = True) -> pd.DataFrame:
-    """Greedy learned policies and the baselines on the same held-out ``windows`` and keys.
-
-    ``params``: ``{type: flax params}`` of one trained run; ``config``: the
-    :class:`TrainConfig` it was trained with (network shapes); ``env_params``: the
-    environment parameters holding the data the windows index (e.g. the held-out day).
-    """
-    if env_params is None:
-        raise InputError("evaluate: env_params (the data the windows refer to) is required")
-    config = config if config is not None else TrainConfig()
-    missing = [t for t in env.learning_types if t not in params]
-    if missing:
-        raise InputError(f"evaluate: params have no entry for agent type(s) {missing}")
-    w = _check_windows(windows, env_params)
-    keys = jax.random.split(key, w.shape[0])
-    frames = [greedy_episodes(params, config, env, env_params, w, key)]
-    if baselines:
-        for lt, b, benv in baseline_runs(env):
-            run = _episodes_fn(config, benv, {lt: b})
-            out = jax.device_get(run({t: params[t] for t in benv.learning_types}, env_params, jnp.asarray(w), keys))
-            # the replacing agents are the last ones of their fixed type
-            out = {name: {k: v[:, -env.num_agents(name):] for k, v in m.items()} for name, m in out.items()}
-            frames.append(pd.DataFrame(_tidy(out, {lt: (lt, b)}, w)))
-    return pd.concat(frames, ignore_index=True)
-
-
-def summarize(table: pd.DataFrame, metrics: dict | None = None) -> pd.DataFrame:
-    """Mean, standard deviation and count per (type, policy) of the key metrics."""
-    metrics = metrics or KEY_METRICS
-    rows = []
-    for (t, pol), g in table.groupby(["type", "policy"], sort=False):
-        row = {"type": t, "policy": pol, "episodes": len(g)}
-        for m in metrics.get(t, ()):
-            row[f"{m}_mean"] = float(g[m].mean())
-            row[f"{m}_sd"] = float(g[m].std(ddof=1)) if len(g) > 1 else 0.0
-        rows.append(row)
-    return pd.DataFrame(rows)
+    return pd.DataFrame(tidy(out, {t: (t, "ippo") for t in env.learning_types}, w))

@@ -29,7 +29,7 @@ Metrics come back as arrays of shape ``(num_updates,)`` per learning type: mean
 episode return over the episodes that ended in the update's rollout (NaN when none
 ended), policy loss, value loss, entropy, approximate KL
 :math:`E[(\\rho-1)-\\log\\rho]`, clip fraction, and the mean of every episode metric the
-environment reports in ``info[type]`` (e.g. ``shortfall_bps``, ``fill_rate``, ``pnl``).
+environment reports in ``info[type]`` (e.g. the toy's ``accuracy``).
 
 Swept hyperparameters (learning rate, entropy coefficient, ...) and environment
 parameter overrides (e.g. ``inventory_penalty``) are in the traced ``hparams`` pytree
@@ -39,12 +39,10 @@ compiled call (:mod:`hftlab.rl.sweep`).
 
 from __future__ import annotations
 
-import time
 from typing import Any, Callable
 
 import jax
 import jax.numpy as jnp
-import numpy as np
 import optax
 
 from hftlab.errors import InputError
@@ -105,35 +103,6 @@ def _info_for(info: Any, t: str, num_envs: int, n: int) -> dict:
     return out
 
 
-class TqdmProgress:
-    """Host-side progress bar fed by ``jax.debug.callback`` from inside the compiled loop.
-
-    Under a sweep (``vmap``) the callback fires once per grid point with the same update
-    index; the bar only moves forward, and the postfix shows the mean episode return
-    of each learning type (averaged over what arrived).
-    """
-
-    def __init__(self, total: int, desc: str = "IPPO", file=None):
-        self.total, self.desc, self.file = total, desc, file
-        self.bar = None  # opened on the first report, so a run that fails early prints no bar
-
-    def __call__(self, update, returns: dict):
-        if self.bar is None:
-            from tqdm.auto import tqdm
-
-            self.bar = tqdm(total=self.total, desc=self.desc, unit="upd", file=self.file, mininterval=0.5)
-        u = int(np.max(np.asarray(update)))
-        if u > self.bar.n:
-            self.bar.update(u - self.bar.n)
-        post = {t: f"{float(np.nanmean(np.asarray(v))):.3g}" for t, v in returns.items()
-                if np.isfinite(np.asarray(v)).any()}
-        self.bar.set_postfix(post, refresh=False)
-
-    def close(self):
-        if self.bar is not None:
-            self.bar.close()
-
-
 # --------------------------------------------------------------------------------------------
 # policy (rollout and evaluation share it)
 # --------------------------------------------------------------------------------------------
@@ -175,7 +144,7 @@ def make_policy(config: TrainConfig, env) -> Callable:
 def make_train(config: TrainConfig, env, progress: Callable | None = None, mesh=None) -> Callable:
     """Build ``train(key, env_params, hparams=None)`` for ``env`` (any env following the contract).
 
-    ``progress(update, returns)`` (e.g. :class:`TqdmProgress`) is called from inside the
+    ``progress(update, returns)`` (e.g. :class:`hftlab.progress.ProgressBar`) is called from inside the
     compiled loop every ``config.progress_every`` updates when both are set. ``mesh``
     (or ``config.shard_envs``, which builds one over all devices) shards the
     environment axis; see :mod:`hftlab.rl.sharding`.
@@ -349,23 +318,9 @@ def make_train(config: TrainConfig, env, progress: Callable | None = None, mesh=
             return runner, metrics
 
         runner = (params, opt_states, env_state, obs, resets, hidden, ep_ret, key)
-        if config.snapshots:
-            K = config.snapshots
-            per = num_updates // K
-
-            def chunk(runner, first):
-                runner, m = jax.lax.scan(update_step, runner, first + jnp.arange(per))
-                return runner, (m, runner[0])
-
-            runner, (metrics, snaps) = jax.lax.scan(chunk, runner, jnp.arange(K) * per)
-            metrics = jax.tree_util.tree_map(lambda x: x.reshape((num_updates,) + x.shape[2:]), metrics)
-        else:
-            runner, metrics = jax.lax.scan(update_step, runner, jnp.arange(num_updates))
+        runner, metrics = jax.lax.scan(update_step, runner, jnp.arange(num_updates))
         metrics["env_steps"] = (jnp.arange(1, num_updates + 1) * (E * T)).astype(jnp.float32)
-        out = {"params": runner[0], "metrics": metrics}
-        if config.snapshots:
-            out["snapshots"] = snaps
-        return out
+        return {"params": runner[0], "metrics": metrics}
 
     train.config = config
     train.env = env

@@ -5,13 +5,16 @@ Names are resolved as
 
 * ``"lr"``, ``"ent_coef"``, ... (fields of :class:`~hftlab.rl.config.AgentHParams`):
   that hyperparameter of every learning agent type;
-* ``"execution.lr"``: that hyperparameter of one type only;
+* ``"<type>.lr"`` (e.g. ``"guess.lr"``): that hyperparameter of one learning type only;
 * anything else, e.g. ``"inventory_penalty"``: a field of the environment parameters,
   replaced inside ``train`` (``hparams["env"]``).
 
-:func:`run_sweep` evaluates ``jax.jit(vmap_points(vmap_seeds(train)))`` once; every
-metric comes back with shape ``(num_points, num_seeds, num_updates)`` and every
-parameter leaf with leading axes ``(num_points, num_seeds)``.
+:func:`vmap_seeds` is the one way to run ``train`` over several seeds: every caller
+(:func:`train_seeds`, :func:`run_sweep`, the market study's seeds × restarts) maps
+``train(key, env_params, hparams)`` over a leading axis of PRNG keys from
+:func:`seed_keys`. :func:`run_sweep` evaluates ``jax.jit(vmap_points(vmap_seeds(train)))``
+once; every metric comes back with shape ``(num_points, num_seeds, num_updates)`` and
+every parameter leaf with leading axes ``(num_points, num_seeds)``.
 """
 
 from __future__ import annotations
@@ -73,6 +76,28 @@ def stack_hparams(points: list[dict], base: dict, types, env_params) -> dict:
     return jax.tree_util.tree_map(lambda *xs: jnp.stack([jnp.asarray(x) for x in xs]), *trees)
 
 
+def seed_keys(seeds, restarts: int = 1) -> jnp.ndarray:
+    """PRNG keys of every (seed, restart), seed-major: restart 0 is ``PRNGKey(seed)`` itself, restart
+    r > 0 ``fold_in(PRNGKey(seed), r)``. With ``restarts=1``: one key per seed."""
+    keys = []
+    for s in seeds:
+        k = jax.random.PRNGKey(int(s))
+        keys += [k] + [jax.random.fold_in(k, r) for r in range(1, restarts)]
+    return jnp.stack(keys)
+
+
+def vmap_seeds(train):
+    """``train`` mapped over a leading axis of keys (:func:`seed_keys`); env params and hparams shared."""
+    return jax.vmap(train, in_axes=(0, None, None))
+
+
+def train_seeds(train, env_params, seeds, hparams=None, restarts: int = 1, jit: bool = True):
+    """Train every (seed, restart) in one ``vmap``-ed call; outputs carry a leading seed-major axis."""
+    hparams = hparams if hparams is not None else default_hparams(train.config, train.types)
+    f = vmap_seeds(train)
+    return (jax.jit(f) if jit else f)(seed_keys(seeds, restarts), env_params, hparams)
+
+
 @dataclass
 class SweepResult:
     points: pd.DataFrame  # one row per grid point
@@ -93,8 +118,7 @@ class SweepResult:
 
 def make_sweep(train, num_seeds: int):
     """``sweep(keys (S,), env_params, hparams (P, ...)) -> out`` vmapped over points × seeds, jitted."""
-    over_seeds = jax.vmap(train, in_axes=(0, None, None))
-    over_points = jax.vmap(over_seeds, in_axes=(None, None, 0))
+    over_points = jax.vmap(vmap_seeds(train), in_axes=(None, None, 0))
     return jax.jit(over_points)
 
 
@@ -107,7 +131,7 @@ def run_sweep(train, env_params, grid: dict, seeds=(0, 1), base_hparams: dict | 
     base = base_hparams if base_hparams is not None else default_hparams(train.config, types)
     points = grid_points(grid)
     hp = stack_hparams(points, base, types, env_params)
-    keys = jnp.stack([jax.random.PRNGKey(s) for s in seeds])
+    keys = seed_keys(seeds)
     out = make_sweep(train, len(seeds))(keys, env_params, hp)
     out = jax.device_get(out)
     return SweepResult(points=pd.DataFrame(points) if grid else pd.DataFrame([{}]), seeds=seeds,

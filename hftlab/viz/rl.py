@@ -75,3 +75,17 @@ def sweep_heatmap(df: pd.DataFrame, x: str, y: str, value: str, title: str | Non
     rect = base.mark_rect().encode(color=alt.Color(f"{value}:Q", title=value, scale=alt.Scale(scheme="viridis")))
     text = base.mark_text(fontSize=11, color="white").encode(text=alt.Text(f"{value}:Q", format=".3g"))
     return (rect + text).properties(width=260, height=200, title=title or f"sweep: {value} (mean over seeds)")
+
+
+def save_training_figures(result, prefix: str = "train") -> list:
+    """The market study's figures (:class:`hftlab.study.market.ExperimentResult`): training curves of the
+    return, shortfall and PnL per seed and the held-out evaluation, saved as ``figures/<prefix>_*``."""
+    from hftlab.viz.render import save_chart
+
+    seeds = result.config.seeds
+    paths = []
+    paths += save_chart(training_curves_chart(result.metrics, seeds), f"{prefix}_returns")
+    paths += save_chart(training_curves_chart(result.metrics, seeds, "shortfall_bps"), f"{prefix}_shortfall")
+    paths += save_chart(training_curves_chart(result.metrics, seeds, "pnl"), f"{prefix}_pnl")
+    paths += save_chart(evaluation_chart(result.table), f"{prefix}_heldout")
+    return paths

@@ -1,0 +1,89 @@
+"""Held-out evaluation of the market study: learned greedy policies against the fixed-policy baselines.
+
+A baseline takes a learning type's place as an alternative environment configuration
+with the same task (:func:`hftlab.env.baselines.baseline_config`), on the same windows
+with the same PRNG keys, so the historical flow and the random parts are identical; only
+the policy under test differs. Each baseline replaces only its own learning type: the
+other learning type keeps its learned greedy policy (:func:`baseline_runs`), so e.g. the
+learned execution agent and both TWAPs trade beside the same learned market maker, and
+the learned market maker and both baseline market makers beside the same learned
+execution agent. (Pairing baselines with each other would hand the TWAPs the baseline
+market makers' tight quotes — liquidity the learned execution agent never sees — and
+measure the pair, not the policy.)
+
+The result is a tidy :class:`pandas.DataFrame`, one row per (policy, window, agent) for
+each agent type: columns ``type`` (``execution`` / ``market_making``), ``policy``
+(``ippo``, ``twap_near``, ``twap_far``, ``fixed_spread``, ``avellaneda_stoikov``),
+``window``, ``agent`` and the metrics (execution: ``shortfall_bps``, ``fill_rate``,
+``executed``; market making: ``pnl``, ``inventory``, ``inventory_std``, ``fills``,
+``sharpe``), plus ``episode_return`` for the learned policies. :func:`summarize` gives
+mean and spread per policy of :data:`KEY_METRICS`.
+"""
+
+from __future__ import annotations
+
+import jax
+import jax.numpy as jnp
+import pandas as pd
+
+from hftlab.errors import InputError
+from hftlab.rl.config import TrainConfig
+from hftlab.rl.evaluate import check_windows, episode_runner, greedy_episodes, tidy
+
+KEY_METRICS = {"execution": ("shortfall_bps", "fill_rate"), "market_making": ("pnl", "inventory_std")}
+
+
+def baseline_runs(env) -> list:
+    """``[(learning type, baseline, environment)]``: each baseline in its learning type's place, alone.
+
+    Only the type under test is replaced; every other learning type keeps its learned
+    (greedy) policy, so a baseline and the learned agent face the same partner in the
+    same book. ``env.with_config`` rebuilds a wrapped environment's whole stack.
+    """
+    from hftlab.env.baselines import baseline_config, baselines_for
+
+    runs = []
+    for lt in env.learning_types:
+        for b in baselines_for(lt):
+            runs.append((lt, b, env.with_config(baseline_config(env.config, lt, b))))
+    return runs
+
+
+def evaluate(params, env, windows, key, env_params=None, config: TrainConfig | None = None,
+             baselines: bool = True) -> pd.DataFrame:
+    """Greedy learned policies and the baselines on the same held-out ``windows`` and keys.
+
+    ``params``: ``{type: flax params}`` of one trained run; ``config``: the
+    :class:`TrainConfig` it was trained with (network shapes); ``env_params``: the
+    environment parameters holding the data the windows index (e.g. the held-out day).
+    """
+    if env_params is None:
+        raise InputError("evaluate: env_params (the data the windows refer to) is required")
+    config = config if config is not None else TrainConfig()
+    missing = [t for t in env.learning_types if t not in params]
+    if missing:
+        raise InputError(f"evaluate: params have no entry for agent type(s) {missing}")
+    w = check_windows(windows, env_params)
+    keys = jax.random.split(key, w.shape[0])
+    frames = [greedy_episodes(params, config, env, env_params, w, key)]
+    if baselines:
+        for lt, b, benv in baseline_runs(env):
+            run = episode_runner(config, benv, ((lt, b),))
+            out = jax.device_get(run({t: params[t] for t in benv.learning_types}, env_params, jnp.asarray(w), keys))
+            # the replacing agents are the last ones of their fixed type
+            out = {name: {k: v[:, -env.num_agents(name):] for k, v in m.items()} for name, m in out.items()}
+            frames.append(pd.DataFrame(tidy(out, {lt: (lt, b)}, w)))
+    return pd.concat(frames, ignore_index=True)
+
+
+def summarize(table: pd.DataFrame, metrics: dict | None = None) -> pd.DataFrame:
+    """Mean, standard deviation and count per (type, policy) of the key metrics."""
+    metrics = metrics or KEY_METRICS
+    rows = []
+    for (t, pol), g in table.groupby(["type", "policy"], sort=False):
+        row = {"type": t, "policy": pol, "episodes": len(g)}
+        for m in metrics.get(t, ()):
+            row[f"{m}_mean"] = float(g[m].mean())
+            row[f"{m}_sd"] = float(g[m].std(ddof=1)) if len(g) > 1 else 0.0
+        rows.append(row)
+    return pd.DataFrame(rows)

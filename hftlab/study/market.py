@@ -1,0 +1,340 @@
+"""The IPPO market study end to end: configuration → data → train over seeds (one call) → held-out evaluation.
+
+Protocol (the project spec's): train on the first part of a day's windows, evaluate the
+greedy policies on the later windows (no shared messages, :func:`hftlab.env.split_windows`)
+— or on another day — against the fixed-policy baselines on the same windows and keys;
+every training seed separately; a claim holds only if it holds for every seed. When the
+task side is random per episode (``env_params.exec_side=0``, the presets'), every held-out
+window is run twice, as a buy and as a sell task, with the same keys: the price's
+direction over the window then cancels out of the mean shortfall, which measures the cost
+of executing rather than which way the market went (a single random side per window
+leaves differences of several bps between policies to chance).
+
+A run can also train ``restarts`` R > 1 independent runs per seed (different network
+initialisations and rollout noise, all in the same compiled call) and keep, per agent type,
+the one with the best score on the *training* windows (:func:`select_restarts`:
+lowest execution shortfall, highest market-making PnL, the same protocol as the held-out
+evaluation). Nothing about the held-out windows enters the choice; it only removes runs
+that the optimiser left in a poor local optimum, which the training windows show plainly.
+Each seed's reported result is its chosen run; the scores of all R runs are kept
+(``ExperimentResult.selection``).
+
+``run_experiment(configs.get("sample_day"))`` is what ``hftlab train`` and the notebook
+call; :meth:`ExperimentResult.to_json` is the ``--json`` output, including each policy's
+execution shortfall on training windows (``execution_in_sample``, :func:`generalization_gap`).
+"""
+
+from __future__ import annotations
+
+import time
+from dataclasses import asdict, dataclass, field, is_dataclass
+
+import jax
+import jax.numpy as jnp
+import numpy as np
+import pandas as pd
+
+from hftlab.configs.base import ExperimentConfig
+from hftlab.errors import InputError
+from hftlab.progress import ProgressBar
+from hftlab.rl.config import default_hparams
+from hftlab.rl.ippo import make_train
+from hftlab.rl.sweep import seed_keys, vmap_seeds
+from hftlab.study.evaluate import evaluate, summarize
+
+SELECT_BETTER = {"execution": np.argmin, "market_making": np.argmax}  # shortfall: lower; PnL: higher
+SELECTION_WINDOWS = 48  # training (or validation) windows the restarts and the in-sample comparison use
+
+
+def book_capacity(*data) -> int:
+    """Book capacity (orders per side) for the days ``data``: the next power of two above the
+    largest resting-order peak (or the depth levels) plus 16 slots for the agents' orders."""
+    from hftlab.lob.engine import capacity_for
+
+    return capacity_for(max(max(d.peak_orders, d.levels) for d in data), extra_orders=15)
+
+
+def market_setup(cfg: ExperimentConfig):
+    """``(env, train_params, heldout_params, heldout_windows, info)`` for ``cfg``."""
+    from hftlab.env import MarketEnv, load_market_data, split_windows
+    from hftlab.env.data import first_window_after
+    from hftlab.env.wrappers import FeatureSubset
+    from hftlab.lob import lobster
+
+    cfg.check()
+    window_len = cfg.env.messages_per_step * cfg.env.episode_steps
+    stride = cfg.window_stride or None
+    data = load_market_data(lobster.load(cfg.day), window_len=window_len, stride=stride)
+    if cfg.heldout_day:
+        test_data = load_market_data(lobster.load(cfg.heldout_day), window_len=window_len, stride=stride)
+        train_range, test_range = (0, data.num_windows), (0, test_data.num_windows)
+    else:
+        test_data = data
+        train_range, test_range = split_windows(data, cfg.train_fraction)
+    val_range = None
+    if cfg.select_on == "validation":  # the last part of the training windows, no messages shared with the rest
+        lo, hi = train_range
+        cut = lo + int(round((hi - lo) * (1.0 - cfg.validation_fraction)))
+        v_lo = first_window_after(data, max(cut, lo + 1) - 1)
+        if not lo < cut <= v_lo < hi:
+            raise InputError(f"experiment: {data.name or 'the day'} has too few training windows ({hi - lo}) "
+                             f"for a validation share of {cfg.validation_fraction}")
+        train_range, val_range = (lo, cut), (v_lo, hi)
+    capacity = book_capacity(data, test_data)
+    env = FeatureSubset.named(MarketEnv(cfg.env.replace(capacity=capacity)), cfg.exec_features)
+    p_train = env.default_params(data, train_range, **{**cfg.env_params, **cfg.train_env_params})
+    p_test = env.default_params(test_data, test_range, **cfg.env_params)
+    lo, hi = test_range
+    windows = np.arange(lo, hi, dtype=np.int32)
+    if windows.size > cfg.max_eval_windows:  # evenly spread over the held-out range
+        windows = windows[np.linspace(0, windows.size - 1, cfg.max_eval_windows).round().astype(int)]
+    info = {"train_day": data.name, "heldout_day": test_data.name, "train_windows": list(train_range),
+            "heldout_windows": [int(lo), int(hi)], "window_messages": window_len, "capacity": capacity}
+    if val_range is not None:
+        info["validation_windows"] = [int(v) for v in val_range]
+    return env, p_train, p_test, windows, info
+
+
+def selection_windows(setup: dict, max_windows: int = SELECTION_WINDOWS, which: str = "train") -> np.ndarray:
+    """Up to ``max_windows`` window indices spread evenly over the ``which`` range of ``setup``
+    (``"train"`` or ``"validation"``)."""
+    lo, hi = setup[f"{which}_windows"]
+    return np.unique(np.linspace(lo, hi - 1, min(max_windows, hi - lo)).round().astype(np.int32))
+
+
+def eval_sides(env_params) -> tuple[int, ...]:
+    """Task sides each window is evaluated with: both for a random side (``exec_side`` 0), else the fixed one."""
+    side = int(np.asarray(env_params.exec_side))
+    return (1, -1) if side == 0 else (side,)
+
+
+def evaluate_sides(params, env, windows, env_params, cfg: ExperimentConfig, baselines: bool = True) -> pd.DataFrame:
+    """:func:`hftlab.study.evaluate.evaluate` once per side of :func:`eval_sides` (column ``side``), same keys."""
+    frames = []
+    config = cfg.train_config(env.learning_types)
+    for side in eval_sides(env_params):
+        p_side = env_params.replace(exec_side=jnp.asarray(side, jnp.asarray(env_params.exec_side).dtype))
+        tab = evaluate(params, env, windows, jax.random.PRNGKey(10_000), env_params=p_side, config=config,
+                       baselines=baselines)
+        tab.insert(0, "side", side)
+        frames.append(tab)
+    return pd.concat(frames, ignore_index=True)
+
+
+def in_sample_scores(params, env, env_params, windows, cfg: ExperimentConfig) -> dict:
+    """Greedy learned policies on training or validation ``windows`` (the held-out protocol, no baselines):
+    ``{"execution": mean shortfall (bps), "market_making": mean PnL}``."""
+    tab = evaluate_sides(params, env, windows, env_params, cfg, baselines=False)
+    return {"execution": float(tab[tab.type == "execution"].shortfall_bps.mean()),
+            "market_making": float(tab[tab.type == "market_making"].pnl.mean())}
+
+
+def select_restarts(params, metrics, env, env_params, windows, cfg: ExperimentConfig):
+    """Per seed and agent type, the restart with the best in-sample score (:func:`in_sample_scores`).
+
+    ``params`` / ``metrics`` leaves carry a leading (seed × restart) axis, seed-major.
+    Returns ``(params, metrics, selection)``: leaves with a leading seed axis, each type's
+    taken from its chosen restart, and per seed ``{type: {"in_sample": [score per restart],
+    "chosen": index}}``.
+    """
+    S, R = len(cfg.seeds), cfg.restarts
+    split = lambda x: np.asarray(x).reshape((S, R) + np.asarray(x).shape[1:])  # noqa: E731
+    params = jax.tree_util.tree_map(split, params)
+    metrics = jax.tree_util.tree_map(split, metrics)
+    selection = []
+    for i in range(S):
+        scores = [in_sample_scores(jax.tree_util.tree_map(lambda x: x[i, r], params), env, env_params, windows, cfg)
+                  for r in range(R)]
+        entry = {}
+        for t, best in SELECT_BETTER.items():
+            vals = [sc[t] for sc in scores]
+            entry[t] = {"in_sample": vals, "chosen": int(best(vals))}
+        selection.append(entry)
+    pick_t = lambda t, x: np.stack([x[i, selection[i][t]["chosen"]] for i in range(S)])  # noqa: E731
+    new_params = {t: jax.tree_util.tree_map(lambda x: pick_t(t, x), params[t]) for t in params}
+    new_metrics = {t: (jax.tree_util.tree_map(lambda x: pick_t(t, x), m) if t in SELECT_BETTER else m[:, 0])
+                   for t, m in metrics.items()}
+    return new_params, new_metrics, selection
+
+
+def _jsonable(x):
+    if is_dataclass(x):
+        return {k: _jsonable(v) for k, v in asdict(x).items()}
+    if isinstance(x, dict):
+        return {k: _jsonable(v) for k, v in x.items()}
+    if isinstance(x, (list, tuple)):
+        return [_jsonable(v) for v in x]
+    return x
+
+
+@dataclass
+class ExperimentResult:
+    config: ExperimentConfig
+    metrics: dict  # {type: {name: (S, U)}}, "env_steps": (S, U)
+    params: dict  # leaves (S, ...)
+    table: pd.DataFrame  # tidy held-out evaluation, column "seed"
+    setup: dict
+    timings: dict = field(default_factory=dict)
+    market: tuple | None = field(default=None, repr=False)  # (env, training env params) of the run
+    selection: list | None = None  # per seed, with restarts > 1: each type's in-sample scores and chosen restart
+    in_sample: pd.DataFrame | None = field(default=None, repr=False)  # generalization_gap, computed on first use
+
+    def seed_summary(self) -> pd.DataFrame:
+        """Per seed and policy: mean of the key metrics on the held-out windows."""
+        rows = []
+        for seed, g in self.table.groupby("seed"):
+            for _, r in summarize(g).iterrows():
+                rows.append({"seed": int(seed), **r.to_dict()})
+        return pd.DataFrame(rows)
+
+    def verdict(self) -> dict:
+        """Does the learned agent beat every baseline for every seed (held-out means)?
+
+        Execution: lower mean shortfall (bps) than TWAP near and far touch. Market
+        making: higher mean PnL than fixed spread and Avellaneda–Stoikov (inventory
+        standard deviation reported beside it, not part of the verdict).
+        """
+        s = self.seed_summary()
+        out = {}
+        for t, metric, better in (("execution", "shortfall_bps_mean", np.less),
+                                  ("market_making", "pnl_mean", np.greater)):
+            st = s[s.type == t]
+            if st.empty:
+                continue
+            per_seed = []
+            for seed, g in st.groupby("seed"):
+                mine = float(g[g.policy == "ippo"][metric].iloc[0])
+                base = g[g.policy != "ippo"]
+                per_seed.append(all(better(mine, float(v)) for v in base[metric]))
+            out[t] = {"beats_all_baselines_every_seed": bool(all(per_seed)),
+                      "seeds_beating_all_baselines": int(sum(per_seed)), "seeds": len(per_seed)}
+        return out
+
+    def execution_in_sample(self) -> dict:
+        """Per seed, every execution policy's mean shortfall on training windows (``{seed: {policy: bps}}``,
+        from :func:`generalization_gap`, computed once)."""
+        if self.in_sample is None:
+            self.in_sample = generalization_gap(self)
+        train = self.in_sample[self.in_sample.windows == "train"]
+        return {str(seed): {r.policy: r.shortfall_bps for r in g.itertuples()} for seed, g in train.groupby("seed")}
+
+    def to_json(self) -> dict:
+        ss = self.seed_summary()
+        steps = int(np.asarray(self.metrics["env_steps"])[0, -1])
+        seeds = []
+        for seed, g in ss.groupby("seed"):
+            entry = {"seed": int(seed)}
+            ex = g[g.type == "execution"]
+            if not ex.empty:
+                entry["execution"] = {r.policy: {"shortfall_bps": r.shortfall_bps_mean, "fill_rate": r.fill_rate_mean}
+                                      for r in ex.itertuples()}
+            mm = g[g.type == "market_making"]
+            if not mm.empty:
+                entry["market_making"] = {r.policy: {"pnl": r.pnl_mean, "inventory_std": r.inventory_std_mean}
+                                          for r in mm.itertuples()}
+            seeds.append(entry)
+        cfg = self.config
+        return {
+            "config": _jsonable(cfg),
+            "setup": self.setup,
+            "num_windows": int(self.table.window.nunique()),
+            "task_sides_per_window": int(self.table.side.nunique()),
+            "env_steps_per_seed": steps,  # of one run; a seed with restarts trains `restarts` runs
+            "env_steps_total": steps * len(cfg.seeds) * cfg.restarts,  # every run trained
+            "wall_time_s": self.timings,
+            "restarts": cfg.restarts,
+            **({"selection": {str(s): sel for s, sel in zip(cfg.seeds, self.selection)}} if self.selection else {}),
+            "seeds": seeds,
+            "verdict": self.verdict(),
+            # the same policies on training windows: how much of the gain is the day
+            "execution_in_sample": self.execution_in_sample(),
+        }
+
+
+def run_experiment(cfg: ExperimentConfig, progress: bool = False, log=print) -> ExperimentResult:
+    """Train ``cfg.seeds`` × ``cfg.restarts`` in one compiled call, choose each seed's restart, then evaluate
+    each seed on the held-out windows. ``progress``: a progress bar fed from inside the compiled loop."""
+    t_all = time.perf_counter()
+    env, p_train, p_test, windows, setup = market_setup(cfg)
+    config = cfg.train_config(env.learning_types, progress=progress)
+    bar = ProgressBar(config.num_updates, desc=f"IPPO ×{len(cfg.seeds)} seeds", unit="upd") if progress else None
+    train = make_train(config, env, progress=bar)
+    hp = default_hparams(config, train.types)
+    keys = seed_keys(cfg.seeds, cfg.restarts)
+    t0 = time.perf_counter()
+    compiled = jax.jit(vmap_seeds(train)).lower(keys, p_train, hp).compile()
+    t_compile = time.perf_counter() - t0
+    t0 = time.perf_counter()
+    out = jax.device_get(compiled(keys, p_train, hp))
+    t_train = time.perf_counter() - t0
+    if bar is not None:
+        bar.close()
+    runs = len(cfg.seeds) * cfg.restarts
+    log(f"trained {len(cfg.seeds)} seeds" + (f" × {cfg.restarts} restarts" if cfg.restarts > 1 else "")
+        + f" × {config.total_timesteps:,} env steps: compile {t_compile:.1f} s, "
+        f"run {t_train:.1f} s ({runs * config.total_timesteps / t_train:,.0f} env steps/s)")
+    selection, t_select = None, 0.0
+    if cfg.restarts > 1:
+        t0 = time.perf_counter()
+        params_all, metrics, selection = select_restarts(out["params"], out["metrics"], env, p_train,
+                                                         selection_windows(setup, which=cfg.select_on), cfg)
+        out = {"params": params_all, "metrics": metrics}
+        t_select = time.perf_counter() - t0
+        log(f"chose each seed's best of {cfg.restarts} restarts on the {cfg.select_on} windows in {t_select:.1f} s: "
+            + ", ".join(f"seed {s}: " + "/".join(str(sel[t]["chosen"]) for t in SELECT_BETTER)
+                        for s, sel in zip(cfg.seeds, selection)) + " (execution/market making)")
+    t0 = time.perf_counter()
+    frames = []
+    for i, s in enumerate(cfg.seeds):
+        params = jax.tree_util.tree_map(lambda x: x[i], out["params"])
+        # every baseline trades beside this seed's learned partner, so baselines run per seed
+        tab = evaluate_sides(params, env, windows, p_test, cfg)
+        tab.insert(0, "seed", int(s))
+        frames.append(tab)
+    t_eval = time.perf_counter() - t0
+    log(f"evaluated on {len(windows)} held-out windows × {len(eval_sides(p_test))} task side(s) in {t_eval:.1f} s")
+    timings = {"compile": round(t_compile, 2), "train": round(t_train, 2),
+               **({"select": round(t_select, 2)} if cfg.restarts > 1 else {}), "evaluate": round(t_eval, 2),
+               "total": round(time.perf_counter() - t_all, 2)}
+    return ExperimentResult(config=cfg, metrics=out["metrics"], params=out["params"],
+                            table=pd.concat(frames, ignore_index=True), setup=setup, timings=timings,
+                            market=(env, p_train), selection=selection)
+
+
+def generalization_gap(result: ExperimentResult, max_windows: int = SELECTION_WINDOWS) -> pd.DataFrame:
+    """Execution shortfall of every policy on training windows beside the held-out one, per seed.
+
+    Same protocol as the held-out evaluation (both task sides, same keys) on up to
+    ``max_windows`` windows spread over the training range. A learned policy far better
+    in-sample than out of sample has learned the day, not how to execute.
+    """
+    cfg = result.config
+    env, p_train = result.market if result.market is not None else market_setup(cfg)[:2]
+    windows = selection_windows(result.setup, max_windows)
+    rows = []
+    for i, s in enumerate(cfg.seeds):
+        params = jax.tree_util.tree_map(lambda x: x[i], result.params)
+        tab = evaluate_sides(params, env, windows, p_train, cfg)
+        tab = tab[tab.type == "execution"]
+        rows += [{"seed": int(s), "policy": pol, "windows": "train", "shortfall_bps": v}
+                 for pol, v in tab.groupby("policy")["shortfall_bps"].mean().items()]
+    train = pd.DataFrame(rows)
+    held = result.table[result.table.type == "execution"].groupby(["seed", "policy"], as_index=False)[
+        "shortfall_bps"].mean().assign(windows="held-out")
+    return pd.concat([train, held], ignore_index=True)
+
+
+def format_summary(result: ExperimentResult) -> str:
+    """Plain-text table: per policy, mean ± sd over seeds of the per-seed held-out means."""
+    ss = result.seed_summary()
+    lines = [f"{'type':<14} {'policy':<19} {'metric':<14} {'mean ± sd over seeds':>24} {'seeds':>5}"]
+    for t, metrics in (("execution", ("shortfall_bps", "fill_rate")), ("market_making", ("pnl", "inventory_std"))):
+        for pol, g in ss[ss.type == t].groupby("policy", sort=False):
+            for m in metrics:
+                v = g[f"{m}_mean"].to_numpy()
+                sd = v.std(ddof=1) if v.size > 1 else 0.0
+                lines.append(f"{t:<14} {pol:<19} {m:<14} {v.mean():>12.3f} ± {sd:<9.3f} {v.size:>5}")
+    for t, v in result.verdict().items():
+        lines.append(f"{t}: beats every baseline on every seed: {'YES' if v['beats_all_baselines_every_seed'] else 'NO'} "
+                     f"({v['seeds_beating_all_baselines']}/{v['seeds']} seeds)")
+    return "\n".join(lines)

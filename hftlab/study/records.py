@@ -1,0 +1,77 @@
+"""Recorded runs of the market study and the checks read from such records.
+
+``hftlab/study/results/<name>.json`` holds the ``hftlab train --json`` output of each full
+run the README quotes (the command that wrote it is its ``"command"`` field);
+:func:`load_recorded` reads one, :func:`json_summary` tabulates it, and the ``seeds_*``
+functions answer per seed the questions notebook 03 asserts.
+"""
+
+from __future__ import annotations
+
+import json
+from pathlib import Path
+
+import numpy as np
+import pandas as pd
+
+from hftlab.errors import InputError
+
+
+def json_summary(out: dict) -> pd.DataFrame:
+    """Mean ± sd over seeds of the per-seed held-out means, from :meth:`~hftlab.study.market.ExperimentResult.to_json` output.
+
+    One row per (type, policy, metric): ``mean``, ``sd`` (over seeds, ddof 1), ``min``, ``max``, ``seeds``.
+    Reads the file ``hftlab train --json`` writes, so a notebook can show a recorded full run.
+    """
+    if not isinstance(out, dict) or "seeds" not in out:
+        raise InputError("json_summary: expected the output of ExperimentResult.to_json (a dict with 'seeds')")
+    vals: dict = {}
+    for entry in out["seeds"]:
+        for t in ("execution", "market_making"):
+            for pol, metrics in entry.get(t, {}).items():
+                for m, v in metrics.items():
+                    vals.setdefault((t, pol, m), []).append(float(v))
+    rows = []
+    for (t, pol, m), v in vals.items():
+        a = np.asarray(v)
+        rows.append({"type": t, "policy": pol, "metric": m, "mean": a.mean(),
+                     "sd": a.std(ddof=1) if a.size > 1 else 0.0, "min": a.min(), "max": a.max(), "seeds": a.size})
+    return pd.DataFrame(rows)
+
+
+RESULTS_DIR = Path(__file__).resolve().parent / "results"
+
+
+def seeds_with_lower_inventory_risk(out: dict) -> list[bool]:
+    """Per seed of a ``to_json`` output: is the learned market maker's inventory std below every MM baseline's?"""
+    flags = []
+    for entry in out["seeds"]:
+        mm = entry["market_making"]
+        flags.append(all(mm["ippo"]["inventory_std"] < mm[b]["inventory_std"] for b in mm if b != "ippo"))
+    return flags
+
+
+def seeds_beating_twaps_in_sample(out: dict) -> list[bool]:
+    """Per seed of a ``hftlab train --json`` output: is the learned execution agent's shortfall on the
+    *training* windows (``execution_in_sample``) below every execution baseline's there?"""
+    return [all(d["ippo"] < v for pol, v in d.items() if pol != "ippo") for d in out["execution_in_sample"].values()]
+
+
+def seeds_choosing_best_restart(out: dict) -> list[bool]:
+    """Per seed of a ``hftlab train --json`` output with restarts: is each agent type's chosen run the one
+    with the best score on the selection windows (``selection``; lowest shortfall, highest PnL)?"""
+    best = {"execution": min, "market_making": max}
+    return [all(sel[t]["in_sample"][sel[t]["chosen"]] == best[t](sel[t]["in_sample"]) for t in best)
+            for sel in out["selection"].values()]
+
+
+def load_recorded(name: str) -> dict:
+    """A recorded ``hftlab train --json`` output shipped with the package (``hftlab/study/results/<name>.json``).
+
+    These are the full runs the README quotes; the command that wrote each is in its ``"command"`` field.
+    """
+    path = RESULTS_DIR / f"{name}.json"
+    if not path.exists():
+        known = sorted(p.stem for p in RESULTS_DIR.glob("*.json")) if RESULTS_DIR.exists() else []
+        raise InputError(f"load_recorded: no recorded run {name!r} (have {known})")
+    return json.loads(path.read_text())
