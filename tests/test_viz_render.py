@@ -29,16 +29,27 @@ def line(n: int = 5) -> alt.Chart:
 
 def test_default_is_offline_svg_in_cells_and_bundled_widgets_in_panels():
     assert setup_rendering() == "offline"
-    assert alt.renderers.active == "svg"  # a cell's chart: inline SVG made in the kernel
+    assert alt.renderers.active == render.CELL_RENDERER  # a cell's chart: inline SVG made in the kernel
     bundle = line()._repr_mimebundle_()
     bundle = bundle[0] if isinstance(bundle, tuple) else bundle
-    assert set(bundle) == {"image/svg+xml"} and "<svg" in bundle["image/svg+xml"][:500]
+    assert set(bundle) == {"image/svg+xml", "text/plain"} and "<svg" in bundle["image/svg+xml"][:500]
     assert "<script" not in bundle["image/svg+xml"] and "http" not in bundle["image/svg+xml"].replace("http://www.w3.org", "")
     # A panel's chart widget runs the locally bundled JavaScript, not an import from a CDN.
     assert render.panel_uses_widgets()
     assert alt.JupyterChart._is_offline
     assert "cdn.jsdelivr" not in alt.JupyterChart._esm and "esm.sh" not in alt.JupyterChart._esm
     assert setup_rendering() == "offline"  # cached
+
+
+def test_a_dense_cell_chart_is_a_png_when_that_is_smaller():
+    setup_rendering()
+    n = 6000
+    dense = alt.Chart(pd.DataFrame({"x": [i % 97 for i in range(n)], "y": [(i * 7919) % 1009 for i in range(n)]})).mark_point().encode(x="x", y="y")
+    bundle = dense._repr_mimebundle_()
+    bundle = bundle[0] if isinstance(bundle, tuple) else bundle
+    assert "image/png" in bundle and "image/svg+xml" not in bundle
+    import base64
+    assert base64.b64decode(bundle["image/png"])[:8] == b"\x89PNG\r\n\x1a\n"
 
 
 def test_every_chart_a_widget_on_request(monkeypatch):
@@ -55,7 +66,7 @@ def test_colab_keeps_the_html_renderer(monkeypatch):
 
 
 @pytest.mark.parametrize("value, name, active", [("png", "png", "png"), ("svg", "svg", "svg"), ("jupyter", "jupyter-offline", "jupyter"),
-                                                 ("offline", "offline", "svg"), ("HTML", "html", "default")])
+                                                 ("offline", "offline", render.CELL_RENDERER), ("HTML", "html", "default")])
 def test_environment_override(monkeypatch, value, name, active):
     monkeypatch.setenv(render.RENDERER_ENV, value)
     assert setup_rendering() == name

@@ -11,8 +11,9 @@ inside an ipywidgets ``Output`` such as a :class:`~hftlab.viz.panel.Panel` — t
 * **JupyterLab, Notebook 7, VS Code, nbval, nbconvert, papermill** → ``offline``:
 
   - a chart shown in a cell is a static **inline SVG** drawn in the kernel by
-    ``vl-convert`` (Altair's ``svg`` renderer): no JavaScript, no network, and a few
-    to a few hundred KB in the saved notebook;
+    ``vl-convert``: no JavaScript, no network, and a few to a few hundred KB in the
+    saved notebook; a dense chart whose SVG passes :data:`SVG_MAX_CHARS` is shown as a
+    PNG when that is smaller (a 460 KB scatter-plot SVG is a 130 KB PNG);
   - the charts of a :class:`~hftlab.viz.panel.Panel` — the ones a reader re-runs with
     sliders — stay interactive (tooltips, redraw in place): **one** ``alt.JupyterChart``
     widget per panel, whose JavaScript (vega + vega-lite + vega-embed, bundled locally
@@ -67,6 +68,30 @@ WIDGET_PANEL_RENDERERS = ("offline", "jupyter-offline")
 
 _STATE: dict[str, str | None] = {"renderer": None}
 
+#: Above this many characters of SVG a cell chart is shown as a PNG if that is smaller
+#: (dense scatter plots: a 460 KB SVG is a 130 KB PNG; line charts stay SVG).
+SVG_MAX_CHARS = 200_000
+CELL_RENDERER = "hftlab_offline"  # the Altair renderer name of a cell chart under ``offline``
+
+
+def _offline_cell_chart(spec: dict, **_options) -> dict:
+    """Altair renderer: a chart drawn in the kernel by vl-convert — inline SVG, or PNG when much smaller."""
+    import base64
+
+    import vl_convert as vlc
+    from altair.utils._importers import vl_version_for_vl_convert
+
+    vl_version = vl_version_for_vl_convert()
+    svg = vlc.vegalite_to_svg(spec, vl_version=vl_version)
+    if len(svg) > SVG_MAX_CHARS:
+        png = vlc.vegalite_to_png(spec, vl_version=vl_version, scale=1.0)
+        if 4 * len(png) / 3 < len(svg):  # base64 in the notebook
+            return {"image/png": base64.b64encode(png).decode("ascii"), "text/plain": "<VegaLite chart (PNG)>"}
+    return {"image/svg+xml": svg, "text/plain": "<VegaLite chart (SVG)>"}
+
+
+alt.renderers.register(CELL_RENDERER, _offline_cell_chart)
+
 
 def in_colab() -> bool:
     """True inside a Google Colab runtime."""
@@ -80,7 +105,7 @@ def _enable(name: str) -> None:
         import vl_convert  # noqa: F401  (the SVG of every cell chart)
 
         alt.JupyterChart.enable_offline(offline=True)  # the bundle the panels' widgets carry
-        alt.renderers.enable("svg")
+        alt.renderers.enable(CELL_RENDERER)
     elif name == "jupyter-offline":
         import anywidget  # noqa: F401  (the widget base class; raises ImportError if absent)
 
