@@ -23,8 +23,8 @@ inside an ipywidgets ``Output`` such as a :class:`~hftlab.viz.panel.Panel` — t
   Why: with every chart a ``JupyterChart`` (the ``jupyter-offline`` choice below) each
   widget's state carries its own copy of the ~0.9 MB offline bundle, so an executed,
   saved notebook weighed 7.2 MB (01) to 8.7 MB (05), almost all of it duplicated
-  JavaScript. With ``offline`` the executed notebooks weigh 0.3–1.6 MB (measured
-  numbers: README, "Charts offline"). The widget manager cannot share one ESM between
+  JavaScript. With ``offline`` the executed notebooks weigh 1.0–1.6 MB, of which about
+  1 MB is the one panel widget (per notebook: README, "Charts offline"). The widget manager cannot share one ESM between
   anywidget models (each model's ``_esm`` is its own state), so "once" is per panel.
 * **Google Colab** → Altair's default HTML renderer: Colab has internet and draws it
   natively, including inside widget ``Output`` areas, whereas third-party widgets
