@@ -16,10 +16,8 @@ historical order flow and against each other. One environment step (:meth:`Marke
    second ``replay`` that records no trades — the expensive part runs at the engine's
    plain replay speed;
 4. fills: the agent block's trades are attributed by trader id (one-hot sums, buyer and
-   seller of every trade); during the historical block an agent is the *passive* side:
-   historical executions meet agents' orders as the aggressive orders they record
-   (:func:`executions_meet_agents`: better-priced or earlier agent orders fill first) and
-   crossing historical limit orders match them in price-time priority; its fills there are
+   seller of every trade); during the historical block an agent can only be the
+   *passive* side (historical messages never name agent orders), so its fills there are
    the drop in its resting orders' quantities, at their prices, against trader 0;
 5. on the last step agents of the execution category send a market order for their
    remainder and those of the quoting category unwind; a part the book cannot fill is executed against the historical
@@ -27,11 +25,6 @@ historical order flow and against each other. One environment step (:meth:`Marke
 6. rewards, metrics and observations per type (the records' ``reward``, ``metrics``,
    ``observe``); when the episode ends ``step`` (:class:`hftlab.env.base.MultiAgentEnv`)
    resets the state and ``info`` carries the finished episode's metrics.
-
-Own-order masking: every price an agent acts on, observes or is marked to (touch, mid,
-depth, quote reference, deadline price) comes from the book without that agent's own
-orders; other agents' orders are visible to it like any order. ``info['market']``'s
-bid / ask / mid are of the book without any agent's orders.
 
 Cash is kept exactly, as int32 *ticks relative to the episode's reference price* ``ref``
 (the arrival mid on the tick grid): a buy of q at p moves ``-q (p - ref) / tick`` to the
@@ -72,7 +65,7 @@ class EnvState:
     """State of one environment (agent arrays over all agents in layout order, see ``EnvConfig.offset``)."""
 
     book: engine.Book
-    view: View  # (A + 1,) views of ``book``: [0] without any agent's orders, [1 + a] without agent a's own
+    view: View  # the market view of ``book``
     t: jnp.ndarray  # step within the episode
     ptr: jnp.ndarray  # next historical message
     window: jnp.ndarray
@@ -113,38 +106,8 @@ def _touch_view(book: engine.Book, last_mid, tick, levels: int) -> View:
     )
 
 
-def _masked_views(book: engine.Book, last_mid, tick, levels: int, num_agents: int) -> View:
-    """The book as each viewer sees it (own-order masking): viewer 0, the market, without any agent's
-    orders; viewer ``1 + a`` without agent ``a``'s own orders (other agents' orders are visible, like
-    any order). Fields gain a leading axis of ``num_agents + 1``; ``last_mid`` is per viewer."""
-    viewers = jnp.arange(num_agents + 1, dtype=jnp.int32)
-    trader = book.orders[:, engine.TRADER]
-
-    def one(v, mid):
-        hide = jnp.where(v == 0, trader != 0, trader == v)
-        masked = book.replace(orders=book.orders.at[:, engine.QTY].set(jnp.where(hide, 0, book.orders[:, engine.QTY])))
-        return _touch_view(masked, mid, tick, levels)
-
-    return jax.vmap(one)(viewers, jnp.broadcast_to(last_mid, (num_agents + 1,)))
-
-
-def _queue_ahead(book: engine.Book, oid):
-    """Shares resting ahead of each order ``oid`` (A, 2) in its queue: same side, a better price, or the
-    same price and earlier arrival (0 where no order rests)."""
-    o = book.orders
-    eq = (o[:, engine.OID][None, None] == oid[:, :, None, None]) & (oid >= C.AGENT_OID_BASE)[:, :, None, None]
-    mine = lambda f: jnp.sum(jnp.where(eq, o[:, f][None, None], 0), axis=(-2, -1))  # noqa: E731
-    price, seq = mine(engine.PRICE), mine(engine.SEQ)
-    on = jnp.any(eq, axis=-1)  # (A, 2, 2): which side each order rests on
-    sign = jnp.asarray([1, -1], jnp.int32)[None, None, :, None]  # bids: higher is better; asks: lower
-    p, q, sq = o[:, engine.PRICE][None, None], o[:, engine.QTY][None, None], o[:, engine.SEQ][None, None]
-    better = sign * (p - price[..., None, None]) > 0
-    first = (p == price[..., None, None]) & (sq < seq[..., None, None])
-    return jnp.sum(jnp.where(on[..., None] & (q > 0) & (better | first), q, 0), axis=(-2, -1))
-
-
 def _lookup(book: engine.Book, oid):
-    """Resting (qty, price, side, arrival number) of the orders ``oid`` (A, 2); 0s where none rests."""
+    """Resting (qty, price, side) of the orders ``oid`` (A, 2); 0s where none rests."""
     ids = book.orders[:, engine.OID]  # (2, C)
     eq = (ids[None, None] == oid[:, :, None, None]) & (oid >= C.AGENT_OID_BASE)[:, :, None, None]
     qty = jnp.sum(jnp.where(eq, book.orders[:, engine.QTY][None, None], 0), axis=(-2, -1))
@@ -152,93 +115,7 @@ def _lookup(book: engine.Book, oid):
     on_bid = jnp.any(eq[:, :, engine.BID], axis=-1)
     on_ask = jnp.any(eq[:, :, engine.ASK], axis=-1)
     side = jnp.where(on_bid, 1, jnp.where(on_ask, -1, 0)).astype(jnp.int32)
-    seq = jnp.sum(jnp.where(eq, book.orders[:, engine.SEQ][None, None], 0), axis=(-2, -1))
-    return qty, price, side, seq
-
-
-def executions_meet_agents(hist, book, oid, qty, price, side, seq_of):
-    """Historical executions as the aggressive orders they record (the fill rule of the market).
-
-    A type-4 message (size ``s``, price ``p``, resting side ``d``) was an order on side
-    ``-d`` for ``s`` shares limited at ``p``. Resting agent orders on side ``d`` priced
-    better than ``p``, or at ``p`` and earlier in time than the named historical order,
-    would have met it first: they are filled in price-time priority (best price, then
-    earliest), and the named order is executed only by what is left. A type-5 (hidden)
-    execution at ``p`` fills agent orders priced strictly better than ``p`` first (a
-    visible order at ``p`` was not hit by it, so neither is an agent's at ``p``); the book is
-    unchanged by the hidden part, as before. The named order's time is its arrival number
-    in ``book`` (before the historical block), or later than every agent order when it
-    arrives within the block.
-
-    ``oid``, ``qty``, ``price``, ``side``: the agents' resting orders ``(A, 2)`` in ``book``;
-    ``seq_of``: their arrival numbers. Returns ``(hist, fills)``: the block with each
-    execution's size reduced by what agents took (a type 4 left with nothing becomes a
-    no-op) and ``fills`` ``(k, A, 2)``, the shares each agent order took from each message.
-    With no agent orders the block is returned unchanged.
-    """
-    k = hist.shape[0]
-    A = oid.shape[0]
-    typ, d, p, size, hid = (hist[:, M.TYPE], hist[:, M.SIDE], hist[:, M.PRICE], hist[:, M.SIZE], hist[:, M.OID])
-    is4, is5 = typ == M.EXECUTE, typ == M.HIDDEN
-    # time of the named order: its arrival number if it rests now, else later than any agent's
-    ids = book.orders[:, engine.OID]
-    hit = ids[None] == hid[:, None, None]  # (k, 2, C)
-    found = jnp.any(hit, axis=(1, 2))
-    named_seq = jnp.sum(jnp.where(hit, book.orders[:, engine.SEQ][None], 0), axis=(1, 2))
-    earlier = jnp.tril(jnp.ones((k, k), bool), -1)  # [i, j]: j before i
-    arrives = jnp.any(earlier & (typ[None] == M.LIMIT) & (hid[None] == hid[:, None]), axis=1)
-    named_seq = jnp.where(found, named_seq, jnp.where(arrives, jnp.iinfo(jnp.int32).max, -1))
-    # the agents' orders as 2A slots, and which slot is ahead of which (same side: price, then time)
-    q, pr, sd, sq = (x.reshape(-1) for x in (qty, price, side, seq_of))
-    better_price = sd[None] * (pr[None] - pr[:, None]) > 0  # [j, l]: l's price better than j's
-    ahead = (sd[None] == sd[:, None]) & (better_price | ((pr[None] == pr[:, None]) & (sq[None] < sq[:, None])))
-    ahead = ahead.astype(jnp.int32)
-    better = d[:, None] * (pr[None] - p[:, None]) > 0
-    at_p_first = is4[:, None] & (pr[None] == p[:, None]) & (sq[None] < named_seq[:, None])
-    eligible = (is4 | is5)[:, None] & (sd[None] == d[:, None]) & (q[None] > 0) & (better | at_p_first)
-
-    def meet(rem, x):
-        e, s = x
-        e = e & (rem > 0)
-        before = ahead @ jnp.where(e, rem, 0)
-        fill = jnp.where(e, jnp.clip(s - before, 0, rem), 0)
-        return rem - fill, fill
-
-    _, fills = jax.lax.scan(meet, q, (eligible, size))
-    taken = jnp.sum(fills, axis=1)
-    left = size - taken
-    hist = hist.at[:, M.SIZE].set(left).at[:, M.TYPE].set(jnp.where(is4 & (left <= 0), M.NOOP, typ))
-    return hist, fills.reshape(k, A, 2)
-
-
-def replay_historical(book: engine.Book, hist, oid):
-    """The historical block through ``book`` with the agents' resting orders ``oid`` ``(A, 2)`` in it.
-
-    The executions that meet agent orders first (:func:`executions_meet_agents`) execute
-    those orders, as type-4 rows on the agents' ids, ahead of the block; then the block runs
-    with what they left (no trades recorded). Agents are filled passively here, by those
-    executions and by historical limit orders that cross their quotes. The executions are
-    placed ahead of the block rather than at their messages: within one step a crossing
-    limit order that reached an agent's order before the execution would, in the data's
-    order, have taken those shares first; only when both would exhaust the same agent order
-    does that change who got them. Returns ``(book, replayed, took)``: the book after the
-    block, the rows replayed (agent executions, then the block), and the shares ``(A, 2)``
-    each agent order took from historical executions.
-    """
-    A = oid.shape[0]
-    if A == 0:
-        book, _ = engine.replay(book, hist, max_trades=1, trades=False)
-        return book, hist, jnp.zeros((0, 2), jnp.int32)
-    qty, price, side, seq = _lookup(book, oid)
-    block, fills = executions_meet_agents(hist, book, oid, qty, price, side, seq)
-    took = jnp.sum(fills, axis=0)  # (A, 2)
-    t_s, t_ns = hist[0, M.TIME_S], hist[0, M.TIME_NS]
-    trader = jnp.broadcast_to(jnp.arange(1, A + 1, dtype=jnp.int32)[:, None], (A, 2))
-    rows = jnp.stack([jnp.where(took > 0, M.EXECUTE, M.NOOP), jnp.where(side == 0, 1, side), price, took, oid, trader,
-                      jnp.full_like(took, t_s), jnp.full_like(took, t_ns)], axis=-1).reshape(-1, M.N_MSG_FIELDS)
-    replayed = jnp.concatenate([rows.astype(jnp.int32), block], axis=0)
-    book, _ = engine.replay(book, replayed, max_trades=1, trades=False)
-    return book, replayed, took
+    return qty, price, side
 
 
 class MarketEnv(MultiAgentEnv):
@@ -376,7 +253,7 @@ class MarketEnv(MultiAgentEnv):
         """``(obs, state)`` of a new episode on window ``window`` (deterministic evaluation)."""
         state = self._reset_state(key, params, window)
         zero = jnp.zeros((self.A, 2), jnp.int32)
-        return self._observe(state, params, (zero, zero, zero)), state
+        return self._observe(state, params, zero, zero), state
 
     def _reset_state(self, key, params: EnvParams, window) -> EnvState:
         cfg, A = self.config, self.A
@@ -384,9 +261,8 @@ class MarketEnv(MultiAgentEnv):
         book = engine.from_l2(params.seeds[w], cfg.capacity)
         start = params.starts[w]
         first_price = params.messages[start, M.PRICE].astype(jnp.float32)
-        market = _touch_view(book, first_price, params.tick, cfg.obs_levels)  # no agent orders yet
-        view = jax.tree.map(lambda x: jnp.broadcast_to(x, (A + 1,) + x.shape), market)
-        ref = grid_down(market.mid, params.tick)
+        view = _touch_view(book, first_price, params.tick, cfg.obs_levels)
+        ref = grid_down(view.mid, params.tick)
         # the k-th execution-like agent draws the k-th coin whatever the agent order, so a baseline
         # that takes a learner's place (hftlab.study.evaluate) gets the learner's side under the same key
         rank = np.maximum(np.cumsum(self._exec_mask) - 1, 0)
@@ -396,35 +272,32 @@ class MarketEnv(MultiAgentEnv):
         zi = jnp.zeros((A,), jnp.int32)
         zf = jnp.zeros((A,), jnp.float32)
         return EnvState(
-            book=book, view=view, t=jnp.int32(0), ptr=start, window=w, ref=ref, arrival=market.mid, side=side,
+            book=book, view=view, t=jnp.int32(0), ptr=start, window=w, ref=ref, arrival=view.mid, side=side,
             inv=zi, cash=zi, hist_inv=jnp.int32(0), hist_cash=jnp.int32(0), oid=jnp.zeros((A, 2), jnp.int32),
             counter=zi, bought=zi, sold=zi, last_fill=zi, inv_sum=zf, inv_sq=zf, ret_sum=zf, ret_sq=zf, virtual=zi,
             volume=jnp.int32(0),
         )
 
     # ------------------------------------------------------------------ what each type sees
-    def _input(self, t: str, state: EnvState, params: EnvParams, rest, action=None, key=None):
-        """The :class:`AgentInput` of type ``t``'s agents; ``rest``: (qty, price, shares ahead) of every
-        agent's resting orders (A, 2)."""
+    def _input(self, t: str, state: EnvState, params: EnvParams, rest_qty, rest_price, action=None, key=None):
+        """The :class:`AgentInput` of type ``t``'s agents."""
         cfg, s = self.config, self._sl(t)
-        rest_qty, rest_price, ahead = rest
         d, inv = state.side[s], state.inv[s]
         executed = d * inv
         remaining = jnp.where(d != 0, jnp.maximum(params.exec_qty - executed, 0), 0)
         slots = self.specs[t].slots
         return AgentInput(
-            n=cfg.count(t), t=state.t, T=cfg.episode_steps, view=jax.tree.map(lambda x: x[1:][s], state.view), inv=inv, cash=state.cash[s], side=d,
+            n=cfg.count(t), t=state.t, T=cfg.episode_steps, view=state.view, inv=inv, cash=state.cash[s], side=d,
             executed=executed, remaining=remaining, rest_qty=rest_qty[s, :slots], rest_price=rest_price[s, :slots],
-            queue_ahead=ahead[s, :slots],
             last_fill=state.last_fill[s], arrival=state.arrival, volume=state.volume, params=params,
             own=params.agent[t], config=cfg, action=action, key=key)
 
-    def _observe(self, state: EnvState, params: EnvParams, rest):
-        return {t: self.specs[t].observe(self._input(t, state, params, rest))
+    def _observe(self, state: EnvState, params: EnvParams, rest_qty, rest_price):
+        return {t: self.specs[t].observe(self._input(t, state, params, rest_qty, rest_price))
                 for t in self.learning_types}
 
     # ------------------------------------------------------------------ the world step
-    def _desired(self, key, state: EnvState, actions, params, rest) -> Orders:
+    def _desired(self, key, state: EnvState, actions, params, rest_qty, rest_price) -> Orders:
         """Desired orders of all agents, (A, 2) slots (single-slot types use slot 0); on the last
         step execution-category types send their remainder and quoting types unwind."""
         last = state.t >= self.config.episode_steps - 1
@@ -432,7 +305,7 @@ class MarketEnv(MultiAgentEnv):
         keys = jax.random.split(key, len(self.types))
         for t, k in zip(self.types, keys):
             spec = self.specs[t]
-            inp = self._input(t, state, params, rest, actions.get(t), k)
+            inp = self._input(t, state, params, rest_qty, rest_price, actions.get(t), k)
             o = spec.act(inp)
             if spec.category == "execution":
                 o = jax.tree.map(lambda a, b: jnp.where(last, a, b), ex.deadline(inp.side, inp.remaining), o)
@@ -507,8 +380,8 @@ class MarketEnv(MultiAgentEnv):
         block = jnp.zeros((0, M.N_MSG_FIELDS), jnp.int32)
         book1 = book0
         if A > 0:
-            rest0 = _lookup(book0, state.oid)[:3]
-            o = self._desired(k_pol, state, actions, params, rest0[:2] + (_queue_ahead(book0, state.oid),))
+            rest0 = _lookup(book0, state.oid)
+            o = self._desired(k_pol, state, actions, params, rest0[0], rest0[1])
             block, oid, submitted = self._agent_block(state, o, rest0, hist[0, M.TIME_S], hist[0, M.TIME_NS])
             book1, tr = engine.replay(book0, block, max_trades=cfg.max_trades, trades=True)
             trade_over = book1.trade_overflow - book0.trade_overflow
@@ -523,14 +396,12 @@ class MarketEnv(MultiAgentEnv):
             d_buy, d_sell = q @ ohb, q @ ohs
             d_inv = d_buy - d_sell
             d_cash = c @ ohs - c @ ohb
-            q1, p1, s1, _ = _lookup(book1, oid)
-        # the historical block (no trades recorded): agents are filled passively, by the executions
-        # that meet their orders first (executed here, ahead of the block) and by crossing limit orders
-        book2, replayed, took = replay_historical(book1, hist, oid)
-        from_exec = jnp.sum(took, axis=1)
-        rest_qty = rest_price = ahead = jnp.zeros((A, 2), jnp.int32)
+            q1, p1, s1 = _lookup(book1, oid)
+        # the historical block: no trades recorded; agents can only be filled passively here
+        book2, _ = engine.replay(book1, hist, max_trades=1, trades=False)
+        rest_qty, rest_price = jnp.zeros((A, 2), jnp.int32), jnp.zeros((A, 2), jnp.int32)
         if A > 0:
-            q2, p2, _, _ = _lookup(book2, oid)
+            q2, p2, _ = _lookup(book2, oid)
             passive = jnp.maximum(q1 - q2, 0)
             pi = jnp.sum(s1 * passive, axis=1)
             pc = -jnp.sum(s1 * passive * ((p1 - state.ref) // tick), axis=1)
@@ -540,10 +411,8 @@ class MarketEnv(MultiAgentEnv):
             ps = jnp.sum(jnp.where(s1 < 0, passive, 0), axis=1)
             d_buy = d_buy.at[1:].add(pb).at[0].add(jnp.sum(ps))
             d_sell = d_sell.at[1:].add(ps).at[0].add(jnp.sum(pb))
-            rest_qty, rest_price, ahead = q2, p2, _queue_ahead(book2, oid)
-        view2 = _masked_views(book2, state.view.mid, tick, cfg.obs_levels, A)
-        mid2, bid2, ask2 = view2.mid[1:], view2.bid[1:], view2.ask[1:]  # what each agent sees (own orders masked)
-        market = jax.tree.map(lambda x: x[0], view2)
+            rest_qty, rest_price = q2, p2
+        view2 = _touch_view(book2, state.view.mid, tick, cfg.obs_levels)
 
         # deadline: execution remainder / market-maker inventory at the far touch + penalty, vs the flow
         inv_now = state.inv + d_inv[1:]
@@ -552,7 +421,7 @@ class MarketEnv(MultiAgentEnv):
                           jnp.where(mm_mask, -inv_now, 0))
         resid = jnp.where(last, resid, 0)
         pen = params.deadline_penalty_ticks * tick
-        vprice = jnp.where(resid > 0, ask2 + pen, bid2 - pen)
+        vprice = jnp.where(resid > 0, view2.ask + pen, view2.bid - pen)
         vc = -resid * ((vprice - state.ref) // tick)
         d_inv = d_inv.at[1:].add(resid).at[0].add(-jnp.sum(resid))
         d_cash = d_cash.at[1:].add(vc).at[0].add(-jnp.sum(vc))
@@ -567,10 +436,10 @@ class MarketEnv(MultiAgentEnv):
         hist_volume = jnp.where(is_ex, hist[:, M.SIZE], 0)
         w = hist_volume.astype(jnp.float32)
         dev = (hist[:, M.PRICE] - state.ref).astype(jnp.float32)
-        vwap = jnp.where(jnp.sum(w) > 0, state.ref + jnp.sum(w * dev) / jnp.maximum(jnp.sum(w), 1.0), market.mid)
+        vwap = jnp.where(jnp.sum(w) > 0, state.ref + jnp.sum(w * dev) / jnp.maximum(jnp.sum(w), 1.0), view2.mid)
 
-        v_old = mm.value(state.inv, state.cash, state.view.mid[1:], state.ref, tick)
-        v_new = mm.value(inv, cash, mid2, state.ref, tick)
+        v_old = mm.value(state.inv, state.cash, state.view.mid, state.ref, tick)
+        v_new = mm.value(inv, cash, view2.mid, state.ref, tick)
         dv = v_new - v_old
         new_state = state.replace(
             book=book2, view=view2, t=state.t + 1, ptr=state.ptr + k, inv=inv, cash=cash,
@@ -603,18 +472,16 @@ class MarketEnv(MultiAgentEnv):
             "virtual": jnp.sum(jnp.abs(resid)),
             "hist_inv": new_state.hist_inv,
             "hist_cash": new_state.hist_cash,
-            "mid": market.mid, "bid": market.bid, "ask": market.ask, "vwap": vwap.astype(jnp.float32),
+            "mid": view2.mid, "bid": view2.bid, "ask": view2.ask, "vwap": vwap.astype(jnp.float32),
             "window": state.window, "t": state.t,
         }
         info["agents"] = {"fill": fill, "bought": d_buy[1:], "sold": d_sell[1:], "cash": d_cash[1:], "inventory": inv, "cash_total": cash,
-                          "submitted": submitted, "filled_by_executions": from_exec,
-                          "queue_ahead": ahead}
+                          "submitted": submitted}
         if cfg.debug:
             info["agent_messages"] = block
             info["historical_messages"] = hist
-            info["replayed_messages"] = replayed
 
-        obs = self._observe(new_state, params, (rest_qty, rest_price, ahead))
+        obs = self._observe(new_state, params, rest_qty, rest_price)
         dones = {t: jnp.full((cfg.count(t),), done) for t in self.learning_types}
         dones["__all__"] = done
         return obs, new_state, rewards, dones, info
