@@ -27,14 +27,36 @@ def line(n: int = 5) -> alt.Chart:
     return alt.Chart(pd.DataFrame({"x": range(n), "y": [i * i for i in range(n)]})).mark_line().encode(x="x", y="y")
 
 
-def test_default_is_the_offline_widget_renderer():
-    assert setup_rendering() == "jupyter-offline"
-    assert alt.renderers.active == "jupyter"
-    assert alt.renderers.options.get("offline") is True
-    # The widget's JavaScript is the locally bundled one, not an import from a CDN.
+def test_default_is_offline_svg_in_cells_and_bundled_widgets_in_panels():
+    assert setup_rendering() == "offline"
+    assert alt.renderers.active == render.CELL_RENDERER  # a cell's chart: inline SVG made in the kernel
+    bundle = line()._repr_mimebundle_()
+    bundle = bundle[0] if isinstance(bundle, tuple) else bundle
+    assert set(bundle) == {"image/svg+xml", "text/plain"} and "<svg" in bundle["image/svg+xml"][:500]
+    assert "<script" not in bundle["image/svg+xml"] and "http" not in bundle["image/svg+xml"].replace("http://www.w3.org", "")
+    # A panel's chart widget runs the locally bundled JavaScript, not an import from a CDN.
+    assert render.panel_uses_widgets()
     assert alt.JupyterChart._is_offline
     assert "cdn.jsdelivr" not in alt.JupyterChart._esm and "esm.sh" not in alt.JupyterChart._esm
-    assert setup_rendering() == "jupyter-offline"  # cached
+    assert setup_rendering() == "offline"  # cached
+
+
+def test_a_dense_cell_chart_is_a_png_when_that_is_smaller():
+    setup_rendering()
+    n = 6000
+    dense = alt.Chart(pd.DataFrame({"x": [i % 97 for i in range(n)], "y": [(i * 7919) % 1009 for i in range(n)]})).mark_point().encode(x="x", y="y")
+    bundle = dense._repr_mimebundle_()
+    bundle = bundle[0] if isinstance(bundle, tuple) else bundle
+    assert "image/png" in bundle and "image/svg+xml" not in bundle
+    import base64
+    assert base64.b64decode(bundle["image/png"])[:8] == b"\x89PNG\r\n\x1a\n"
+
+
+def test_every_chart_a_widget_on_request(monkeypatch):
+    monkeypatch.setenv(render.RENDERER_ENV, "jupyter")
+    assert setup_rendering() == "jupyter-offline"
+    assert alt.renderers.active == "jupyter" and alt.renderers.options.get("offline") is True
+    assert alt.JupyterChart._is_offline
 
 
 def test_colab_keeps_the_html_renderer(monkeypatch):
@@ -43,7 +65,8 @@ def test_colab_keeps_the_html_renderer(monkeypatch):
     assert alt.renderers.active == "colab"
 
 
-@pytest.mark.parametrize("value, name, active", [("png", "png", "png"), ("svg", "svg", "svg"), ("jupyter", "jupyter-offline", "jupyter"), ("HTML", "html", "default")])
+@pytest.mark.parametrize("value, name, active", [("png", "png", "png"), ("svg", "svg", "svg"), ("jupyter", "jupyter-offline", "jupyter"),
+                                                 ("offline", "offline", render.CELL_RENDERER), ("HTML", "html", "default")])
 def test_environment_override(monkeypatch, value, name, active):
     monkeypatch.setenv(render.RENDERER_ENV, value)
     assert setup_rendering() == name
@@ -59,13 +82,14 @@ def test_unknown_renderer_is_a_one_line_input_error(monkeypatch):
         setup_rendering(renderer="nope")
 
 
-def test_missing_widget_support_falls_back_to_static_png(monkeypatch):
+def test_missing_widget_support_falls_back_to_static_svg(monkeypatch):
     def broken(*a, **k):
         raise ImportError("anywidget missing")
 
     monkeypatch.setattr(alt.JupyterChart, "enable_offline", classmethod(broken))
-    assert setup_rendering() == "png"
-    assert alt.renderers.active == "png"
+    assert setup_rendering() == "svg"
+    assert alt.renderers.active == "svg"
+    assert not render.panel_uses_widgets()
 
 
 def test_save_chart_writes_png_and_svg(tmp_path, monkeypatch):
@@ -112,18 +136,66 @@ def test_panel_runs_with_the_control_values_and_updates_its_chart_in_place():
     assert "done in" in p.status.value and not p.button.disabled and p.button.description == "Run"
 
 
-def test_panel_reuses_chart_widgets_and_closes_the_extra_ones():
-    p = Panel({"k": widgets.IntSlider(value=1, min=1, max=3)}, lambda k: [line(3 + i) for i in range(k)]).show()
+def widget_views(p: Panel) -> list[str]:
+    """Model ids of the widgets the panel's Output shows."""
+    return [o["data"]["application/vnd.jupyter.widget-view+json"]["model_id"] for o in p.output.outputs
+            if "application/vnd.jupyter.widget-view+json" in o.get("data", {})]
+
+
+def test_panel_stacks_its_charts_in_one_reused_widget_and_closes_it_when_unused():
+    p = Panel({"k": widgets.IntSlider(value=1, min=0, max=3)}, lambda k: [line(3 + i) for i in range(k)] + ["note"]).show()
     first = p._charts[0]
+    assert widget_views(p) == [first.model_id]
     p.controls["k"].value = 3
     p.button.click()
-    assert len(p._charts) == 3 and p._charts[0] is first
-    assert [len(next(iter(jc.spec["datasets"].values()))) for jc in p._charts] == [3, 4, 5]
-    extra = p._charts[1:]
-    p.controls["k"].value = 1
+    assert p._charts == [first]  # one widget: the bundled JavaScript travels once per panel
+    assert len(first.spec["vconcat"]) == 3
+    assert sorted(len(v) for v in first.spec["datasets"].values()) == [3, 4, 5]
+    assert widget_views(p) == [first.model_id]
+    assert [o["data"]["text/plain"] for o in p.output.outputs if "text/plain" in o.get("data", {}) and o is not p.output.outputs[0]] == ["'note'"]
+    p.controls["k"].value = 0
     p.button.click()
-    assert p._charts == [first]
-    assert all(jc.comm is None for jc in extra)  # closed, not leaked
+    assert p._charts == [] and first.comm is None  # closed, not leaked
+    assert widget_views(p) == []
+
+
+def test_panel_writes_its_output_from_the_kernel():
+    """No ``with output:`` (msg_id capture): headless clients then have nothing to send back."""
+    def run(n):
+        print("working on", n)
+        print("done")
+        return line(n)
+
+    p = Panel({"n": widgets.IntSlider(value=4, min=2, max=9)}, run)
+    seen = []
+    p.output.observe(lambda ch: seen.append(ch["new"]), names="msg_id")
+    p.show()
+    assert seen == [] and p.output.msg_id == ""
+    texts = [o["text"] for o in p.output.outputs if o["output_type"] == "stream"]
+    assert texts == []  # the run's prints are replaced by its result once drawn
+    assert widget_views(p) == [p._charts[0].model_id]
+
+
+def test_panel_prints_while_running_land_in_the_output():
+    snapshots = []
+
+    def run(n):
+        print("step", n)
+        import sys
+        sys.stdout.flush()
+        snapshots.append(tuple(p.output.outputs))
+        return line(n)
+
+    p = Panel({"n": widgets.IntSlider(value=3, min=2, max=9)}, run)
+    p.show()
+    assert snapshots and snapshots[0][-1] == {"output_type": "stream", "name": "stdout", "text": "step 3\n"}
+
+
+def test_panel_in_static_mode_draws_svg_images(monkeypatch):
+    monkeypatch.setenv(render.RENDERER_ENV, "svg")
+    p = Panel({"n": widgets.IntSlider(value=4, min=2, max=9)}, lambda n: [line(n), line(n + 1)]).show()
+    assert p._charts == []
+    assert [sorted(o["data"]) for o in p.output.outputs] == [["image/svg+xml", "text/plain"]] * 2
 
 
 def test_panel_button_errors_are_shown_not_raised(capsys):
@@ -137,7 +209,7 @@ def test_panel_button_errors_are_shown_not_raised(capsys):
     p.button.click()  # does not raise
     assert "failed: InputError" in p.status.value and not p.button.disabled
     assert p._charts == []
-    assert "hftlab: error: n must be >= 0" in capsys.readouterr().out
+    assert p.output.outputs == ({"output_type": "stream", "name": "stdout", "text": "hftlab: error: n must be >= 0\n"},)
     with pytest.raises(InputError):
         p.refresh()  # called directly (as show() does), errors propagate
 

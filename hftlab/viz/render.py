@@ -8,16 +8,31 @@ inside an ipywidgets ``Output`` such as a :class:`~hftlab.viz.panel.Panel` — t
 
 :func:`setup_rendering` picks, once per kernel:
 
-* **JupyterLab, Notebook 7, VS Code, nbval** → Altair's ``jupyter`` renderer with
-  ``offline=True``: every chart is an ``anywidget`` (``alt.JupyterChart``) whose
-  JavaScript — vega, vega-lite and vega-embed — is bundled locally by
-  ``vl-convert-python``; no network is touched.
+* **JupyterLab, Notebook 7, VS Code, nbval, nbconvert, papermill** → ``offline``:
+
+  - a chart shown in a cell is a static **inline SVG** drawn in the kernel by
+    ``vl-convert``: no JavaScript, no network, and a few to a few hundred KB in the
+    saved notebook; a dense chart whose SVG passes :data:`SVG_MAX_CHARS` is shown as a
+    PNG when that is smaller (a 460 KB scatter-plot SVG is a 130 KB PNG);
+  - the charts of a :class:`~hftlab.viz.panel.Panel` — the ones a reader re-runs with
+    sliders — stay interactive (tooltips, redraw in place): **one** ``alt.JupyterChart``
+    widget per panel, whose JavaScript (vega + vega-lite + vega-embed, bundled locally
+    by ``vl-convert``; no network) travels once per panel, not once per chart. A panel
+    whose run returns several charts shows them stacked in that one widget.
+
+  Why: with every chart a ``JupyterChart`` (the ``jupyter-offline`` choice below) each
+  widget's state carries its own copy of the ~0.9 MB offline bundle, so an executed,
+  saved notebook weighed 7.2 MB (01) to 8.7 MB (05), almost all of it duplicated
+  JavaScript. With ``offline`` the executed notebooks weigh 1.0–1.6 MB, of which about
+  1 MB is the one panel widget (per notebook: README, "Charts offline"). The widget manager cannot share one ESM between
+  anywidget models (each model's ``_esm`` is its own state), so "once" is per panel.
 * **Google Colab** → Altair's default HTML renderer: Colab has internet and draws it
   natively, including inside widget ``Output`` areas, whereas third-party widgets
   there need Colab's custom widget manager.
-* ``HFTLAB_RENDERER=<name>`` overrides the choice (``jupyter``, ``html``, ``png``,
-  ``svg``, ``mimetype``) — e.g. ``png`` for a front end whose server lacks the
-  ``anywidget`` extension, where widget charts would show "model not found".
+* ``HFTLAB_RENDERER=<name>`` overrides the choice (``offline``, ``jupyter`` = every
+  chart an offline widget, ``html``, ``png``, ``svg``, ``mimetype``) — e.g. ``svg`` for a
+  front end whose server lacks the ``anywidget`` extension, where widget charts would
+  show "model not found" (panels then redraw SVG images).
 
 :func:`save_chart` writes PNG / SVG with ``vl-convert`` (no browser, no network); the
 ``hftlab`` commands and the notebooks both save figures through it.
@@ -38,6 +53,7 @@ RENDERER_ENV = "HFTLAB_RENDERER"
 
 #: Renderer names :func:`setup_rendering` returns / accepts, mapped to how to enable them.
 RENDERERS = {
+    "offline": "cell charts as static SVG (vl-convert); each Panel's charts one offline JupyterChart widget",
     "jupyter-offline": "Altair JupyterChart widget, JavaScript bundled by vl-convert (no network)",
     "colab": "Altair's HTML renderer (vega from the CDN; Colab is online)",
     "html": "Altair's HTML renderer (vega from the CDN; needs internet)",
@@ -45,9 +61,36 @@ RENDERERS = {
     "svg": "static SVG images made by vl-convert (no network, no interactivity)",
     "mimetype": "the Vega-Lite mimetype, for front ends with their own Vega-Lite 6 renderer",
 }
-_ALIASES = {"jupyter": "jupyter-offline", "offline": "jupyter-offline", "default": "html"}
+_ALIASES = {"jupyter": "jupyter-offline", "static": "svg", "default": "html"}
+
+#: Renderers under which a Panel draws its charts as an ``alt.JupyterChart`` widget.
+WIDGET_PANEL_RENDERERS = ("offline", "jupyter-offline")
 
 _STATE: dict[str, str | None] = {"renderer": None}
+
+#: Above this many characters of SVG a cell chart is shown as a PNG if that is smaller
+#: (dense scatter plots: a 460 KB SVG is a 130 KB PNG; line charts stay SVG).
+SVG_MAX_CHARS = 200_000
+CELL_RENDERER = "hftlab_offline"  # the Altair renderer name of a cell chart under ``offline``
+
+
+def _offline_cell_chart(spec: dict, **_options) -> dict:
+    """Altair renderer: a chart drawn in the kernel by vl-convert — inline SVG, or PNG when much smaller."""
+    import base64
+
+    import vl_convert as vlc
+    from altair.utils._importers import vl_version_for_vl_convert
+
+    vl_version = vl_version_for_vl_convert()
+    svg = vlc.vegalite_to_svg(spec, vl_version=vl_version)
+    if len(svg) > SVG_MAX_CHARS:
+        png = vlc.vegalite_to_png(spec, vl_version=vl_version, scale=1.0)
+        if 4 * len(png) / 3 < len(svg):  # base64 in the notebook
+            return {"image/png": base64.b64encode(png).decode("ascii"), "text/plain": "<VegaLite chart (PNG)>"}
+    return {"image/svg+xml": svg, "text/plain": "<VegaLite chart (SVG)>"}
+
+
+alt.renderers.register(CELL_RENDERER, _offline_cell_chart)
 
 
 def in_colab() -> bool:
@@ -57,7 +100,13 @@ def in_colab() -> bool:
 
 def _enable(name: str) -> None:
     """Switch Altair to renderer ``name`` (a key of :data:`RENDERERS`); may raise ImportError."""
-    if name == "jupyter-offline":
+    if name == "offline":
+        import anywidget  # noqa: F401  (panels' chart widgets; raises ImportError if absent)
+        import vl_convert  # noqa: F401  (the SVG of every cell chart)
+
+        alt.JupyterChart.enable_offline(offline=True)  # the bundle the panels' widgets carry
+        alt.renderers.enable(CELL_RENDERER)
+    elif name == "jupyter-offline":
         import anywidget  # noqa: F401  (the widget base class; raises ImportError if absent)
 
         # Bundle vega + vega-lite + vega-embed locally now (about a second, once per
@@ -89,8 +138,8 @@ def setup_rendering(renderer: str | None = None) -> str:
     Call it once at the top of every notebook (later calls return the cached choice).
     ``renderer`` (or the ``HFTLAB_RENDERER`` environment variable) forces a choice —
     one of :data:`RENDERERS` or ``jupyter`` / ``html``; otherwise Colab gets ``colab``
-    and everything else ``jupyter-offline``, falling back to static ``png`` images if
-    ``anywidget`` or ``vl-convert`` cannot be loaded.
+    and everything else ``offline``, falling back to static ``svg`` images everywhere
+    if ``anywidget`` cannot be loaded, and to ``html`` without ``vl-convert``.
     """
     if renderer is None and _STATE["renderer"] is not None:
         return _STATE["renderer"]
@@ -105,11 +154,11 @@ def setup_rendering(renderer: str | None = None) -> str:
         name = "colab"
         _enable(name)
     else:
-        name = "jupyter-offline"
+        name = "offline"
         try:
             _enable(name)
-        except Exception:  # anywidget / vl-convert unusable: static images still work offline
-            name = "png"
+        except Exception:  # anywidget unusable: static images still work offline
+            name = "svg"
             try:
                 _enable(name)
             except ImportError:
@@ -122,6 +171,11 @@ def setup_rendering(renderer: str | None = None) -> str:
 def current_renderer() -> str | None:
     """The name :func:`setup_rendering` chose, or None before it was called."""
     return _STATE["renderer"]
+
+
+def panel_uses_widgets() -> bool:
+    """True when a Panel should draw its charts as an ``alt.JupyterChart`` widget."""
+    return setup_rendering() in WIDGET_PANEL_RENDERERS
 
 
 _FORMATS = ("png", "svg")
@@ -160,7 +214,10 @@ def save_chart(chart: alt.TopLevelMixin, name: str, formats: tuple[str, ...] = (
         path = figures_dir().joinpath(*rel.parts).with_name(rel.name + "." + fmt)
         path.parent.mkdir(parents=True, exist_ok=True)
         if fmt == "png":
-            path.write_bytes(vlc.vegalite_to_png(spec, vl_version=vl_version, scale=1.5))
+            # The chart's own pixel size (scale 1); the SVG beside it is the sharp copy. At
+            # scale 1.5 the PNGs weighed 2.25x as much, and notebook 00, which shows the
+            # tour's PNGs, was saved at 2.4 MB executed.
+            path.write_bytes(vlc.vegalite_to_png(spec, vl_version=vl_version, scale=1.0))
         else:
             path.write_text(vlc.vegalite_to_svg(spec, vl_version=vl_version))
         out.append(path)

@@ -9,8 +9,11 @@ kernel to go idle and asserts that
 * every code cell ran and none has an error output;
 * no traceback, "Error loading script", "Error displaying widget" or widget error
   box is visible in any output;
-* a notebook that draws shows at least one rendered chart (a ``.vega-embed`` holding
-  a non-empty canvas or SVG, or a chart shown as an image), and every chart drew;
+* a notebook that draws shows at least one rendered chart, and every chart drew: a
+  cell's chart is an inline SVG made in the kernel (``.jp-RenderedSVG svg``, the
+  default ``offline`` renderer of :mod:`hftlab.viz.render`) or an image; a panel's
+  chart is a ``.vega-embed`` (the offline ``JupyterChart`` widget) holding a non-empty
+  canvas or SVG;
 * the browser asked nothing of the network beyond the local JupyterLab server — any
   other request fails the test (and cannot succeed: chromium resolves no other host),
   so charts must render offline;
@@ -113,7 +116,8 @@ JS_CHARTS = """() => {
     const r = g.getBoundingClientRect();
     return r.width > 0 && r.height > 0;
   });
-  // Charts shown as static images (e.g. HFTLAB_RENDERER=png, or saved figures displayed).
+  // Charts shown as static images: inline SVG (a cell's chart under the default renderer,
+  // or HFTLAB_RENDERER=svg), PNG (HFTLAB_RENDERER=png), or saved figures displayed.
   const images = Array.from(document.querySelectorAll('.jp-Notebook .jp-RenderedImage img, .jp-Notebook .jp-RenderedSVG svg'))
     .map(img => img.tagName === 'IMG' ? (img.complete && img.naturalWidth > 0) : img.getBoundingClientRect().width > 0);
   return vega.concat(images);
@@ -124,8 +128,9 @@ JS_OUTPUT_TEXT = """() => Array.from(document.querySelectorAll('.jp-Notebook .jp
 
 JS_WIDGET_ERRORS = """() => Array.from(document.querySelectorAll('.jp-Notebook .jupyter-widgets-error-widget')).length"""
 
-JS_CHART_SIGNATURE = """(panel) => Array.from(panel.querySelectorAll('.vega-embed, .jp-RenderedImage img')).map(el => {
+JS_CHART_SIGNATURE = """(panel) => Array.from(panel.querySelectorAll('.vega-embed, .jp-RenderedImage img, .jp-RenderedSVG svg')).map(el => {
   if (el.tagName === 'IMG') return el.src;
+  if (el.tagName.toLowerCase() === 'svg') return el.outerHTML;  // a chart drawn as inline SVG (static renderers)
   const c = el.querySelector('canvas');
   if (c) return c.toDataURL();
   const s = el.querySelector('svg.marks');
