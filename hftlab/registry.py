@@ -30,9 +30,6 @@ class Registry:
         self._records[record.name] = record
         return record
 
-    def unregister(self, name: str) -> None:
-        self._records.pop(name, None)
-
     def get(self, name: str):
         """The record called ``name``; unknown: a one-line error naming the registered ones."""
         if name not in self._records:
@@ -50,7 +47,7 @@ class Registry:
 
     @contextmanager
     def scratch(self):
-        """Registrations (and removals) made inside the block are undone when it ends."""
+        """Registrations made inside the block are undone when it ends."""
         saved = dict(self._records)
         try:
             yield self

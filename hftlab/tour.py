@@ -4,15 +4,15 @@ A part prints its summary and writes its figures to ``figures/``. ``hftlab tour`
 parts one after another; ``notebooks/00_tour.ipynb`` runs them through :func:`run_part` and
 shows the figures they wrote. Quick mode is an argument (``quick``), never read here.
 
-The registry :data:`PARTS` maps a part to its title and to its function ``fn(quick: bool)``
-as ``"module:function"``, imported only when the part runs.
+The registry :data:`PARTS` (at the end of the module) maps a part's name to its title and its
+function ``fn(quick: bool)``; each function imports what it needs when it runs.
 """
 
 from __future__ import annotations
 
-import importlib
 from dataclasses import dataclass
 from pathlib import Path
+from typing import Callable
 
 from hftlab.config import figures_dir
 
@@ -20,32 +20,7 @@ from hftlab.config import figures_dir
 @dataclass(frozen=True)
 class Part:
     title: str
-    target: str  # "module:function"
-
-
-PARTS: dict[str, Part] = {
-    "replay": Part("the order book: a LOBSTER-format day replayed and validated", "hftlab.tour:replay_part"),
-    "market": Part("the market: execution and market-making agents among the historical flow", "hftlab.tour:market_part"),
-    "train": Part("IPPO: agents trained against the baselines", "hftlab.tour:train_part"),
-    "bandits": Part("causal bandits: transfer through an abstraction", "hftlab.tour:bandits_part"),
-    "fundgan": Part("fund strategies: the latent code of a GAN", "hftlab.tour:fundgan_part"),
-}
-TITLES = {name: part.title for name, part in PARTS.items()}
-
-
-def _function(name: str):
-    """The part's function, or None when its module or function is missing."""
-    module, _, attr = PARTS[name].target.partition(":")
-    try:
-        mod = importlib.import_module(module)
-    except ModuleNotFoundError:
-        return None
-    return getattr(mod, attr, None)
-
-
-def available_parts() -> list[str]:
-    """The parts whose function exists, in the tour's order."""
-    return [name for name in PARTS if _function(name) is not None]
+    run: Callable[[bool], object]  # fn(quick)
 
 
 def run_part(name: str, quick: bool = False) -> list[Path]:
@@ -54,11 +29,8 @@ def run_part(name: str, quick: bool = False) -> list[Path]:
         from hftlab.errors import InputError
 
         raise InputError(f"tour: unknown part {name!r} (parts: {', '.join(PARTS)})")
-    fn = _function(name)
-    if fn is None:
-        raise ModuleNotFoundError(f"tour part {name!r}: {PARTS[name].target} is not available")
     before = {p: p.stat().st_mtime_ns for p in figures_dir().glob("*.png")}
-    fn(bool(quick))
+    PARTS[name].run(bool(quick))
     pngs = [p for p in figures_dir().glob("*.png") if before.get(p) != p.stat().st_mtime_ns]
     return sorted(pngs, key=lambda p: p.stat().st_mtime_ns)
 
@@ -183,3 +155,13 @@ def train_part(quick: bool) -> None:
     print(format_summary(result))
     paths = save_training_figures(result)
     print(f"figures: {', '.join(p.name for p in paths if str(p).endswith('.png'))}")
+
+
+PARTS: dict[str, Part] = {
+    "replay": Part("the order book: a LOBSTER-format day replayed and validated", replay_part),
+    "market": Part("the market: execution and market-making agents among the historical flow", market_part),
+    "train": Part("IPPO: agents trained against the baselines", train_part),
+    "bandits": Part("causal bandits: transfer through an abstraction", bandits_part),
+    "fundgan": Part("fund strategies: the latent code of a GAN", fundgan_part),
+}
+TITLES = {name: part.title for name, part in PARTS.items()}

@@ -128,5 +128,5 @@ class AgentType:
 
 
 AGENT_TYPES = Registry("agent type")
-register, unregister, get, names = AGENT_TYPES.register, AGENT_TYPES.unregister, AGENT_TYPES.get, AGENT_TYPES.names
+register, get, names = AGENT_TYPES.register, AGENT_TYPES.get, AGENT_TYPES.names
 all_types = AGENT_TYPES.records
