@@ -65,7 +65,8 @@ def test_conservation_over_random_rollouts(world):
 
 
 def test_fills_match_reference_book(world, data):
-    """Agent messages + historical messages replayed through the plain-Python reference book give the same fills."""
+    """Agent messages + the replayed historical block (executions that meet agents first, then the block with
+    what they left) through the plain-Python reference book give the same fills."""
     env, params, traj = world
     cfg = env.config
     for e in (0, 3):
@@ -74,7 +75,7 @@ def test_fills_match_reference_book(world, data):
         A = env.A
         for s in range(T - 1):  # the last step adds deadline executions outside the book
             bought, sold = np.zeros(A + 1, np.int64), np.zeros(A + 1, np.int64)
-            msgs = list(traj["info"]["agent_messages"][s, e]) + list(traj["info"]["historical_messages"][s, e])
+            msgs = list(traj["info"]["agent_messages"][s, e]) + list(traj["info"]["replayed_messages"][s, e])
             for msg in msgs:
                 for tr in ref.apply(msg):
                     price, qty, _, _, ptr, atr, _, _, aside = tr[:9]

@@ -107,7 +107,7 @@ def _touch_view(book: engine.Book, last_mid, tick, levels: int) -> View:
 
 
 def _lookup(book: engine.Book, oid):
-    """Resting (qty, price, side) of the orders ``oid`` (A, 2); 0s where none rests."""
+    """Resting (qty, price, side, arrival number) of the orders ``oid`` (A, 2); 0s where none rests."""
     ids = book.orders[:, engine.OID]  # (2, C)
     eq = (ids[None, None] == oid[:, :, None, None]) & (oid >= C.AGENT_OID_BASE)[:, :, None, None]
     qty = jnp.sum(jnp.where(eq, book.orders[:, engine.QTY][None, None], 0), axis=(-2, -1))
@@ -115,7 +115,93 @@ def _lookup(book: engine.Book, oid):
     on_bid = jnp.any(eq[:, :, engine.BID], axis=-1)
     on_ask = jnp.any(eq[:, :, engine.ASK], axis=-1)
     side = jnp.where(on_bid, 1, jnp.where(on_ask, -1, 0)).astype(jnp.int32)
-    return qty, price, side
+    seq = jnp.sum(jnp.where(eq, book.orders[:, engine.SEQ][None, None], 0), axis=(-2, -1))
+    return qty, price, side, seq
+
+
+def executions_meet_agents(hist, book, oid, qty, price, side, seq_of):
+    """Historical executions as the aggressive orders they record (the fill rule of the market).
+
+    A type-4 message (size ``s``, price ``p``, resting side ``d``) was an order on side
+    ``-d`` for ``s`` shares limited at ``p``. Resting agent orders on side ``d`` priced
+    better than ``p``, or at ``p`` and earlier in time than the named historical order,
+    would have met it first: they are filled in price-time priority (best price, then
+    earliest), and the named order is executed only by what is left. A type-5 (hidden)
+    execution at ``p`` fills agent orders priced strictly better than ``p`` first (a
+    visible order at ``p`` was not hit by it, so neither is an agent's at ``p``); the book is
+    unchanged by the hidden part, as before. The named order's time is its arrival number
+    in ``book`` (before the historical block), or later than every agent order when it
+    arrives within the block.
+
+    ``oid``, ``qty``, ``price``, ``side``: the agents' resting orders ``(A, 2)`` in ``book``;
+    ``seq_of``: their arrival numbers. Returns ``(hist, fills)``: the block with each
+    execution's size reduced by what agents took (a type 4 left with nothing becomes a
+    no-op) and ``fills`` ``(k, A, 2)``, the shares each agent order took from each message.
+    With no agent orders the block is returned unchanged.
+    """
+    k = hist.shape[0]
+    A = oid.shape[0]
+    typ, d, p, size, hid = (hist[:, M.TYPE], hist[:, M.SIDE], hist[:, M.PRICE], hist[:, M.SIZE], hist[:, M.OID])
+    is4, is5 = typ == M.EXECUTE, typ == M.HIDDEN
+    # time of the named order: its arrival number if it rests now, else later than any agent's
+    ids = book.orders[:, engine.OID]
+    hit = ids[None] == hid[:, None, None]  # (k, 2, C)
+    found = jnp.any(hit, axis=(1, 2))
+    named_seq = jnp.sum(jnp.where(hit, book.orders[:, engine.SEQ][None], 0), axis=(1, 2))
+    earlier = jnp.tril(jnp.ones((k, k), bool), -1)  # [i, j]: j before i
+    arrives = jnp.any(earlier & (typ[None] == M.LIMIT) & (hid[None] == hid[:, None]), axis=1)
+    named_seq = jnp.where(found, named_seq, jnp.where(arrives, jnp.iinfo(jnp.int32).max, -1))
+    # the agents' orders as 2A slots, and which slot is ahead of which (same side: price, then time)
+    q, pr, sd, sq = (x.reshape(-1) for x in (qty, price, side, seq_of))
+    better_price = sd[None] * (pr[None] - pr[:, None]) > 0  # [j, l]: l's price better than j's
+    ahead = (sd[None] == sd[:, None]) & (better_price | ((pr[None] == pr[:, None]) & (sq[None] < sq[:, None])))
+    ahead = ahead.astype(jnp.int32)
+    better = d[:, None] * (pr[None] - p[:, None]) > 0
+    at_p_first = is4[:, None] & (pr[None] == p[:, None]) & (sq[None] < named_seq[:, None])
+    eligible = (is4 | is5)[:, None] & (sd[None] == d[:, None]) & (q[None] > 0) & (better | at_p_first)
+
+    def meet(rem, x):
+        e, s = x
+        e = e & (rem > 0)
+        before = ahead @ jnp.where(e, rem, 0)
+        fill = jnp.where(e, jnp.clip(s - before, 0, rem), 0)
+        return rem - fill, fill
+
+    _, fills = jax.lax.scan(meet, q, (eligible, size))
+    taken = jnp.sum(fills, axis=1)
+    left = size - taken
+    hist = hist.at[:, M.SIZE].set(left).at[:, M.TYPE].set(jnp.where(is4 & (left <= 0), M.NOOP, typ))
+    return hist, fills.reshape(k, A, 2)
+
+
+def replay_historical(book: engine.Book, hist, oid):
+    """The historical block through ``book`` with the agents' resting orders ``oid`` ``(A, 2)`` in it.
+
+    The executions that meet agent orders first (:func:`executions_meet_agents`) execute
+    those orders, as type-4 rows on the agents' ids, ahead of the block; then the block runs
+    with what they left (no trades recorded). Agents are filled passively here, by those
+    executions and by historical limit orders that cross their quotes. The executions are
+    placed ahead of the block rather than at their messages: within one step a crossing
+    limit order that reached an agent's order before the execution would, in the data's
+    order, have taken those shares first; only when both would exhaust the same agent order
+    does that change who got them. Returns ``(book, replayed, took)``: the book after the
+    block, the rows replayed (agent executions, then the block), and the shares ``(A, 2)``
+    each agent order took from historical executions.
+    """
+    A = oid.shape[0]
+    if A == 0:
+        book, _ = engine.replay(book, hist, max_trades=1, trades=False)
+        return book, hist, jnp.zeros((0, 2), jnp.int32)
+    qty, price, side, seq = _lookup(book, oid)
+    block, fills = executions_meet_agents(hist, book, oid, qty, price, side, seq)
+    took = jnp.sum(fills, axis=0)  # (A, 2)
+    t_s, t_ns = hist[0, M.TIME_S], hist[0, M.TIME_NS]
+    trader = jnp.broadcast_to(jnp.arange(1, A + 1, dtype=jnp.int32)[:, None], (A, 2))
+    rows = jnp.stack([jnp.where(took > 0, M.EXECUTE, M.NOOP), jnp.where(side == 0, 1, side), price, took, oid, trader,
+                      jnp.full_like(took, t_s), jnp.full_like(took, t_ns)], axis=-1).reshape(-1, M.N_MSG_FIELDS)
+    replayed = jnp.concatenate([rows.astype(jnp.int32), block], axis=0)
+    book, _ = engine.replay(book, replayed, max_trades=1, trades=False)
+    return book, replayed, took
 
 
 class MarketEnv(MultiAgentEnv):
@@ -380,7 +466,7 @@ class MarketEnv(MultiAgentEnv):
         block = jnp.zeros((0, M.N_MSG_FIELDS), jnp.int32)
         book1 = book0
         if A > 0:
-            rest0 = _lookup(book0, state.oid)
+            rest0 = _lookup(book0, state.oid)[:3]
             o = self._desired(k_pol, state, actions, params, rest0[0], rest0[1])
             block, oid, submitted = self._agent_block(state, o, rest0, hist[0, M.TIME_S], hist[0, M.TIME_NS])
             book1, tr = engine.replay(book0, block, max_trades=cfg.max_trades, trades=True)
@@ -396,12 +482,14 @@ class MarketEnv(MultiAgentEnv):
             d_buy, d_sell = q @ ohb, q @ ohs
             d_inv = d_buy - d_sell
             d_cash = c @ ohs - c @ ohb
-            q1, p1, s1 = _lookup(book1, oid)
-        # the historical block: no trades recorded; agents can only be filled passively here
-        book2, _ = engine.replay(book1, hist, max_trades=1, trades=False)
+            q1, p1, s1, _ = _lookup(book1, oid)
+        # the historical block (no trades recorded): agents are filled passively, by the executions
+        # that meet their orders first (executed here, ahead of the block) and by crossing limit orders
+        book2, replayed, took = replay_historical(book1, hist, oid)
+        from_exec = jnp.sum(took, axis=1)
         rest_qty, rest_price = jnp.zeros((A, 2), jnp.int32), jnp.zeros((A, 2), jnp.int32)
         if A > 0:
-            q2, p2, _ = _lookup(book2, oid)
+            q2, p2, _, _ = _lookup(book2, oid)
             passive = jnp.maximum(q1 - q2, 0)
             pi = jnp.sum(s1 * passive, axis=1)
             pc = -jnp.sum(s1 * passive * ((p1 - state.ref) // tick), axis=1)
@@ -476,10 +564,11 @@ class MarketEnv(MultiAgentEnv):
             "window": state.window, "t": state.t,
         }
         info["agents"] = {"fill": fill, "bought": d_buy[1:], "sold": d_sell[1:], "cash": d_cash[1:], "inventory": inv, "cash_total": cash,
-                          "submitted": submitted}
+                          "submitted": submitted, "filled_by_executions": from_exec}
         if cfg.debug:
             info["agent_messages"] = block
             info["historical_messages"] = hist
+            info["replayed_messages"] = replayed
 
         obs = self._observe(new_state, params, rest_qty, rest_price)
         dones = {t: jnp.full((cfg.count(t),), done) for t in self.learning_types}
