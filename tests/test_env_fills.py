@@ -137,3 +137,17 @@ def test_no_agent_orders_leave_the_block_unchanged(typ):
     np.testing.assert_array_equal(replayed[-1], block[0])
     np.testing.assert_array_equal(np.asarray(after.orders), np.asarray(plain.orders))
     assert took.sum() == 0
+
+
+def test_own_orders_are_masked_from_the_agent_but_visible_to_others():
+    from hftlab.env.market import _masked_views
+
+    a1 = agent_oid(0)
+    # historical bid $100.00 / ask $101.00; agent 1 (trader 1) bids $100.50 alone at the best bid
+    book = book_with((1, P100, 100, 7), (-1, P100 + 4 * TICK, 50, 9), (1, P100 + 2 * TICK, 80, a1, 1))
+    v = _masked_views(book, jnp.float32(P100), TICK, 3, num_agents=2)
+    bid, mid = np.asarray(v.bid), np.asarray(v.mid)
+    assert bid[0] == P100 and bid[1] == P100, draw(book)  # the market and agent 1 itself: no $100.50 bid
+    assert bid[2] == P100 + 2 * TICK, draw(book)  # agent 2 sees agent 1's bid like any other order
+    assert mid[1] == P100 + 2 * TICK and mid[2] == P100 + 3 * TICK, draw(book)  # its own quote does not move its mid
+    np.testing.assert_array_equal(np.asarray(v.bid_depth)[1], [100, 0, 0], err_msg=draw(book))

@@ -16,8 +16,10 @@ historical order flow and against each other. One environment step (:meth:`Marke
    second ``replay`` that records no trades — the expensive part runs at the engine's
    plain replay speed;
 4. fills: the agent block's trades are attributed by trader id (one-hot sums, buyer and
-   seller of every trade); during the historical block an agent can only be the
-   *passive* side (historical messages never name agent orders), so its fills there are
+   seller of every trade); during the historical block an agent is the *passive* side:
+   historical executions meet agents' orders as the aggressive orders they record
+   (:func:`executions_meet_agents`: better-priced or earlier agent orders fill first) and
+   crossing historical limit orders match them in price-time priority; its fills there are
    the drop in its resting orders' quantities, at their prices, against trader 0;
 5. on the last step agents of the execution category send a market order for their
    remainder and those of the quoting category unwind; a part the book cannot fill is executed against the historical
@@ -25,6 +27,11 @@ historical order flow and against each other. One environment step (:meth:`Marke
 6. rewards, metrics and observations per type (the records' ``reward``, ``metrics``,
    ``observe``); when the episode ends ``step`` (:class:`hftlab.env.base.MultiAgentEnv`)
    resets the state and ``info`` carries the finished episode's metrics.
+
+Own-order masking: every price an agent acts on, observes or is marked to (touch, mid,
+depth, quote reference, deadline price) comes from the book without that agent's own
+orders; other agents' orders are visible to it like any order. ``info['market']``'s
+bid / ask / mid are of the book without any agent's orders.
 
 Cash is kept exactly, as int32 *ticks relative to the episode's reference price* ``ref``
 (the arrival mid on the tick grid): a buy of q at p moves ``-q (p - ref) / tick`` to the
@@ -65,7 +72,7 @@ class EnvState:
     """State of one environment (agent arrays over all agents in layout order, see ``EnvConfig.offset``)."""
 
     book: engine.Book
-    view: View  # the market view of ``book``
+    view: View  # (A + 1,) views of ``book``: [0] without any agent's orders, [1 + a] without agent a's own
     t: jnp.ndarray  # step within the episode
     ptr: jnp.ndarray  # next historical message
     window: jnp.ndarray
@@ -104,6 +111,21 @@ def _touch_view(book: engine.Book, last_mid, tick, levels: int) -> View:
         imbalance=jnp.where(tot > 0, (bs0 - as0) / jnp.maximum(tot, 1.0), 0.0).astype(jnp.float32),
         bid_depth=top[:, 3], ask_depth=top[:, 1], tick=jnp.asarray(tick, jnp.int32),
     )
+
+
+def _masked_views(book: engine.Book, last_mid, tick, levels: int, num_agents: int) -> View:
+    """The book as each viewer sees it (own-order masking): viewer 0, the market, without any agent's
+    orders; viewer ``1 + a`` without agent ``a``'s own orders (other agents' orders are visible, like
+    any order). Fields gain a leading axis of ``num_agents + 1``; ``last_mid`` is per viewer."""
+    viewers = jnp.arange(num_agents + 1, dtype=jnp.int32)
+    trader = book.orders[:, engine.TRADER]
+
+    def one(v, mid):
+        hide = jnp.where(v == 0, trader != 0, trader == v)
+        masked = book.replace(orders=book.orders.at[:, engine.QTY].set(jnp.where(hide, 0, book.orders[:, engine.QTY])))
+        return _touch_view(masked, mid, tick, levels)
+
+    return jax.vmap(one)(viewers, jnp.broadcast_to(last_mid, (num_agents + 1,)))
 
 
 def _lookup(book: engine.Book, oid):
@@ -347,8 +369,9 @@ class MarketEnv(MultiAgentEnv):
         book = engine.from_l2(params.seeds[w], cfg.capacity)
         start = params.starts[w]
         first_price = params.messages[start, M.PRICE].astype(jnp.float32)
-        view = _touch_view(book, first_price, params.tick, cfg.obs_levels)
-        ref = grid_down(view.mid, params.tick)
+        market = _touch_view(book, first_price, params.tick, cfg.obs_levels)  # no agent orders yet
+        view = jax.tree.map(lambda x: jnp.broadcast_to(x, (A + 1,) + x.shape), market)
+        ref = grid_down(market.mid, params.tick)
         # the k-th execution-like agent draws the k-th coin whatever the agent order, so a baseline
         # that takes a learner's place (hftlab.study.evaluate) gets the learner's side under the same key
         rank = np.maximum(np.cumsum(self._exec_mask) - 1, 0)
@@ -358,7 +381,7 @@ class MarketEnv(MultiAgentEnv):
         zi = jnp.zeros((A,), jnp.int32)
         zf = jnp.zeros((A,), jnp.float32)
         return EnvState(
-            book=book, view=view, t=jnp.int32(0), ptr=start, window=w, ref=ref, arrival=view.mid, side=side,
+            book=book, view=view, t=jnp.int32(0), ptr=start, window=w, ref=ref, arrival=market.mid, side=side,
             inv=zi, cash=zi, hist_inv=jnp.int32(0), hist_cash=jnp.int32(0), oid=jnp.zeros((A, 2), jnp.int32),
             counter=zi, bought=zi, sold=zi, last_fill=zi, inv_sum=zf, inv_sq=zf, ret_sum=zf, ret_sq=zf, virtual=zi,
             volume=jnp.int32(0),
@@ -373,7 +396,7 @@ class MarketEnv(MultiAgentEnv):
         remaining = jnp.where(d != 0, jnp.maximum(params.exec_qty - executed, 0), 0)
         slots = self.specs[t].slots
         return AgentInput(
-            n=cfg.count(t), t=state.t, T=cfg.episode_steps, view=state.view, inv=inv, cash=state.cash[s], side=d,
+            n=cfg.count(t), t=state.t, T=cfg.episode_steps, view=jax.tree.map(lambda x: x[1:][s], state.view), inv=inv, cash=state.cash[s], side=d,
             executed=executed, remaining=remaining, rest_qty=rest_qty[s, :slots], rest_price=rest_price[s, :slots],
             last_fill=state.last_fill[s], arrival=state.arrival, volume=state.volume, params=params,
             own=params.agent[t], config=cfg, action=action, key=key)
@@ -500,7 +523,9 @@ class MarketEnv(MultiAgentEnv):
             d_buy = d_buy.at[1:].add(pb).at[0].add(jnp.sum(ps))
             d_sell = d_sell.at[1:].add(ps).at[0].add(jnp.sum(pb))
             rest_qty, rest_price = q2, p2
-        view2 = _touch_view(book2, state.view.mid, tick, cfg.obs_levels)
+        view2 = _masked_views(book2, state.view.mid, tick, cfg.obs_levels, A)
+        mid2, bid2, ask2 = view2.mid[1:], view2.bid[1:], view2.ask[1:]  # what each agent sees (own orders masked)
+        market = jax.tree.map(lambda x: x[0], view2)
 
         # deadline: execution remainder / market-maker inventory at the far touch + penalty, vs the flow
         inv_now = state.inv + d_inv[1:]
@@ -509,7 +534,7 @@ class MarketEnv(MultiAgentEnv):
                           jnp.where(mm_mask, -inv_now, 0))
         resid = jnp.where(last, resid, 0)
         pen = params.deadline_penalty_ticks * tick
-        vprice = jnp.where(resid > 0, view2.ask + pen, view2.bid - pen)
+        vprice = jnp.where(resid > 0, ask2 + pen, bid2 - pen)
         vc = -resid * ((vprice - state.ref) // tick)
         d_inv = d_inv.at[1:].add(resid).at[0].add(-jnp.sum(resid))
         d_cash = d_cash.at[1:].add(vc).at[0].add(-jnp.sum(vc))
@@ -524,10 +549,10 @@ class MarketEnv(MultiAgentEnv):
         hist_volume = jnp.where(is_ex, hist[:, M.SIZE], 0)
         w = hist_volume.astype(jnp.float32)
         dev = (hist[:, M.PRICE] - state.ref).astype(jnp.float32)
-        vwap = jnp.where(jnp.sum(w) > 0, state.ref + jnp.sum(w * dev) / jnp.maximum(jnp.sum(w), 1.0), view2.mid)
+        vwap = jnp.where(jnp.sum(w) > 0, state.ref + jnp.sum(w * dev) / jnp.maximum(jnp.sum(w), 1.0), market.mid)
 
-        v_old = mm.value(state.inv, state.cash, state.view.mid, state.ref, tick)
-        v_new = mm.value(inv, cash, view2.mid, state.ref, tick)
+        v_old = mm.value(state.inv, state.cash, state.view.mid[1:], state.ref, tick)
+        v_new = mm.value(inv, cash, mid2, state.ref, tick)
         dv = v_new - v_old
         new_state = state.replace(
             book=book2, view=view2, t=state.t + 1, ptr=state.ptr + k, inv=inv, cash=cash,
@@ -560,7 +585,7 @@ class MarketEnv(MultiAgentEnv):
             "virtual": jnp.sum(jnp.abs(resid)),
             "hist_inv": new_state.hist_inv,
             "hist_cash": new_state.hist_cash,
-            "mid": view2.mid, "bid": view2.bid, "ask": view2.ask, "vwap": vwap.astype(jnp.float32),
+            "mid": market.mid, "bid": market.bid, "ask": market.ask, "vwap": vwap.astype(jnp.float32),
             "window": state.window, "t": state.t,
         }
         info["agents"] = {"fill": fill, "bought": d_buy[1:], "sold": d_sell[1:], "cash": d_cash[1:], "inventory": inv, "cash_total": cash,

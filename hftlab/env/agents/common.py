@@ -8,11 +8,14 @@ from flax import struct
 
 @struct.dataclass
 class View:
-    """What every agent sees of the book at the start of a step (prices in data units).
+    """What an agent sees of the book at the start of a step (prices in data units).
 
     ``bid``/``ask`` are the touch prices with an empty side filled in one tick away from the
     other (or around the last mid), ``mid`` float, ``spread`` in ticks, ``imbalance`` of
     the top level in [-1, 1], ``bid_depth``/``ask_depth`` the sizes of the first levels.
+    Each agent's view is of the book without its own orders (own-order masking); a type's
+    ``act`` / ``observe`` get its agents' views, every field with a leading agent axis
+    ``(n,)`` (depths ``(n, levels)``).
     """
 
     bid: jnp.ndarray

@@ -137,7 +137,7 @@ def observe(t, T, d, executed, Q, view: View, arrival, rest_qty, rest_price, las
         (Q - executed) / Qf,
         executed / Qf,
         df,
-        jnp.full((n,), view.spread / 10.0),
+        jnp.broadcast_to(view.spread / 10.0, (n,)),
         df * view.imbalance,
         df * (view.mid - arrival) / tickf / 10.0,
         rest_qty / Qf,
@@ -147,8 +147,10 @@ def observe(t, T, d, executed, Q, view: View, arrival, rest_qty, rest_price, las
     ], axis=1).astype(jnp.float32)
     if cfg.observation != "depth":
         return feats
-    own = jnp.where(d[:, None] > 0, view.bid_depth[None], view.ask_depth[None])
-    opp = jnp.where(d[:, None] > 0, view.ask_depth[None], view.bid_depth[None])
+    bid_depth = jnp.broadcast_to(view.bid_depth, (n,) + view.bid_depth.shape[-1:])
+    ask_depth = jnp.broadcast_to(view.ask_depth, (n,) + view.ask_depth.shape[-1:])
+    own = jnp.where(d[:, None] > 0, bid_depth, ask_depth)
+    opp = jnp.where(d[:, None] > 0, ask_depth, bid_depth)
     return jnp.concatenate([feats, log_depth(own), log_depth(opp)], axis=1)
 
 

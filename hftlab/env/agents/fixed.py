@@ -52,8 +52,8 @@ def twap_far(inp) -> Orders:
 def fixed_spread(inp) -> Orders:
     view = inp.view
     h = inp.own["half_spread"].astype(jnp.float32) * view.tick
-    bid = jnp.full((inp.n,), grid_down(view.mid - h, view.tick))
-    ask = jnp.full((inp.n,), grid_up(view.mid + h, view.tick))
+    bid = jnp.broadcast_to(grid_down(view.mid - h, view.tick), (inp.n,))
+    ask = jnp.broadcast_to(grid_up(view.mid + h, view.tick), (inp.n,))
     return mm.quotes(bid, ask, jnp.full((inp.n,), inp.params.mm_size), view)
 
 

@@ -99,9 +99,9 @@ def observe(t, T, inv, size, view: View, arrival, rest_qty, rest_price, last_fil
     feats = jnp.stack([
         jnp.full((n,), (T - t) / T, jnp.float32),
         inv / sz / 10.0,
-        jnp.full((n,), view.spread / 10.0),
-        jnp.full((n,), view.imbalance),
-        jnp.full((n,), (view.mid - arrival) / tickf / 10.0),
+        jnp.broadcast_to(view.spread / 10.0, (n,)),
+        jnp.broadcast_to(view.imbalance, (n,)),
+        jnp.broadcast_to((view.mid - arrival) / tickf / 10.0, (n,)),
         hb.astype(jnp.float32),
         ha.astype(jnp.float32),
         jnp.where(hb, (view.mid - rest_price[:, 0]) / tickf / 10.0, 0.0),
@@ -110,8 +110,8 @@ def observe(t, T, inv, size, view: View, arrival, rest_qty, rest_price, last_fil
     ], axis=1).astype(jnp.float32)
     if cfg.observation != "depth":
         return feats
-    depth = jnp.concatenate([log_depth(view.bid_depth), log_depth(view.ask_depth)])
-    return jnp.concatenate([feats, jnp.broadcast_to(depth, (n, depth.shape[0]))], axis=1)
+    depth = jnp.concatenate([log_depth(view.bid_depth), log_depth(view.ask_depth)], axis=-1)
+    return jnp.concatenate([feats, jnp.broadcast_to(depth, (n, depth.shape[-1]))], axis=1)
 
 
 def value(inv, cash, mid, ref, tick):
