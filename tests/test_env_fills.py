@@ -151,3 +151,14 @@ def test_own_orders_are_masked_from_the_agent_but_visible_to_others():
     assert bid[2] == P100 + 2 * TICK, draw(book)  # agent 2 sees agent 1's bid like any other order
     assert mid[1] == P100 + 2 * TICK and mid[2] == P100 + 3 * TICK, draw(book)  # its own quote does not move its mid
     np.testing.assert_array_equal(np.asarray(v.bid_depth)[1], [100, 0, 0], err_msg=draw(book))
+
+
+def test_queue_position_counts_the_shares_ahead():
+    from hftlab.env.market import _queue_ahead
+
+    a0, a1 = agent_oid(0), agent_oid(1)
+    # bids: 100 at $100.25 (better), 40 at $100.00 (earlier), then agent 0's 30 at $100.00, then 60 at $100.00
+    book = book_with((1, P100 + TICK, 100, 5), (1, P100, 40, 6), (1, P100, 30, a0, 1), (1, P100, 60, 7),
+                     (-1, P100 + 4 * TICK, 50, 9), (-1, P100 + 3 * TICK, 20, a1, 2))
+    ahead = np.asarray(_queue_ahead(book, jnp.asarray([[a0, 0], [a1, 0]], jnp.int32)))
+    np.testing.assert_array_equal(ahead, [[140, 0], [0, 0]], err_msg=draw(book))  # the better ask is first

@@ -128,6 +128,21 @@ def _masked_views(book: engine.Book, last_mid, tick, levels: int, num_agents: in
     return jax.vmap(one)(viewers, jnp.broadcast_to(last_mid, (num_agents + 1,)))
 
 
+def _queue_ahead(book: engine.Book, oid):
+    """Shares resting ahead of each order ``oid`` (A, 2) in its queue: same side, a better price, or the
+    same price and earlier arrival (0 where no order rests)."""
+    o = book.orders
+    eq = (o[:, engine.OID][None, None] == oid[:, :, None, None]) & (oid >= C.AGENT_OID_BASE)[:, :, None, None]
+    mine = lambda f: jnp.sum(jnp.where(eq, o[:, f][None, None], 0), axis=(-2, -1))  # noqa: E731
+    price, seq = mine(engine.PRICE), mine(engine.SEQ)
+    on = jnp.any(eq, axis=-1)  # (A, 2, 2): which side each order rests on
+    sign = jnp.asarray([1, -1], jnp.int32)[None, None, :, None]  # bids: higher is better; asks: lower
+    p, q, sq = o[:, engine.PRICE][None, None], o[:, engine.QTY][None, None], o[:, engine.SEQ][None, None]
+    better = sign * (p - price[..., None, None]) > 0
+    first = (p == price[..., None, None]) & (sq < seq[..., None, None])
+    return jnp.sum(jnp.where(on[..., None] & (q > 0) & (better | first), q, 0), axis=(-2, -1))
+
+
 def _lookup(book: engine.Book, oid):
     """Resting (qty, price, side, arrival number) of the orders ``oid`` (A, 2); 0s where none rests."""
     ids = book.orders[:, engine.OID]  # (2, C)
@@ -361,7 +376,7 @@ class MarketEnv(MultiAgentEnv):
         """``(obs, state)`` of a new episode on window ``window`` (deterministic evaluation)."""
         state = self._reset_state(key, params, window)
         zero = jnp.zeros((self.A, 2), jnp.int32)
-        return self._observe(state, params, zero, zero), state
+        return self._observe(state, params, (zero, zero, zero)), state
 
     def _reset_state(self, key, params: EnvParams, window) -> EnvState:
         cfg, A = self.config, self.A
@@ -388,9 +403,11 @@ class MarketEnv(MultiAgentEnv):
         )
 
     # ------------------------------------------------------------------ what each type sees
-    def _input(self, t: str, state: EnvState, params: EnvParams, rest_qty, rest_price, action=None, key=None):
-        """The :class:`AgentInput` of type ``t``'s agents."""
+    def _input(self, t: str, state: EnvState, params: EnvParams, rest, action=None, key=None):
+        """The :class:`AgentInput` of type ``t``'s agents; ``rest``: (qty, price, shares ahead) of every
+        agent's resting orders (A, 2)."""
         cfg, s = self.config, self._sl(t)
+        rest_qty, rest_price, ahead = rest
         d, inv = state.side[s], state.inv[s]
         executed = d * inv
         remaining = jnp.where(d != 0, jnp.maximum(params.exec_qty - executed, 0), 0)
@@ -398,15 +415,16 @@ class MarketEnv(MultiAgentEnv):
         return AgentInput(
             n=cfg.count(t), t=state.t, T=cfg.episode_steps, view=jax.tree.map(lambda x: x[1:][s], state.view), inv=inv, cash=state.cash[s], side=d,
             executed=executed, remaining=remaining, rest_qty=rest_qty[s, :slots], rest_price=rest_price[s, :slots],
+            queue_ahead=ahead[s, :slots],
             last_fill=state.last_fill[s], arrival=state.arrival, volume=state.volume, params=params,
             own=params.agent[t], config=cfg, action=action, key=key)
 
-    def _observe(self, state: EnvState, params: EnvParams, rest_qty, rest_price):
-        return {t: self.specs[t].observe(self._input(t, state, params, rest_qty, rest_price))
+    def _observe(self, state: EnvState, params: EnvParams, rest):
+        return {t: self.specs[t].observe(self._input(t, state, params, rest))
                 for t in self.learning_types}
 
     # ------------------------------------------------------------------ the world step
-    def _desired(self, key, state: EnvState, actions, params, rest_qty, rest_price) -> Orders:
+    def _desired(self, key, state: EnvState, actions, params, rest) -> Orders:
         """Desired orders of all agents, (A, 2) slots (single-slot types use slot 0); on the last
         step execution-category types send their remainder and quoting types unwind."""
         last = state.t >= self.config.episode_steps - 1
@@ -414,7 +432,7 @@ class MarketEnv(MultiAgentEnv):
         keys = jax.random.split(key, len(self.types))
         for t, k in zip(self.types, keys):
             spec = self.specs[t]
-            inp = self._input(t, state, params, rest_qty, rest_price, actions.get(t), k)
+            inp = self._input(t, state, params, rest, actions.get(t), k)
             o = spec.act(inp)
             if spec.category == "execution":
                 o = jax.tree.map(lambda a, b: jnp.where(last, a, b), ex.deadline(inp.side, inp.remaining), o)
@@ -490,7 +508,7 @@ class MarketEnv(MultiAgentEnv):
         book1 = book0
         if A > 0:
             rest0 = _lookup(book0, state.oid)[:3]
-            o = self._desired(k_pol, state, actions, params, rest0[0], rest0[1])
+            o = self._desired(k_pol, state, actions, params, rest0[:2] + (_queue_ahead(book0, state.oid),))
             block, oid, submitted = self._agent_block(state, o, rest0, hist[0, M.TIME_S], hist[0, M.TIME_NS])
             book1, tr = engine.replay(book0, block, max_trades=cfg.max_trades, trades=True)
             trade_over = book1.trade_overflow - book0.trade_overflow
@@ -510,7 +528,7 @@ class MarketEnv(MultiAgentEnv):
         # that meet their orders first (executed here, ahead of the block) and by crossing limit orders
         book2, replayed, took = replay_historical(book1, hist, oid)
         from_exec = jnp.sum(took, axis=1)
-        rest_qty, rest_price = jnp.zeros((A, 2), jnp.int32), jnp.zeros((A, 2), jnp.int32)
+        rest_qty = rest_price = ahead = jnp.zeros((A, 2), jnp.int32)
         if A > 0:
             q2, p2, _, _ = _lookup(book2, oid)
             passive = jnp.maximum(q1 - q2, 0)
@@ -522,7 +540,7 @@ class MarketEnv(MultiAgentEnv):
             ps = jnp.sum(jnp.where(s1 < 0, passive, 0), axis=1)
             d_buy = d_buy.at[1:].add(pb).at[0].add(jnp.sum(ps))
             d_sell = d_sell.at[1:].add(ps).at[0].add(jnp.sum(pb))
-            rest_qty, rest_price = q2, p2
+            rest_qty, rest_price, ahead = q2, p2, _queue_ahead(book2, oid)
         view2 = _masked_views(book2, state.view.mid, tick, cfg.obs_levels, A)
         mid2, bid2, ask2 = view2.mid[1:], view2.bid[1:], view2.ask[1:]  # what each agent sees (own orders masked)
         market = jax.tree.map(lambda x: x[0], view2)
@@ -589,13 +607,14 @@ class MarketEnv(MultiAgentEnv):
             "window": state.window, "t": state.t,
         }
         info["agents"] = {"fill": fill, "bought": d_buy[1:], "sold": d_sell[1:], "cash": d_cash[1:], "inventory": inv, "cash_total": cash,
-                          "submitted": submitted, "filled_by_executions": from_exec}
+                          "submitted": submitted, "filled_by_executions": from_exec,
+                          "queue_ahead": ahead}
         if cfg.debug:
             info["agent_messages"] = block
             info["historical_messages"] = hist
             info["replayed_messages"] = replayed
 
-        obs = self._observe(new_state, params, rest_qty, rest_price)
+        obs = self._observe(new_state, params, (rest_qty, rest_price, ahead))
         dones = {t: jnp.full((cfg.count(t),), done) for t in self.learning_types}
         dones["__all__"] = done
         return obs, new_state, rewards, dones, info

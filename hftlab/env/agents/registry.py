@@ -48,6 +48,7 @@ class AgentInput(NamedTuple):
     remaining: Any  # task shares left (execution types), 0 otherwise
     rest_qty: Any  # (n, slots) resting quantity of each order slot
     rest_price: Any  # (n, slots)
+    queue_ahead: Any  # (n, slots) shares resting ahead of each order in its queue (price, then time)
     last_fill: Any  # signed shares filled in the last step
     arrival: Any  # arrival mid of the episode
     volume: Any  # shares the historical flow traded (executions) since the episode began
