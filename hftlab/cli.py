@@ -20,6 +20,7 @@ COMMANDS = {
     "tour": "five minutes through everything on the bundled sample data",
     "replay": "replay a LOBSTER day through the JAX book and validate it against the orderbook file",
     "train": "train IPPO execution + market-making agents and evaluate them on held-out windows",
+    "market": "tune the baselines on a LOBSTER day's training windows and benchmark them on held-out windows",
     "bandits": "causal bandit experiments: UCB, Thompson, TOpt, IMIT, TExp, AT-UCB",
     "fundgan": "train the fund-strategy GAN on the synthetic fund universe and evaluate it",
     "bench": "run the throughput benchmarks",

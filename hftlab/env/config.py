@@ -26,6 +26,7 @@ EXECUTION_ACTIONS = ("qty_levels", "levels", "schedule")
 MM_ACTIONS = ("ticks", "half_spread")
 OBSERVATIONS = ("depth", "compact")
 PENALTIES = ("quadratic", "linear", "none")
+FILL_RULES = ("aggressive", "named")
 
 # agent order ids: AGENT_OID_BASE + agent * OID_STRIDE + counter (mod OID_STRIDE)
 AGENT_OID_BASE = 1_600_000_000
@@ -59,8 +60,15 @@ class EnvConfig:
       inventory_penalty: ``"quadratic"``, ``"linear"`` or ``"none"`` (weight in params).
       exec_qty_multiples: quantity choices of ``qty_levels`` in TWAP slices (ceil(Q / T)),
         or of ``schedule`` in multiples of the due quantity.
-      mm_offsets: quote offsets (ticks, or half-spread multiples) for each side.
+      mm_offsets: quote offsets (ticks, or half-spread multiples) for each side; a negative
+        offset improves on the touch (variant ``ticks``: bid = best bid + |o| ticks, inside the
+        spread, never crossing) — what a market maker on a wide spread needs.
       mm_size_multiples: quote sizes in units of ``params.mm_size``.
+      fills: how historical executions meet agents' orders. ``"aggressive"`` (the market's
+        rule): an execution is the aggressive order it records and fills better-priced or
+        earlier agent orders first (:func:`hftlab.env.market.executions_meet_agents`);
+        ``"named"``: it reduces only the historical order it names, so agents fill only
+        from crossing limit orders — the rule of a plain replay, kept for comparison.
       debug: put each step's agent messages in ``info['agent_messages']`` (tests).
       allow_no_agents: permit a world of historical flow only (plain replay); otherwise
         zero agents is a configuration error.
@@ -80,6 +88,7 @@ class EnvConfig:
     mm_offsets: tuple = (0, 1, 2, 4)
     mm_size_multiples: tuple = (1, 2)
     passive_ticks: int = 2
+    fills: str = "aggressive"
     debug: bool = False
     allow_no_agents: bool = False
 
@@ -112,7 +121,8 @@ class EnvConfig:
             if not isinstance(v, (int, np.integer)) or isinstance(v, bool) or v < lo:
                 bad(f"{name} must be an integer >= {lo}, got {v!r}")
         for name, allowed in (("execution_actions", EXECUTION_ACTIONS), ("mm_actions", MM_ACTIONS),
-                              ("observation", OBSERVATIONS), ("inventory_penalty", PENALTIES)):
+                              ("observation", OBSERVATIONS), ("inventory_penalty", PENALTIES),
+                              ("fills", FILL_RULES)):
             v = getattr(self, name)
             if v not in allowed:
                 bad(f"unknown {name} variant {v!r} (choose from {', '.join(allowed)})")
@@ -122,8 +132,10 @@ class EnvConfig:
                 bad(f"{name} must be a non-empty tuple, got {v!r}")
         if any((not isinstance(x, (int, np.integer))) or x < 1 for x in self.exec_qty_multiples + self.mm_size_multiples):
             bad("exec_qty_multiples and mm_size_multiples must be positive integers")
-        if any(x < 0 for x in self.mm_offsets):
-            bad(f"mm_offsets must be non-negative, got {self.mm_offsets}")
+        if any(not isinstance(x, (int, float, np.integer, np.floating)) or isinstance(x, bool) for x in self.mm_offsets):
+            bad(f"mm_offsets must be numbers, got {self.mm_offsets}")
+        if self.mm_actions == "half_spread" and any(x < 0 for x in self.mm_offsets):
+            bad(f"mm_offsets of variant half_spread must be non-negative, got {self.mm_offsets}")
 
     # ---- layout
     def count(self, t: str) -> int:

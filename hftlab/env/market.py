@@ -523,11 +523,21 @@ class MarketEnv(MultiAgentEnv):
             d_buy, d_sell = q @ ohb, q @ ohs
             d_inv = d_buy - d_sell
             d_cash = c @ ohs - c @ ohb
+            # fills by source: between two agents, or an agent taking historical resting orders
+            both = (buyer > 0) & (seller > 0)
+            from_agents = (q * both) @ ohb[:, 1:] + (q * both) @ ohs[:, 1:]
+            taken = (q * ~both) @ ohb[:, 1:] + (q * ~both) @ ohs[:, 1:]
             q1, p1, s1, _ = _lookup(book1, oid)
+            ahead1 = _queue_ahead(book1, oid)  # queue position when the historical block begins
         # the historical block (no trades recorded): agents are filled passively, by the executions
         # that meet their orders first (executed here, ahead of the block) and by crossing limit orders
-        book2, replayed, took = replay_historical(book1, hist, oid)
+        if cfg.fills == "aggressive":
+            book2, replayed, took = replay_historical(book1, hist, oid)
+        else:  # "named": executions reduce only the order they name (a plain replay)
+            book2, _ = engine.replay(book1, hist, max_trades=1, trades=False)
+            replayed, took = hist, jnp.zeros((A, 2), jnp.int32)
         from_exec = jnp.sum(took, axis=1)
+        from_cross = from_agents = taken = at_fill = jnp.zeros((A,), jnp.int32)
         rest_qty = rest_price = ahead = jnp.zeros((A, 2), jnp.int32)
         if A > 0:
             q2, p2, _, _ = _lookup(book2, oid)
@@ -540,6 +550,8 @@ class MarketEnv(MultiAgentEnv):
             ps = jnp.sum(jnp.where(s1 < 0, passive, 0), axis=1)
             d_buy = d_buy.at[1:].add(pb).at[0].add(jnp.sum(ps))
             d_sell = d_sell.at[1:].add(ps).at[0].add(jnp.sum(pb))
+            from_cross = jnp.sum(passive, axis=1) - from_exec
+            at_fill = jnp.sum(passive * ahead1, axis=1)
             rest_qty, rest_price, ahead = q2, p2, _queue_ahead(book2, oid)
         view2 = _masked_views(book2, state.view.mid, tick, cfg.obs_levels, A)
         mid2, bid2, ask2 = view2.mid[1:], view2.bid[1:], view2.ask[1:]  # what each agent sees (own orders masked)
@@ -604,11 +616,16 @@ class MarketEnv(MultiAgentEnv):
             "hist_inv": new_state.hist_inv,
             "hist_cash": new_state.hist_cash,
             "mid": market.mid, "bid": market.bid, "ask": market.ask, "vwap": vwap.astype(jnp.float32),
+            "mid_before": state.view.mid[0], "ref": state.ref,
             "window": state.window, "t": state.t,
         }
         info["agents"] = {"fill": fill, "bought": d_buy[1:], "sold": d_sell[1:], "cash": d_cash[1:], "inventory": inv, "cash_total": cash,
-                          "submitted": submitted, "filled_by_executions": from_exec,
-                          "queue_ahead": ahead}
+                          "submitted": submitted, "queue_ahead": ahead,
+                          # shares filled this step by source (unsigned; they sum to |bought| + |sold|)
+                          "filled_by_executions": from_exec, "filled_by_crossing": from_cross,
+                          "filled_by_agents": from_agents, "filled_taking": taken, "filled_at_deadline": jnp.abs(resid),
+                          # sum over passive fills of shares x the shares ahead of the filled order
+                          "queue_ahead_x_filled": at_fill}
         if cfg.debug:
             info["agent_messages"] = block
             info["historical_messages"] = hist

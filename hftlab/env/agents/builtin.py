@@ -26,6 +26,13 @@ TWAP_FAR = register(AgentType(
     name="twap_far", category="execution", act=fixed.twap_far, reward=ex.task_reward, metrics=ex.task_metrics,
     doc="TWAP schedule at the far touch"))
 register(POV)
+SPREAD_RULE = register(AgentType(
+    name="spread_rule", category="execution", act=fixed.spread_rule, reward=ex.task_reward, metrics=ex.task_metrics,
+    defaults=(("threshold", 2.0), ("multiple", 1.0)),
+    doc="TWAP due x multiple, near touch when the spread >= threshold ticks, else far touch"))
+NULL_MM = register(AgentType(
+    name="null_mm", category="quoting", slots=2, act=fixed.null_quotes, reward=mm.quoting_reward,
+    metrics=mm.quoting_metrics, doc="never quotes (PnL 0)"))
 FIXED_SPREAD = register(AgentType(
     name="fixed_spread", category="quoting", slots=2, act=fixed.fixed_spread, reward=mm.quoting_reward,
     metrics=mm.quoting_metrics, defaults=(("half_spread", 2.0),), doc="quotes mid -/+ half_spread ticks"))

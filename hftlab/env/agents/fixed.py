@@ -10,6 +10,12 @@
 * **Avellaneda–Stoikov**: reservation price ``r = mid - x gamma sigma^2 tau`` and spread
   ``delta = gamma sigma^2 tau + (2 / gamma) ln(1 + gamma / kappa)`` (ticks; ``x``
   inventory in ``mm_size`` units, ``tau`` steps left), quotes ``r -/+ delta / 2``.
+* **Spread rule** (``spread_rule``): the TWAP schedule's due quantity times ``multiple``,
+  at the near touch while the spread is at least ``threshold`` ticks, else at the far
+  touch — a one-line state rule a practitioner would try; its family (threshold ×
+  multiple) is tuned on training windows (:mod:`hftlab.study.baselines`).
+* **Null market maker** (``null_mm``): never quotes (PnL 0): the quoting baseline that
+  any market maker has to beat before its PnL means anything.
 * **Noise** (zero intelligence): each step with probability ``prob`` a random side
   and size in 1..``max_size``; with probability ``market_prob`` a market
   order, else a limit order 0..``levels - 1`` ticks behind its own touch
@@ -47,6 +53,28 @@ def twap_near(inp) -> Orders:
 
 def twap_far(inp) -> Orders:
     return twap(inp, far=True)
+
+
+def spread_rule(inp) -> Orders:
+    """``multiple`` x the due TWAP quantity, near touch when the spread >= ``threshold`` ticks, else far."""
+    d, n, view, own = inp.side, inp.n, inp.view, inp.own
+    due = twap_due(inp.t, inp.T, inp.params.exec_qty, inp.executed)
+    qty = jnp.minimum(jnp.round(own["multiple"]).astype(jnp.int32) * due, inp.remaining)
+    near = jnp.broadcast_to(view.spread >= own["threshold"], (n,))
+    far_side = (d > 0) == ~near  # buying far = at the ask
+    price = jnp.where(far_side, view.ask, view.bid).astype(jnp.int32)
+    return Orders(
+        want=jnp.ones((n, 1), bool), side=d[:, None], price=price[:, None], qty=qty[:, None].astype(jnp.int32),
+        market=jnp.zeros((n, 1), bool), flat=jnp.zeros((n,), jnp.int32),
+    )
+
+
+def null_quotes(inp) -> Orders:
+    """No quotes: both slots stay empty."""
+    n = inp.n
+    z = jnp.zeros((n, 2), jnp.int32)
+    return Orders(want=jnp.zeros((n, 2), bool), side=jnp.broadcast_to(jnp.array([1, -1], jnp.int32), (n, 2)),
+                  price=z, qty=z, market=jnp.zeros((n, 2), bool), flat=jnp.zeros((n,), jnp.int32))
 
 
 def fixed_spread(inp) -> Orders:

@@ -5,7 +5,10 @@ Actions (discrete), with offsets ``o`` (``EnvConfig.mm_offsets``) and size multi
 quotes a bid at offset ``o[i_bid]`` and an ask at ``o[i_ask]``, each of
 ``m[i_size] * mm_size`` shares; the last action (``n_o^2 n_m``) flattens: both quotes are
 pulled and a market order sends the inventory back to zero. Offsets are in ticks away
-from the touch (variant ``ticks``: bid = best bid - o ticks) or in multiples of the
+from the touch (variant ``ticks``: bid = best bid - o ticks; a negative offset quotes
+inside the spread, improving the touch by |o| ticks — on a 16–28-tick spread that is
+where a market maker earns; with independent bid and ask offsets and its inventory
+observed, the agent can skew its quotes against its inventory) or in multiples of the
 half-spread away from the mid (variant ``half_spread``: bid = mid - o * spread / 2,
 rounded down to the tick grid); quotes never cross the opposite touch. On the last step
 quotes are pulled and the inventory unwound with a market order (any part the book
@@ -38,7 +41,11 @@ def action_labels(cfg) -> list[str]:
     """Human-readable name of every action (index = action)."""
     unit = "ticks" if cfg.mm_actions == "ticks" else "half-spreads"
     offs, sizes = cfg.mm_offsets, cfg.mm_size_multiples
-    out = [f"bid -{offs[a % len(offs)]} / ask +{offs[(a // len(offs)) % len(offs)]} {unit}, "
+
+    def side(name, o):
+        return f"{name} {abs(o)} inside" if o < 0 else f"{name} -{o}" if name == "bid" else f"{name} +{o}"
+
+    out = [f"{side('bid', offs[a % len(offs)])} / {side('ask', offs[(a // len(offs)) % len(offs)])} {unit}, "
            f"{sizes[a // len(offs) ** 2]}x size" for a in range(len(offs) ** 2 * len(sizes))]
     return out + ["flatten"]
 
