@@ -29,8 +29,8 @@ def data():
 def test_builtin_types_and_baselines_by_category():
     assert {"execution", "market_making", "twap_near", "twap_far", "pov", "fixed_spread", "avellaneda_stoikov",
             "noise"} <= set(registry.names())
-    assert baselines_for("execution") == ("twap_near", "twap_far", "pov")
-    assert baselines_for("market_making") == ("fixed_spread", "avellaneda_stoikov")
+    assert baselines_for("execution") == ("twap_near", "twap_far", "pov", "spread_rule")
+    assert baselines_for("market_making") == ("null_mm", "fixed_spread", "avellaneda_stoikov")
     with pytest.raises(InputError, match="not a learning agent type"):
         baselines_for("twap_near")
 

@@ -59,6 +59,11 @@ def test_conservation_over_random_rollouts(world):
         np.testing.assert_array_equal(inv, ag["inventory"][s])
         np.testing.assert_array_equal(ag["bought"][s] - ag["sold"][s], ag["fill"][s])
         inv = np.where(done[s][:, None], 0, inv)
+    # every share an agent traded is attributed to exactly one source
+    sources = sum(ag[k] for k in ("filled_by_executions", "filled_by_crossing", "filled_by_agents", "filled_taking",
+                                  "filled_at_deadline"))
+    np.testing.assert_array_equal(sources, ag["bought"] + ag["sold"])
+    assert ag["filled_by_executions"].sum() > 0 and ag["filled_by_agents"].sum() > 0
     assert (np.abs(ag["fill"]).sum() > 0) and done.sum() == 4 * 3
     # historical messages that hit consumed liquidity are counted, never a crash
     assert mk["unresolved"].sum() > 0

@@ -261,10 +261,10 @@ def test_train_command_json_has_heldout_and_in_sample_figures(tmp_path, capsys):
         assert seeds_choosing_best_restart(wrong) == [False]
     assert r["task_sides_per_window"] == 2 and r["num_windows"] >= 1
     (entry,) = r["seeds"]
-    assert set(entry["execution"]) == {"ippo", "twap_near", "twap_far", "pov"}
-    assert set(entry["market_making"]) == {"ippo", "fixed_spread", "avellaneda_stoikov"}
+    assert set(entry["execution"]) == {"ippo", "twap_near", "twap_far", "pov", "spread_rule"}
+    assert set(entry["market_making"]) == {"ippo", "null_mm", "fixed_spread", "avellaneda_stoikov"}
     (ins,) = r["execution_in_sample"].values()
-    assert set(ins) == {"ippo", "twap_near", "twap_far", "pov"} and all(np.isfinite(v) for v in ins.values())
+    assert set(ins) == {"ippo", "twap_near", "twap_far", "pov", "spread_rule"} and all(np.isfinite(v) for v in ins.values())
     # the TWAPs are deterministic given window and side: in-sample and held-out windows differ, so do their figures
     assert ins["twap_near"] != entry["execution"]["twap_near"]["shortfall_bps"]
     assert "command" in r and r["wall_time_s"]["total"] > 0

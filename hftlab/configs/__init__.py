@@ -60,9 +60,9 @@ def get(name: str) -> ExperimentConfig:
 
 def quick(cfg: ExperimentConfig) -> ExperimentConfig:
     """``cfg`` shrunk to a smoke test: 2 seeds, one run each, 8 envs × 8 steps × 3 updates, small nets,
-    8-step episodes of 25 messages, 8 held-out windows. Its numbers say nothing about the agents."""
+    8-step episodes of 25 messages, 8 held-out windows, baselines at their defaults (not tuned). Its numbers say nothing about the agents."""
     r = dataclasses.replace
-    return r(cfg, seeds=(0, 1), restarts=1, max_eval_windows=8, window_stride=0,
+    return r(cfg, seeds=(0, 1), restarts=1, max_eval_windows=8, window_stride=0, tune_baselines=False,
              train=r(cfg.train, num_envs=8, num_steps=8, total_timesteps=8 * 8 * 3, update_epochs=2, num_minibatches=2),
              agent=r(cfg.agent, hidden=(32, 32), gru_size=32),
              env=r(cfg.env, messages_per_step=25, episode_steps=8))

@@ -48,6 +48,8 @@ class ExperimentConfig:
     exec_features: str = "all"  # the execution agent's observation: a set of hftlab.env.wrappers.FEATURE_SETS
     env_params: dict = field(default_factory=dict)  # EnvParams overrides, training and evaluation
     train_env_params: dict = field(default_factory=dict)  # EnvParams overrides for training only
+    # --- baselines: each family tuned on training windows (hftlab.study.baselines), or the registry defaults
+    tune_baselines: bool = True
     # --- IPPO
     train: TrainConfig = field(default_factory=TrainConfig)  # envs, rollout length, total env steps per run, epochs
     agent: AgentConfig = field(default_factory=AgentConfig)  # network and PPO hyperparameters, every learning type

@@ -506,6 +506,7 @@ class MarketEnv(MultiAgentEnv):
         oid = state.oid
         block = jnp.zeros((0, M.N_MSG_FIELDS), jnp.int32)
         book1 = book0
+        from_cross = from_agents = taken = at_fill = jnp.zeros((A,), jnp.int32)
         if A > 0:
             rest0 = _lookup(book0, state.oid)[:3]
             o = self._desired(k_pol, state, actions, params, rest0[:2] + (_queue_ahead(book0, state.oid),))
@@ -537,7 +538,6 @@ class MarketEnv(MultiAgentEnv):
             book2, _ = engine.replay(book1, hist, max_trades=1, trades=False)
             replayed, took = hist, jnp.zeros((A, 2), jnp.int32)
         from_exec = jnp.sum(took, axis=1)
-        from_cross = from_agents = taken = at_fill = jnp.zeros((A,), jnp.int32)
         rest_qty = rest_price = ahead = jnp.zeros((A, 2), jnp.int32)
         if A > 0:
             q2, p2, _, _ = _lookup(book2, oid)

@@ -172,6 +172,28 @@ def tune(family: Family, base_config, env_params, windows, key, fixed: dict | No
     return Tuned(family, scores, chosen, fixed)
 
 
+def tune_all(base_config, env_params, windows, families=None, quick: bool = False, key=None, log=print):
+    """Every family (default :func:`default_families`) tuned on ``windows``, Avellaneda–Stoikov calibrated
+    there first: ``({type: Tuned}, calibration)``."""
+    key = jax.random.PRNGKey(7) if key is None else key
+    families = default_families(quick) if families is None else families
+    calib = {}
+    if any(f.type == "avellaneda_stoikov" for f in families):
+        calib = calibrate_avellaneda_stoikov(base_config, env_params, windows, key, half_spreads=(1.0, 4.0, 16.0)
+                                             if quick else (1.0, 2.0, 4.0, 8.0, 16.0, 32.0))
+        log(f"calibrated Avellaneda–Stoikov on {len(windows)} training windows: sigma {calib['sigma']:.2f} "
+            f"ticks/step, kappa {calib['kappa']:.4f} per tick")
+    out = {}
+    for fam in families:
+        fixed = {"sigma": calib["sigma"], "kappa": calib["kappa"]} if fam.type == "avellaneda_stoikov" else {}
+        out[fam.type] = tn = tune(fam, base_config, env_params, windows, key, fixed)
+        metric, how = OBJECTIVE[fam.category]
+        best = tn.scores[metric].min() if how == "min" else tn.scores[metric].max()
+        log(f"  {fam.type:<19} {len(tn.scores):>2} member(s) on training windows: chose {_fmt(tn.params)} "
+            f"({metric} {best:.3f})")
+    return out, calib
+
+
 def non_overlapping(starts, windows, window_len: int) -> np.ndarray:
     """The windows of ``windows`` (in order) that share no message with the one kept before them."""
     starts = np.asarray(starts)
@@ -248,21 +270,8 @@ def benchmark_day(cfg, quick: bool = False, families: list | None = None, train_
     p_train = p_train.replace(exec_side=jnp.asarray(1, jnp.int32))
     p_test = p_test.replace(exec_side=jnp.asarray(1, jnp.int32))
     t0 = time.perf_counter()
-    calib = {}
-    if any(f.type == "avellaneda_stoikov" for f in families):
-        calib = calibrate_avellaneda_stoikov(base, p_train, train, key, half_spreads=(1.0, 4.0, 16.0) if quick else
-                                             (1.0, 2.0, 4.0, 8.0, 16.0, 32.0))
-        log(f"calibrated Avellaneda–Stoikov on {len(train)} training windows: sigma {calib['sigma']:.2f} ticks/step, "
-            f"kappa {calib['kappa']:.4f} per tick")
-    tuned = []
-    for fam in families:
-        fixed = {"sigma": calib["sigma"], "kappa": calib["kappa"]} if fam.type == "avellaneda_stoikov" else {}
-        tn = tune(fam, base, p_train, train, key, fixed)
-        tuned.append(tn)
-        metric = OBJECTIVE[fam.category][0]
-        best = tn.scores[metric].min() if OBJECTIVE[fam.category][1] == "min" else tn.scores[metric].max()
-        log(f"  {fam.type:<19} {len(tn.scores):>2} member(s) on training windows: chose {_fmt(tn.params)} "
-            f"({metric} {best:.3f})")
+    tuned, calib = tune_all(base, p_train, train, families=families, quick=quick, key=key, log=log)
+    tuned = list(tuned.values())
     t_tune = time.perf_counter() - t0
     t0 = time.perf_counter()
     frames = []

@@ -178,6 +178,7 @@ class ExperimentResult:
     market: tuple | None = field(default=None, repr=False)  # (env, training env params) of the run
     selection: list | None = None  # per seed, with restarts > 1: each type's in-sample scores and chosen restart
     in_sample: pd.DataFrame | None = field(default=None, repr=False)  # generalization_gap, computed on first use
+    baselines: dict | None = None  # tuned baseline families: {type: {"params", "scores"}} (training windows)
 
     def seed_summary(self) -> pd.DataFrame:
         """Per seed and policy: mean of the key metrics on the held-out windows."""
@@ -243,6 +244,8 @@ class ExperimentResult:
             "env_steps_total": steps * len(cfg.seeds) * cfg.restarts,  # every run trained
             "wall_time_s": self.timings,
             "restarts": cfg.restarts,
+            # each baseline family's member chosen on training windows (None: registry defaults)
+            "baselines_tuned": self.baselines,
             **({"selection": {str(s): sel for s, sel in zip(cfg.seeds, self.selection)}} if self.selection else {}),
             "seeds": seeds,
             "verdict": self.verdict(),
@@ -283,6 +286,16 @@ def run_experiment(cfg: ExperimentConfig, progress: bool = False, log=print) -> 
         log(f"chose each seed's best of {cfg.restarts} restarts on the {cfg.select_on} windows in {t_select:.1f} s: "
             + ", ".join(f"seed {s}: " + "/".join(str(sel[t]["chosen"]) for t in SELECT_BETTER)
                         for s, sel in zip(cfg.seeds, selection)) + " (execution/market making)")
+    tuned, t_tune = None, 0.0
+    if cfg.tune_baselines:
+        from hftlab.study.baselines import tune_all
+
+        t0 = time.perf_counter()
+        tuned, _ = tune_all(env.config, p_train, selection_windows(setup), log=log)
+        agent = {**p_test.agent, **{t: {**p_test.agent[t], **{k: jnp.asarray(v, jnp.float32) for k, v in tn.params.items()}}
+                                    for t, tn in tuned.items()}}
+        p_train, p_test = p_train.replace(agent=agent), p_test.replace(agent=agent)
+        t_tune = time.perf_counter() - t0
     t0 = time.perf_counter()
     frames = []
     for i, s in enumerate(cfg.seeds):
@@ -294,11 +307,14 @@ def run_experiment(cfg: ExperimentConfig, progress: bool = False, log=print) -> 
     t_eval = time.perf_counter() - t0
     log(f"evaluated on {len(windows)} held-out windows × {len(eval_sides(p_test))} task side(s) in {t_eval:.1f} s")
     timings = {"compile": round(t_compile, 2), "train": round(t_train, 2),
-               **({"select": round(t_select, 2)} if cfg.restarts > 1 else {}), "evaluate": round(t_eval, 2),
+               **({"select": round(t_select, 2)} if cfg.restarts > 1 else {}),
+               **({"tune_baselines": round(t_tune, 2)} if tuned else {}), "evaluate": round(t_eval, 2),
                "total": round(time.perf_counter() - t_all, 2)}
     return ExperimentResult(config=cfg, metrics=out["metrics"], params=out["params"],
                             table=pd.concat(frames, ignore_index=True), setup=setup, timings=timings,
-                            market=(env, p_train), selection=selection)
+                            market=(env, p_train), selection=selection,
+                            baselines={t: {"params": tn.params, "scores": tn.scores.to_dict(orient="records")}
+                                       for t, tn in tuned.items()} if tuned else None)
 
 
 def generalization_gap(result: ExperimentResult, max_windows: int = SELECTION_WINDOWS) -> pd.DataFrame:
