@@ -8,8 +8,10 @@ messages per step, on the bundled sample day. For each batch size B: one jitted 
 ``steps`` steps of B environments (``lax.scan`` over steps, ``vmap`` over environments,
 auto-reset inside); throughput = B x steps / wall time, median of ``repeats`` timed calls
 after a first (compiling) call whose time is reported separately. The same run measures
-the world with no agents (the plain replay of the same k messages per step through the
-environment) as the in-run baseline. Quick mode (``HFTLAB_QUICK=1``) shrinks the sizes.
+the same world with ``fills="named"`` (historical executions reduce only the order they
+name: the cost of the market's fill rule is the difference) and the world with no agents
+(the plain replay of the same k messages per step through the environment) as in-run
+baselines. Quick mode (``HFTLAB_QUICK=1``) shrinks the sizes.
 """
 
 from __future__ import annotations
@@ -85,6 +87,9 @@ def main(argv=None) -> int:
     worlds = {"2 learners + TWAP, fixed spread, noise": EnvConfig(
         agents=dict(execution=1, market_making=1, twap_near=1, fixed_spread=1, noise=1), episode_steps=args.steps, messages_per_step=args.k)}
     if not args.no_baseline:
+        # the same world where historical executions reduce only the order they name (no agent fills from them)
+        worlds["same, fills='named' (plain-replay rule)"] = worlds["2 learners + TWAP, fixed spread, noise"].replace(
+            fills="named")
         worlds["no agents (replay only)"] = EnvConfig.market_replay(episode_steps=args.steps, messages_per_step=args.k)
     rows = []
     print(f"device: {jax.devices()[0].device_kind} x{jax.device_count()}, cpus: {os.cpu_count()}, "

@@ -63,3 +63,35 @@ def fill_metrics(info: dict, tick: float) -> dict:
         out["queue_ahead_at_fill"] = np.where(passive > 0, ag["queue_ahead_x_filled"].sum(axis=0) / np.maximum(passive, 1),
                                               np.nan)
     return out
+
+
+def compare_fill_rules(config, params, windows, key, actions: dict | None = None,
+                       rules=("named", "aggressive")) -> "pandas.DataFrame":  # noqa: F821
+    """The same agents with the same constant ``actions`` (default 0: the market maker quotes at the
+    touch) on the same ``windows`` under each fill rule (:class:`~hftlab.env.config.EnvConfig` ``fills``):
+    one row per (rule, agent type) with the mean per episode of the shares by source, the markouts,
+    the spread captured and the type's PnL or shortfall."""
+    import jax
+    import pandas as pd
+
+    from hftlab.env.baselines import constant_policy, rollout
+    from hftlab.env.market import MarketEnv
+
+    windows = np.asarray(windows, np.int32)
+    rows = []
+    for rule in rules:
+        env = MarketEnv(config.replace(fills=rule, debug=False))
+        _, traj = rollout(env, params, key, env.config.episode_steps, num_envs=len(windows),
+                          policy=constant_policy(env, actions), windows=windows)
+        info = jax.device_get(traj["info"])
+        m = fill_metrics(info, float(params.tick))
+        for t in env.types:
+            idx = [a for a, name in enumerate(env.agent_type) if name == t]
+            row = {"rule": rule, "type": t}
+            for k, v in m.items():
+                row[k] = float(np.nanmean(v[:, idx])) if np.isfinite(v[:, idx]).any() else np.nan
+            for k in ("pnl", "shortfall_bps"):
+                if k in info[t]:
+                    row[k] = float(np.mean(np.asarray(info[t][k])[-1]))
+            rows.append(row)
+    return pd.DataFrame(rows)

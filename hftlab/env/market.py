@@ -180,32 +180,39 @@ def executions_meet_agents(hist, book, oid, qty, price, side, seq_of):
     A = oid.shape[0]
     typ, d, p, size, hid = (hist[:, M.TYPE], hist[:, M.SIDE], hist[:, M.PRICE], hist[:, M.SIZE], hist[:, M.OID])
     is4, is5 = typ == M.EXECUTE, typ == M.HIDDEN
-    # time of the named order: its arrival number if it rests now, else later than any agent's
-    ids = book.orders[:, engine.OID]
-    hit = ids[None] == hid[:, None, None]  # (k, 2, C)
-    found = jnp.any(hit, axis=(1, 2))
-    named_seq = jnp.sum(jnp.where(hit, book.orders[:, engine.SEQ][None], 0), axis=(1, 2))
+    # time of the named order: its arrival number if it rests now (looked up on the message's resting
+    # side only), else later than any agent's when it arrives within the block, else earlier
+    rest_side = jnp.where(d > 0, engine.BID, engine.ASK)
+    ids, seqs = book.orders[rest_side, engine.OID], book.orders[rest_side, engine.SEQ]  # (k, C)
+    named_seq = jnp.max(jnp.where(ids == hid[:, None], seqs, -1), axis=1)
     earlier = jnp.tril(jnp.ones((k, k), bool), -1)  # [i, j]: j before i
     arrives = jnp.any(earlier & (typ[None] == M.LIMIT) & (hid[None] == hid[:, None]), axis=1)
-    named_seq = jnp.where(found, named_seq, jnp.where(arrives, jnp.iinfo(jnp.int32).max, -1))
-    # the agents' orders as 2A slots, and which slot is ahead of which (same side: price, then time)
+    named_seq = jnp.where(named_seq >= 0, named_seq, jnp.where(arrives, jnp.iinfo(jnp.int32).max, -1))
+    # the agents' orders as 2A slots. On each side, the orders an execution may meet are a prefix of
+    # the side's price-time priority (better prices, then earlier at its price), and executions consume
+    # that priority queue from its front: one running total per side says how much has been taken
     q, pr, sd, sq = (x.reshape(-1) for x in (qty, price, side, seq_of))
+    live = q > 0
     better_price = sd[None] * (pr[None] - pr[:, None]) > 0  # [j, l]: l's price better than j's
-    ahead = (sd[None] == sd[:, None]) & (better_price | ((pr[None] == pr[:, None]) & (sq[None] < sq[:, None])))
-    ahead = ahead.astype(jnp.int32)
+    ahead = live[None] & (sd[None] == sd[:, None]) & (better_price | ((pr[None] == pr[:, None]) & (sq[None] < sq[:, None])))
+    start = jnp.sum(jnp.where(ahead, q[None], 0), axis=1)  # shares of agent orders ahead of each slot
     better = d[:, None] * (pr[None] - p[:, None]) > 0
     at_p_first = is4[:, None] & (pr[None] == p[:, None]) & (sq[None] < named_seq[:, None])
-    eligible = (is4 | is5)[:, None] & (sd[None] == d[:, None]) & (q[None] > 0) & (better | at_p_first)
+    eligible = (is4 | is5)[:, None] & (sd[None] == d[:, None]) & live[None] & (better | at_p_first)
+    reach = jnp.sum(jnp.where(eligible, q[None], 0), axis=1)  # (k,): the prefix each message may consume
+    bid_msg = d > 0
 
-    def meet(rem, x):
-        e, s = x
-        e = e & (rem > 0)
-        before = ahead @ jnp.where(e, rem, 0)
-        fill = jnp.where(e, jnp.clip(s - before, 0, rem), 0)
-        return rem - fill, fill
+    def meet(used, x):
+        on_bid, r, s = x
+        c = jnp.where(on_bid, used[0], used[1])
+        new = jnp.minimum(c + s, jnp.maximum(c, r))
+        return jnp.where(on_bid, jnp.stack([new, used[1]]), jnp.stack([used[0], new])), (c, new)
 
-    _, fills = jax.lax.scan(meet, q, (eligible, size))
-    taken = jnp.sum(fills, axis=1)
+    _, (c0, c1) = jax.lax.scan(meet, jnp.zeros((2,), jnp.int32), (bid_msg, reach, size), unroll=8)
+    # each message took the interval [c0, c1) of its side's queue; slot j holds [start_j, start_j + q_j)
+    overlap = jnp.minimum(c1[:, None], (start + q)[None]) - jnp.maximum(c0[:, None], start[None])
+    fills = jnp.where((sd[None] == d[:, None]) & live[None] & (is4 | is5)[:, None], jnp.maximum(overlap, 0), 0)
+    taken = c1 - c0
     left = size - taken
     hist = hist.at[:, M.SIZE].set(left).at[:, M.TYPE].set(jnp.where(is4 & (left <= 0), M.NOOP, typ))
     return hist, fills.reshape(k, A, 2)

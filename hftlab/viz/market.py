@@ -75,3 +75,28 @@ def baselines_chart(table: pd.DataFrame) -> alt.VConcatChart:
     if mm:
         charts.append(baseline_distribution_chart(table, "pnl", mm, "Market making: episode PnL", "PnL ($)"))
     return alt.vconcat(*charts)
+
+
+SOURCE_LABELS = {"shares_executions": "historical executions", "shares_crossing": "crossing limit orders",
+                 "shares_agents": "other agents", "shares_taking": "taking resting orders",
+                 "shares_deadline": "deadline unwind"}
+
+
+def fills_by_source_chart(table: pd.DataFrame, title: str = "Fills by source, shares per episode") -> alt.HConcatChart:
+    """Stacked bars of shares per episode by fill source, one bar per rule (rows of
+    :func:`hftlab.env.fills.compare_fill_rules` for one agent type), beside the markouts at 1 and 5
+    steps and the spread captured (ticks per share)."""
+    long = table.melt(id_vars=["rule"], value_vars=list(SOURCE_LABELS), var_name="source", value_name="shares")
+    long["source"] = long["source"].map(SOURCE_LABELS)
+    bars = alt.Chart(long, title=title).mark_bar().encode(
+        x=alt.X("shares:Q", title="shares per episode"), y=alt.Y("rule:N", title="fill rule"),
+        color=alt.Color("source:N", title="source"), tooltip=["rule", "source", alt.Tooltip("shares:Q", format=".0f")],
+    ).properties(width=300, height=80)
+    mk = table.melt(id_vars=["rule"], value_vars=["spread_captured", "markout_1", "markout_5"], var_name="horizon",
+                    value_name="ticks")
+    marks = alt.Chart(mk, title="Ticks per share after the fill").mark_bar().encode(
+        x=alt.X("horizon:N", sort=["spread_captured", "markout_1", "markout_5"], title=None),
+        xOffset="rule:N", y=alt.Y("ticks:Q", title="ticks / share"), color=alt.Color("rule:N", title="fill rule"),
+        tooltip=["rule", "horizon", alt.Tooltip("ticks:Q", format=".2f")],
+    ).properties(width=220, height=160)
+    return alt.hconcat(bars, marks).resolve_scale(color="independent")
