@@ -127,17 +127,27 @@ class ExperimentResult:
 
 
 def run_experiment(universe, cfg: TrainConfig | None = None, seeds=(0, 1, 2), progress: bool = True,
-                   generator_only: bool = True) -> ExperimentResult:
+                   generator_only: bool = True, live=None) -> ExperimentResult:
     """Train and evaluate the model (and the generator-only baseline) for every seed.
 
-    ``cfg``: ``TrainConfig()`` (the full run) unless given (``TrainConfig.quick()``: the short one)."""
+    ``cfg``: ``TrainConfig()`` (the full run) unless given (``TrainConfig.quick()``: the short one).
+    ``live``: a :class:`hftlab.viz.live.LiveChart` drawing each seed's losses while it trains."""
     cfg = cfg or TrainConfig()
     evals, models, gens = [], [], []
+
+    def watch(seed, what):
+        if live is None:
+            return None
+        return lambda step, values: live.record(f"seed {seed}", step, what, values)
+
     for seed in seeds:
-        model = train(universe, cfg, seed=seed, progress=progress)
-        gen = train_generator_only(universe, cfg, seed=seed, progress=progress) if generator_only else None
+        model = train(universe, cfg, seed=seed, progress=progress, monitor=watch(seed, "model"))
+        gen = (train_generator_only(universe, cfg, seed=seed, progress=progress, monitor=watch(seed, "generator only"))
+               if generator_only else None)
         evals.append(evaluate(model, universe, generator_only=gen, seed=seed))
         models.append(model)
         if gen is not None:
             gens.append(gen)
+    if live is not None:
+        live.finish()
     return ExperimentResult(evals, models, gens)
