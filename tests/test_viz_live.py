@@ -136,3 +136,15 @@ def test_interval_table_chart_points_intervals_and_table():
     assert "2.93 ± 0.17" in svg and "-40.11 ± 1.21" in svg
     with pytest.raises(InputError, match="lacks column"):
         interval_table_chart(s.drop(columns="sd"))
+
+
+def test_record_ippo_metrics_after_the_fact(runs):
+    from hftlab.viz.live import record_ippo_metrics
+
+    plain, _, _ = runs
+    live = LiveChart(ippo_live_chart, interval=1e9)
+    record_ippo_metrics(live, plain["metrics"], ["seed 0", "seed 3"]).finish()
+    df = live.frame()
+    assert set(df.run) == {"seed 0", "seed 3"} and df.step.max() == 6 and live.draws == 1
+    v = df[(df.run == "seed 3") & (df.group == "chain") & (df.metric == "entropy") & (df.step == 2)].value
+    assert float(v.iloc[0]) == pytest.approx(float(np.asarray(plain["metrics"]["chain"]["entropy"])[1, 1]))

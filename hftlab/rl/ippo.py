@@ -316,8 +316,9 @@ def make_train(config: TrainConfig, env, progress: Callable | None = None, mesh=
                 m["episodes"] = tr["ep_end"].sum().astype(jnp.float32) / n[t]
                 m.update(losses)
                 metrics[t] = m
-            u = idx + 1
-            report = (u % max(config.progress_every, 1) == 0) | (u == num_updates)
+            if config.progress_every > 0 and (progress is not None or monitor is not None):  # else: nothing traced
+                u = idx + 1
+                report = (u % config.progress_every == 0) | (u == num_updates)
             if progress is not None and config.progress_every > 0:
                 jax.lax.cond(report,
                              lambda: jax.debug.callback(progress, u, {t: metrics[t]["episode_return"] for t in types}),

@@ -218,9 +218,15 @@ class ExperimentResult:
         train = self.in_sample[self.in_sample.windows == "train"]
         return {str(seed): {r.policy: r.shortfall_bps for r in g.itertuples()} for seed, g in train.groupby("seed")}
 
-    def to_json(self) -> dict:
+    def summary(self) -> pd.DataFrame:
+        """Tidy (type, policy, metric, mean, sd, min, max, seeds) over seeds of each seed's held-out means
+        (:func:`hftlab.study.records.json_summary` of this run, without the in-sample evaluation)."""
+        from hftlab.study.records import json_summary
+
+        return json_summary({"seeds": self._seed_entries()})
+
+    def _seed_entries(self) -> list[dict]:
         ss = self.seed_summary()
-        steps = int(np.asarray(self.metrics["env_steps"])[0, -1])
         seeds = []
         for seed, g in ss.groupby("seed"):
             entry = {"seed": int(seed)}
@@ -233,6 +239,11 @@ class ExperimentResult:
                 entry["market_making"] = {r.policy: {"pnl": r.pnl_mean, "inventory_std": r.inventory_std_mean}
                                           for r in mm.itertuples()}
             seeds.append(entry)
+        return seeds
+
+    def to_json(self) -> dict:
+        steps = int(np.asarray(self.metrics["env_steps"])[0, -1])
+        seeds = self._seed_entries()
         cfg = self.config
         return {
             "config": _jsonable(cfg),
@@ -249,6 +260,14 @@ class ExperimentResult:
             # the same policies on training windows: how much of the gain is the day
             "execution_in_sample": self.execution_in_sample(),
         }
+
+
+def market_train(cfg: ExperimentConfig, env, progress: bool = False, desc: str = "IPPO"):
+    """``make_train`` of ``cfg`` on ``env``; with ``progress``, a progress bar fed from inside the compiled
+    loop (it follows the furthest of the vmapped runs: seeds, sweep points)."""
+    config = cfg.train_config(env.learning_types, progress=progress)
+    bar = ProgressBar(config.num_updates, desc=desc, unit="upd") if progress else None
+    return make_train(config, env, progress=bar)
 
 
 def run_experiment(cfg: ExperimentConfig, progress: bool = False, log=print, live=None) -> ExperimentResult:

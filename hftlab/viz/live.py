@@ -63,17 +63,22 @@ class LiveChart:
     def record(self, run, step, group: str, values: dict) -> None:
         """Keep ``values`` (metric -> number) of ``run`` at ``step``; redraw if the last draw is old enough."""
         run, step = str(run), int(step)
-        rows = [(run, str(group), step, str(k), float(v)) for k, v in values.items()]
-        with self._lock:
-            self.rows.extend(rows)
-            if run not in self._runs:
-                self._runs.append(run)
-                self.selector.options = [ALL] + self._runs
+        self.extend([(run, str(group), step, str(k), float(v)) for k, v in values.items()])
         if self.due() and self._drawing.acquire(blocking=False):
             try:
                 self.redraw()
             finally:
                 self._drawing.release()
+
+    def extend(self, rows) -> None:
+        """Keep ``(run, group, step, metric, value)`` rows without drawing."""
+        rows = list(rows)
+        with self._lock:
+            self.rows.extend(rows)
+            new = [r for r in dict.fromkeys(row[0] for row in rows) if r not in self._runs]
+            if new:
+                self._runs.extend(new)
+                self.selector.options = [ALL] + self._runs
 
     def due(self) -> bool:
         return self.last_draw is None or self.clock() - self.last_draw >= self.interval
@@ -148,6 +153,23 @@ def ippo_monitor(live: LiveChart, keys, labels, action_labels: dict | None = Non
             live.record(run, update, t, values)
 
     return monitor
+
+
+def record_ippo_metrics(live: LiveChart, metrics: dict, labels, every: int = 1) -> LiveChart:
+    """Record a finished run's IPPO metrics (``{type: {name: (runs, updates)}}``, as ``train`` returns them)
+    into ``live`` — the same chart after the fact, without a callback in the compiled loop."""
+    rows = []
+    for t, m in metrics.items():
+        if t == "env_steps":
+            continue
+        for name, v in m.items():
+            v = np.asarray(v)
+            v = v[None] if v.ndim == 1 else v
+            for i, lab in enumerate(labels):
+                rows += [(str(lab), t, u + 1, name, float(v[i, u]))
+                         for u in range(every - 1, v.shape[1], every) if np.isfinite(v[i, u])]
+    live.extend(rows)
+    return live
 
 
 def ippo_live_chart(df: pd.DataFrame, run: str, metrics=IPPO_METRICS) -> alt.TopLevelMixin:
