@@ -37,7 +37,7 @@ class LiveChart:
     order (more are added as they report). ``clock`` is injectable for tests.
     """
 
-    def __init__(self, draw: Callable[[pd.DataFrame, str], alt.TopLevelMixin], runs=(), interval: float = 2.0,
+    def __init__(self, draw: Callable[[pd.DataFrame, str], alt.TopLevelMixin], runs=(), interval: float = 4.0,
                  title: str = "", clock: Callable[[], float] = time.monotonic):
         import ipywidgets as widgets
 
