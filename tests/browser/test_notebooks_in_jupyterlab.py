@@ -16,7 +16,8 @@ kernel to go idle and asserts that
   canvas or SVG;
 * no cell's visible output is a list of figure paths (``[PosixPath('figures/x.png'), ...]``:
   a cell that saves a chart shows the chart), and no markdown renders an amount as
-  maths (an unescaped ``$`` pair typeset by MathJax / KaTeX around numbers; write ``\\$``);
+  maths (a ``$`` pair typeset by MathJax / KaTeX around numbers; ``\\$`` is typeset too in
+  JupyterLab 4, since MathJax scans the rendered text: write "USD");
 * the browser asked nothing of the network beyond the local JupyterLab server — any
   other request fails the test (and cannot succeed: chromium resolves no other host),
   so charts must render offline;
@@ -259,7 +260,7 @@ def _visible_failures(page) -> list[str]:
             problems.append(f"an output shows a list of figure paths instead of the chart: {text[:200]!r}")
     for tex in page.evaluate(JS_MARKDOWN_MATH):
         if AMOUNT_AS_MATHS.search(tex):
-            problems.append(f"markdown renders amounts as maths (escape $ as \\$): {tex[:200]!r}")
+            problems.append(f"markdown renders amounts as maths (write USD; even \\$ is typeset): {tex[:200]!r}")
     n = page.evaluate(JS_WIDGET_ERRORS)
     if n:
         problems.append(f"{n} widget error box(es) visible")
