@@ -11,7 +11,8 @@ kernel to go idle and asserts that
   box is visible in any output;
 * a notebook that draws shows at least one rendered chart, and every chart drew: a
   cell's chart is an inline SVG made in the kernel (``.jp-RenderedSVG svg``, the
-  default ``offline`` renderer of :mod:`hftlab.viz.render`) or an image; a panel's
+  default ``offline`` renderer of :mod:`hftlab.viz.render`) or an image (a live training
+  chart's SVG image included); a panel's
   chart is a ``.vega-embed`` (the offline ``JupyterChart`` widget) holding a non-empty
   canvas or SVG;
 * no cell's visible output is a list of figure paths (``[PosixPath('figures/x.png'), ...]``:
@@ -122,7 +123,8 @@ JS_CHARTS = """() => {
   });
   // Charts shown as static images: inline SVG (a cell's chart under the default renderer,
   // or HFTLAB_RENDERER=svg), PNG (HFTLAB_RENDERER=png), or saved figures displayed.
-  const images = Array.from(document.querySelectorAll('.jp-Notebook .jp-RenderedImage img, .jp-Notebook .jp-RenderedSVG svg'))
+  // A live training chart (hftlab.viz.live.LiveChart) is an SVG image in an ipywidgets Image.
+  const images = Array.from(document.querySelectorAll('.jp-Notebook .jp-RenderedImage img, .jp-Notebook .jp-RenderedSVG svg, .jp-Notebook .jp-RenderedSVG img, .jp-Notebook .hftlab-live img'))
     .map(img => img.tagName === 'IMG' ? (img.complete && img.naturalWidth > 0) : img.getBoundingClientRect().width > 0);
   return vega.concat(images);
 }"""
