@@ -282,13 +282,13 @@ def _boost_heads(updates, gain: float):
 
 # ---------------------------------------------------------------------- the two trainings
 def train(universe, cfg: TrainConfig | None = None, seed: int = 0, progress: bool = True,
-          monitor: Callable | None = None) -> TrainedModel:
+          monitor: Callable | None = None, probe: Callable | None = None, probe_every: int = 0) -> TrainedModel:
     """Train the model on ``universe``'s first ``n_months - test_months`` months; returns it.
 
     ``cfg``: ``TrainConfig()`` (the full run) unless given (``TrainConfig.quick()``: the short
     one). ``progress`` shows a tqdm bar (auto: notebook widget or terminal).
     """
-    return _fit(universe, cfg, seed, progress, encoder_code, generation_phi, "training", monitor)
+    return _fit(universe, cfg, seed, progress, encoder_code, generation_phi, "training", monitor, probe, probe_every)
 
 
 def train_generator_only(universe, cfg: TrainConfig | None = None, seed: int = 0,
@@ -305,10 +305,12 @@ def _zero_phi(model: TrainedModel, universe, panel: Panel) -> np.ndarray:
 
 def _fit(universe, cfg: TrainConfig | None, seed: int, progress: bool, code: StrategyCode,
          fund_phi: Callable[[TrainedModel, Any, Panel], np.ndarray], desc: str,
-         monitor: Callable | None = None) -> TrainedModel:
+         monitor: Callable | None = None, probe: Callable | None = None, probe_every: int = 0) -> TrainedModel:
     """The adversarial iterations with phi from ``code``, then the head refit with every fund's
     final phi from ``fund_phi(model, universe, panel)``. ``monitor(iteration, metrics)`` (e.g. a
-    :class:`hftlab.viz.live.LiveChart` fed per seed) gets every chunk's mean metrics."""
+    :class:`hftlab.viz.live.LiveChart` fed per seed) gets every chunk's mean metrics; with
+    ``probe_every`` > 0 chunks, at those checkpoints and the last chunk it also gets
+    ``probe(model so far)`` (a dict of numbers, e.g. the style probe's recall)."""
     cfg = cfg or TrainConfig()
     check_universe(universe)
     check_train_config(cfg, universe.n_months)
@@ -331,7 +333,13 @@ def _fit(universe, cfg: TrainConfig | None, seed: int, progress: bool, code: Str
         if bar is not None:
             bar(step, {"W": rows[-1]["distance"], "trading": rows[-1]["trading"]})
         if monitor is not None:
-            monitor(step, {k: v for k, v in rows[-1].items() if k != "iteration"})
+            values = {k: v for k, v in rows[-1].items() if k != "iteration"}
+            if probe is not None and probe_every > 0 and (len(rows) % probe_every == 0 or len(rows) == n_chunks):
+                snapshot = TrainedModel(config=cfg, gen_params=jax.device_get(state.gen_params), critic_params=None,
+                                        history=pd.DataFrame(rows), train_seconds=0.0, compile_seconds=compile_s,
+                                        t_train=t_train, market=market, seed=seed)
+                values.update(probe(snapshot))
+            monitor(step, values)
     if bar is not None:
         bar.close()
     model = TrainedModel(
