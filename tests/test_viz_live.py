@@ -47,6 +47,24 @@ def test_records_every_report_and_redraws_at_most_every_interval():
     assert live.draws == 3 and "step 6" in live.status.value
 
 
+def test_slow_redraws_wait_longer_so_drawing_stays_a_small_share():
+    clock = Clock()
+
+    def slow_draw(df, run):
+        clock.t += 1.0  # this redraw takes 1 s
+        return simple_draw(df, run)
+
+    live = LiveChart(slow_draw, interval=2.0, clock=clock, max_share=0.1)
+    live.record("seed 0", 1, "a", {"loss": 1.0})
+    assert live.draws == 1 and live.draw_seconds == pytest.approx(1.0)
+    clock.t += 5.0  # past the interval, but 1 s of drawing needs 10 s between redraws
+    live.record("seed 0", 2, "a", {"loss": 0.5})
+    assert live.draws == 1
+    clock.t += 5.0
+    live.record("seed 0", 3, "a", {"loss": 0.2})
+    assert live.draws == 2
+
+
 def test_selector_lists_runs_and_redraws_the_chosen_one():
     clock = Clock()
     live = LiveChart(simple_draw, runs=["seed 0"], interval=100.0, clock=clock)

@@ -4,8 +4,10 @@ A training loop reports ``record(run, step, group, values)`` — from a Python l
 fund GAN's chunks) or from inside a jitted loop through a host callback (IPPO:
 :func:`ippo_monitor` is the ``monitor`` of :func:`hftlab.rl.ippo.make_train`, called by
 ``jax.debug.callback`` every ``progress_every`` updates, once per vmapped seed). Every
-report is kept; the chart is redrawn at most every ``interval`` seconds (and once more
-by :meth:`LiveChart.finish`), so drawing never dominates training.
+report is kept; the chart is redrawn at most every ``interval`` seconds, and never more
+often than keeps drawing under ``max_share`` of the time (a redraw that took 0.6 s waits
+6 s at the default 10 %), plus once more by :meth:`LiveChart.finish`: drawing, which runs
+in the reporting thread, never dominates training.
 
 The chart is an SVG drawn in the kernel by ``vl-convert`` into one ``ipywidgets.Image``:
 an update changes that widget's value — no new cell output per update, no JavaScript
@@ -18,6 +20,7 @@ compiles no callback at all (see :func:`hftlab.rl.ippo.make_train`).
 
 from __future__ import annotations
 
+import html
 import threading
 import time
 from typing import Callable
@@ -38,12 +41,14 @@ class LiveChart:
     """
 
     def __init__(self, draw: Callable[[pd.DataFrame, str], alt.TopLevelMixin], runs=(), interval: float = 4.0,
-                 title: str = "", clock: Callable[[], float] = time.monotonic):
+                 title: str = "", clock: Callable[[], float] = time.monotonic, max_share: float = 0.1):
         import ipywidgets as widgets
 
         self.draw_fn = draw
         self.interval = float(interval)
+        self.max_share = float(max_share)
         self.clock = clock
+        self.draw_seconds = 0.0  # how long the last redraw took
         self.rows: list[tuple] = []
         self.draws = 0  # how many times the chart was redrawn
         self.last_draw: float | None = None
@@ -55,7 +60,7 @@ class LiveChart:
         self.selector.observe(lambda change: self.redraw(), names="value")
         self.status = widgets.HTML("")
         self.image = widgets.Image(format="svg+xml", value=b"")
-        header = [widgets.HTML(f"<b>{title}</b>")] if title else []
+        header = [widgets.HTML(f"<b>{html.escape(title)}</b>")] if title else []
         self.widget = widgets.VBox(header + [widgets.HBox([self.selector, self.status]), self.image])
         self.widget.add_class("hftlab-live")
 
@@ -81,7 +86,9 @@ class LiveChart:
                 self.selector.options = [ALL] + self._runs
 
     def due(self) -> bool:
-        return self.last_draw is None or self.clock() - self.last_draw >= self.interval
+        """A redraw is due: ``interval`` passed since the last one, and enough time to keep drawing under ``max_share``."""
+        wait = max(self.interval, self.draw_seconds / self.max_share if self.max_share > 0 else 0.0)
+        return self.last_draw is None or self.clock() - self.last_draw >= wait
 
     def frame(self, run: str = ALL) -> pd.DataFrame:
         with self._lock:
@@ -98,13 +105,14 @@ class LiveChart:
         import vl_convert as vlc
         from altair.utils._importers import vl_version_for_vl_convert
 
-        self.last_draw = self.clock()
+        start = self.last_draw = self.clock()
         df = self.frame(self.selector.value)
         if df.empty:
             return
         spec = self.draw_fn(df, self.selector.value).to_dict()
         self.image.value = vlc.vegalite_to_svg(spec, vl_version=vl_version_for_vl_convert()).encode()
         self.draws += 1
+        self.draw_seconds = self.clock() - start
         last = int(df.step.max())
         self.status.value = f"<span style='color:#777'>step {last:,}, {df.run.nunique()} run(s)</span>"
 

@@ -60,7 +60,7 @@ def interval_table_chart(summary: pd.DataFrame, metrics=None, group: str = "type
             + (["seeds"] if "seeds" in d else []))
         h = 20 * len(order)
         chart = (bar + pt).properties(width=width, height=h, title=f"{g}: {m}" if g else m)
-        table = base.mark_text(align="left", fontSize=11).encode(y=alt.Y("policy:N", sort=order, axis=None),
+        table = base.mark_text(align="left", fontSize=11).encode(x=alt.value(6), y=alt.Y("policy:N", sort=order, axis=None),
                                                                  text="text:N").properties(width=110, height=h, title="mean ± sd")
         rows.append(alt.hconcat(chart, table, spacing=4))
     return alt.vconcat(*rows, spacing=14).properties(title=title)
