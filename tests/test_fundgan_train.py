@@ -22,10 +22,28 @@ def sample():
     return load_universe(sample_path())
 
 
+REPORTS: list = []  # what the training run below reported to its monitor: (iteration, metrics)
+
+
 @pytest.fixture(scope="module")
 def trained(sample):
+    """300 iterations, watched: a monitor gets every chunk's metrics, the style probe every 3 chunks."""
     cfg = dataclasses.replace(TrainConfig.quick() if quick() else TrainConfig(), iterations=300)
-    return train(sample, cfg, seed=0, progress=False)
+    styles = sample.style_codes()
+    probe = lambda model: {"probe_recall": probe_recall(encode_funds(model, sample), styles, "linear")}  # noqa: E731
+    return train(sample, cfg, seed=0, progress=False, monitor=lambda step, m: REPORTS.append((step, m)),
+                 probe=probe, probe_every=3)
+
+
+def test_monitor_gets_losses_every_chunk_and_probe_recall_at_checkpoints(trained):
+    cfg = trained.config
+    chunks = -(-cfg.iterations // cfg.chunk)
+    assert [step for step, _ in REPORTS] == list(trained.history.iteration)  # one report per chunk
+    for _, m in REPORTS:
+        assert {"critic_loss", "distance", "gp", "generator_loss", "adversarial"} <= set(m)
+    probed = [i for i, (_, m) in enumerate(REPORTS) if "probe_recall" in m]
+    assert probed == sorted({i for i in range(chunks) if (i + 1) % 3 == 0} | {chunks - 1})
+    assert 0.0 <= REPORTS[-1][1]["probe_recall"] <= 1.0
 
 
 def test_training_improves_critic_distance_probe_and_turnover(sample, trained):

@@ -5,7 +5,12 @@
   "Select Kernel" dialog (and nbval / Colab pick the right kernel);
 * outputs are stripped, or small (a few KB in all, no images, no saved widget state);
 * the first code cell is the Colab-safe install cell, and ``setup_rendering()`` from
-  ``hftlab.viz`` is called before anything is drawn.
+  ``hftlab.viz`` is called before anything is drawn;
+* markdown has no ``$`` next to a number or a space, escaped or not: JupyterLab 4 typesets
+  the text between two of them as maths, and ``\\$`` does not prevent it (marked turns it
+  into ``$`` and MathJax then scans the rendered text; seen in the browser test): write
+  amounts as "12.5 USD";
+* no repository address that is not the project's own (no made-up ``github.com`` URL).
 """
 
 from __future__ import annotations
@@ -78,3 +83,29 @@ def test_install_cell_then_setup_rendering(nb):
     draws = [i for i, src in enumerate(cells) if DRAWS.search(re.sub(r".*setup_rendering.*", "", src))]
     if draws:
         assert calls[0] <= draws[0], f"{name}: code cell {draws[0]} draws before setup_rendering() (cell {calls[0]})"
+
+
+AMOUNT_DOLLAR = re.compile(r"\$(?=[\s\d])|(?<=[\d\s])\\?\$")
+
+
+def _markdown_prose(text: str) -> str:
+    """Markdown without code fences and code spans (a ``$`` there is literal)."""
+    return re.sub(r"`[^`\n]*`", "", re.sub(r"```.*?```", "", text, flags=re.S))
+
+
+def test_markdown_escapes_dollar_amounts(nb):
+    name, nb = nb
+    for i, cell in enumerate(nb.cells):
+        if cell.cell_type != "markdown":
+            continue
+        for line in _markdown_prose(cell.source).splitlines():
+            m = AMOUNT_DOLLAR.search(line)
+            assert not m, f"{name}: markdown cell {i} has a $ that renders as maths in JupyterLab: {line.strip()[:120]!r} (write USD)"
+
+
+def test_no_made_up_repository_address():
+    texts = {p.name: p.read_text() for p in NOTEBOOKS}
+    texts["README.md"] = (ROOT / "README.md").read_text()
+    for name, text in texts.items():
+        urls = re.findall(r"https?://(?:www\.)?(?:github|gitlab)\.com/[^\s\"')>]+", text)
+        assert not urls, f"{name}: repository address(es) {urls[:3]}; name the source through HFTLAB_SOURCE instead"

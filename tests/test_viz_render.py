@@ -101,6 +101,18 @@ def test_save_chart_writes_png_and_svg(tmp_path, monkeypatch):
     assert save_chart(line(), "only_svg", formats=("svg",)) == [tmp_path / "only_svg.svg"]
 
 
+def test_save_chart_result_displays_as_the_chart(tmp_path, monkeypatch):
+    """A cell ending in save_chart(...) shows the chart, not a list of paths."""
+    from IPython.core.formatters import DisplayFormatter
+
+    monkeypatch.setenv("HFTLAB_FIGURES", str(tmp_path))
+    setup_rendering("svg")
+    paths = save_chart(line(), "shown")
+    data, _ = DisplayFormatter().format(paths)
+    assert "image/svg+xml" in data and "PosixPath" not in data.get("text/plain", "")
+    assert isinstance(paths, list) and paths + [] == [tmp_path / "shown.png", tmp_path / "shown.svg"]
+
+
 @pytest.mark.parametrize("kwargs, message", [
     ({"name": "x", "formats": ("pdf",)}, "unsupported figure format 'pdf'"),
     ({"name": ""}, "must be a relative file stem"),

@@ -15,8 +15,10 @@ import numpy as np
 import pandas as pd
 
 from hftlab.fundgan.configs import TrainConfig
+from hftlab.fundgan.encode import encode_funds
 from hftlab.fundgan.evaluate import Evaluation, evaluate
 from hftlab.fundgan.heldout import METRICS
+from hftlab.fundgan.probes import probe_recall
 from hftlab.fundgan.train import train, train_generator_only
 from hftlab.fundgan.trained import TrainedModel
 
@@ -127,17 +129,35 @@ class ExperimentResult:
 
 
 def run_experiment(universe, cfg: TrainConfig | None = None, seeds=(0, 1, 2), progress: bool = True,
-                   generator_only: bool = True) -> ExperimentResult:
+                   generator_only: bool = True, live=None, probe_every: int = 0) -> ExperimentResult:
     """Train and evaluate the model (and the generator-only baseline) for every seed.
 
-    ``cfg``: ``TrainConfig()`` (the full run) unless given (``TrainConfig.quick()``: the short one)."""
+    ``cfg``: ``TrainConfig()`` (the full run) unless given (``TrainConfig.quick()``: the short one).
+    ``live``: a :class:`hftlab.viz.live.LiveChart` drawing each seed's losses while it trains, and with
+    ``probe_every`` > 0 the linear style probe's macro recall every that many chunks (``probe_recall``)."""
     cfg = cfg or TrainConfig()
     evals, models, gens = [], [], []
+    styles = universe.style_codes()
+
+    def style_probe(seed):
+        def probe(model) -> dict:
+            return {"probe_recall": probe_recall(encode_funds(model, universe), styles, "linear", seed=seed)}
+        return probe if live is not None and probe_every > 0 else None
+
+    def watch(seed, what):
+        if live is None:
+            return None
+        return lambda step, values: live.record(f"seed {seed}", step, what, values)
+
     for seed in seeds:
-        model = train(universe, cfg, seed=seed, progress=progress)
-        gen = train_generator_only(universe, cfg, seed=seed, progress=progress) if generator_only else None
+        model = train(universe, cfg, seed=seed, progress=progress, monitor=watch(seed, "model"),
+                      probe=style_probe(seed), probe_every=probe_every)
+        gen = (train_generator_only(universe, cfg, seed=seed, progress=progress, monitor=watch(seed, "generator only"))
+               if generator_only else None)
         evals.append(evaluate(model, universe, generator_only=gen, seed=seed))
         models.append(model)
         if gen is not None:
             gens.append(gen)
+    if live is not None:
+        live.finish()
     return ExperimentResult(evals, models, gens)

@@ -207,7 +207,7 @@ def make_train_chunk(cfg: TrainConfig, t_train: int, code: StrategyCode = encode
         gp = gradient_penalty(one, jnp.concatenate([s_real, s_real]), s_fakes, cond2, k_gp)
         distance = d_real.mean() - d_fakes[: s_real.shape[0]].mean()
         loss = d_fakes.mean() - d_real.mean() + lw.gradient_penalty * gp
-        return loss, {"distance": distance, "gp": gp}
+        return loss, {"distance": distance, "gp": gp, "critic_loss": loss}
 
     def gen_loss(gp_, cp, panel, market, batch, key):
         k_phi, k_gen, k_syn = jax.random.split(key, 3)
@@ -230,7 +230,7 @@ def make_train_chunk(cfg: TrainConfig, t_train: int, code: StrategyCode = encode
         kl, summ = code_terms["kl"], code_terms["summary"]  # KL and summary read-out (encoder_code)
         loss = lw.adversarial * adv + lw.counterfactual * cf + lw.exposure * expo + lw.trading * trd + lw.weights * wl2
         loss = loss + lw.count * cnt + lw.turnover * tov + lw.hhi * hhi + lw.kl * kl + lw.summary * summ
-        return loss, {"adversarial": adv, "counterfactual": cf, "exposure": expo, "trading": trd, "weights_l2": wl2,
+        return loss, {"generator_loss": loss, "adversarial": adv, "counterfactual": cf, "exposure": expo, "trading": trd, "weights_l2": wl2,
                       "count": cnt, "turnover": tov, "hhi": hhi, "summary": summ, "kl": kl}
 
     def iteration(state: TrainState, panel: Panel, market: FactorMarket):
@@ -281,21 +281,22 @@ def _boost_heads(updates, gain: float):
 
 
 # ---------------------------------------------------------------------- the two trainings
-def train(universe, cfg: TrainConfig | None = None, seed: int = 0, progress: bool = True) -> TrainedModel:
+def train(universe, cfg: TrainConfig | None = None, seed: int = 0, progress: bool = True,
+          monitor: Callable | None = None, probe: Callable | None = None, probe_every: int = 0) -> TrainedModel:
     """Train the model on ``universe``'s first ``n_months - test_months`` months; returns it.
 
     ``cfg``: ``TrainConfig()`` (the full run) unless given (``TrainConfig.quick()``: the short
     one). ``progress`` shows a tqdm bar (auto: notebook widget or terminal).
     """
-    return _fit(universe, cfg, seed, progress, encoder_code, generation_phi, "training")
+    return _fit(universe, cfg, seed, progress, encoder_code, generation_phi, "training", monitor, probe, probe_every)
 
 
 def train_generator_only(universe, cfg: TrainConfig | None = None, seed: int = 0,
-                         progress: bool = True) -> TrainedModel:
+                         progress: bool = True, monitor: Callable | None = None) -> TrainedModel:
     """The generator-only baseline: the same allocator, critic and losses trained with ``phi = 0``
     (:func:`no_code`: the encoder is never used, the KL and summary read-out terms vanish) and its
     heads refitted with ``phi = 0``; it generates with ``phi = 0``."""
-    return _fit(universe, cfg, seed, progress, no_code, _zero_phi, "training (generator only)")
+    return _fit(universe, cfg, seed, progress, no_code, _zero_phi, "training (generator only)", monitor)
 
 
 def _zero_phi(model: TrainedModel, universe, panel: Panel) -> np.ndarray:
@@ -303,9 +304,13 @@ def _zero_phi(model: TrainedModel, universe, panel: Panel) -> np.ndarray:
 
 
 def _fit(universe, cfg: TrainConfig | None, seed: int, progress: bool, code: StrategyCode,
-         fund_phi: Callable[[TrainedModel, Any, Panel], np.ndarray], desc: str) -> TrainedModel:
+         fund_phi: Callable[[TrainedModel, Any, Panel], np.ndarray], desc: str,
+         monitor: Callable | None = None, probe: Callable | None = None, probe_every: int = 0) -> TrainedModel:
     """The adversarial iterations with phi from ``code``, then the head refit with every fund's
-    final phi from ``fund_phi(model, universe, panel)``."""
+    final phi from ``fund_phi(model, universe, panel)``. ``monitor(iteration, metrics)`` (e.g. a
+    :class:`hftlab.viz.live.LiveChart` fed per seed) gets every chunk's mean metrics; with
+    ``probe_every`` > 0 chunks, at those checkpoints and the last chunk it also gets
+    ``probe(model so far)`` (a dict of numbers, e.g. the style probe's recall)."""
     cfg = cfg or TrainConfig()
     check_universe(universe)
     check_train_config(cfg, universe.n_months)
@@ -327,6 +332,14 @@ def _fit(universe, cfg: TrainConfig | None, seed: int, progress: bool, code: Str
         rows.append({"iteration": step, **{k: float(np.mean(v)) for k, v in m.items()}})
         if bar is not None:
             bar(step, {"W": rows[-1]["distance"], "trading": rows[-1]["trading"]})
+        if monitor is not None:
+            values = {k: v for k, v in rows[-1].items() if k != "iteration"}
+            if probe is not None and probe_every > 0 and (len(rows) % probe_every == 0 or len(rows) == n_chunks):
+                snapshot = TrainedModel(config=cfg, gen_params=jax.device_get(state.gen_params), critic_params=None,
+                                        history=pd.DataFrame(rows), train_seconds=0.0, compile_seconds=compile_s,
+                                        t_train=t_train, market=market, seed=seed)
+                values.update(probe(snapshot))
+            monitor(step, values)
     if bar is not None:
         bar.close()
     model = TrainedModel(

@@ -141,11 +141,17 @@ def make_policy(config: TrainConfig, env) -> Callable:
 # --------------------------------------------------------------------------------------------
 # make_train
 # --------------------------------------------------------------------------------------------
-def make_train(config: TrainConfig, env, progress: Callable | None = None, mesh=None) -> Callable:
+def make_train(config: TrainConfig, env, progress: Callable | None = None, mesh=None,
+               monitor: Callable | None = None) -> Callable:
     """Build ``train(key, env_params, hparams=None)`` for ``env`` (any env following the contract).
 
     ``progress(update, returns)`` (e.g. :class:`hftlab.progress.ProgressBar`) is called from inside the
-    compiled loop every ``config.progress_every`` updates when both are set. ``mesh``
+    compiled loop every ``config.progress_every`` updates when both are set. ``monitor(run_key,
+    update, metrics)`` (e.g. :func:`hftlab.viz.live.ippo_monitor`) is called likewise with the key the
+    run was started with (under ``vmap`` each lane reports on its own, with its own key), the update
+    number and every per-update metric per type plus ``action_freq``, the share of each action in the
+    update's rollout. Without ``progress`` / ``monitor`` no callback is compiled at all; with them
+    the training computation is the same (the callbacks only read). ``mesh``
     (or ``config.shard_envs``, which builds one over all devices) shards the
     environment axis; see :mod:`hftlab.rl.sharding`.
     """
@@ -238,6 +244,7 @@ def make_train(config: TrainConfig, env, progress: Callable | None = None, mesh=
             hparams = default_hparams(config, types)
         env_params = apply_env_overrides(env_params, hparams.get("env", {}))
         hp = hparams["agents"]
+        run_key = key  # identifies this run (lane) to the monitor
         key, k_init, k_reset = jax.random.split(key, 3)
         params = {t: init_params(acfg[t], env.num_actions(t), env.obs_size(t), jax.random.fold_in(k_init, i))
                   for i, t in enumerate(types)}
@@ -309,11 +316,17 @@ def make_train(config: TrainConfig, env, progress: Callable | None = None, mesh=
                 m["episodes"] = tr["ep_end"].sum().astype(jnp.float32) / n[t]
                 m.update(losses)
                 metrics[t] = m
-            if progress is not None and config.progress_every > 0:
+            if config.progress_every > 0 and (progress is not None or monitor is not None):  # else: nothing traced
                 u = idx + 1
-                jax.lax.cond((u % config.progress_every == 0) | (u == num_updates),
+                report = (u % config.progress_every == 0) | (u == num_updates)
+            if progress is not None and config.progress_every > 0:
+                jax.lax.cond(report,
                              lambda: jax.debug.callback(progress, u, {t: metrics[t]["episode_return"] for t in types}),
                              lambda: None)
+            if monitor is not None and config.progress_every > 0:
+                payload = {t: {**metrics[t], "action_freq": jax.nn.one_hot(traj[t]["action"], env.num_actions(t)).mean((0, 1))}
+                           for t in types}
+                jax.lax.cond(report, lambda: jax.debug.callback(monitor, run_key, u, payload), lambda: None)
             runner = (new_params, new_opt, env_state, obs, resets, hidden, ep_ret, key)
             return runner, metrics
 

@@ -219,9 +219,15 @@ class ExperimentResult:
         train = self.in_sample[self.in_sample.windows == "train"]
         return {str(seed): {r.policy: r.shortfall_bps for r in g.itertuples()} for seed, g in train.groupby("seed")}
 
-    def to_json(self) -> dict:
+    def summary(self) -> pd.DataFrame:
+        """Tidy (type, policy, metric, mean, sd, min, max, seeds) over seeds of each seed's held-out means
+        (:func:`hftlab.study.records.json_summary` of this run, without the in-sample evaluation)."""
+        from hftlab.study.records import json_summary
+
+        return json_summary({"seeds": self._seed_entries()})
+
+    def _seed_entries(self) -> list[dict]:
         ss = self.seed_summary()
-        steps = int(np.asarray(self.metrics["env_steps"])[0, -1])
         seeds = []
         for seed, g in ss.groupby("seed"):
             entry = {"seed": int(seed)}
@@ -234,6 +240,11 @@ class ExperimentResult:
                 entry["market_making"] = {r.policy: {"pnl": r.pnl_mean, "inventory_std": r.inventory_std_mean}
                                           for r in mm.itertuples()}
             seeds.append(entry)
+        return seeds
+
+    def to_json(self) -> dict:
+        steps = int(np.asarray(self.metrics["env_steps"])[0, -1])
+        seeds = self._seed_entries()
         cfg = self.config
         return {
             "config": _jsonable(cfg),
@@ -254,16 +265,32 @@ class ExperimentResult:
         }
 
 
-def run_experiment(cfg: ExperimentConfig, progress: bool = False, log=print) -> ExperimentResult:
+def market_train(cfg: ExperimentConfig, env, progress: bool = False, desc: str = "IPPO"):
+    """``make_train`` of ``cfg`` on ``env``; with ``progress``, a progress bar fed from inside the compiled
+    loop (it follows the furthest of the vmapped runs: seeds, sweep points)."""
+    config = cfg.train_config(env.learning_types, progress=progress)
+    bar = ProgressBar(config.num_updates, desc=desc, unit="upd") if progress else None
+    return make_train(config, env, progress=bar)
+
+
+def run_experiment(cfg: ExperimentConfig, progress: bool = False, log=print, live=None) -> ExperimentResult:
     """Train ``cfg.seeds`` × ``cfg.restarts`` in one compiled call, choose each seed's restart, then evaluate
-    each seed on the held-out windows. ``progress``: a progress bar fed from inside the compiled loop."""
+    each seed on the held-out windows. ``progress``: a progress bar fed from inside the compiled loop.
+    ``live``: a :class:`hftlab.viz.live.LiveChart` drawing every run's training metrics while it trains
+    (the same results; without it no callback is compiled)."""
     t_all = time.perf_counter()
     env, p_train, p_test, windows, setup = market_setup(cfg)
-    config = cfg.train_config(env.learning_types, progress=progress)
+    config = cfg.train_config(env.learning_types, progress=progress or live is not None)
     bar = ProgressBar(config.num_updates, desc=f"IPPO ×{len(cfg.seeds)} seeds", unit="upd") if progress else None
-    train = make_train(config, env, progress=bar)
-    hp = default_hparams(config, train.types)
     keys = seed_keys(cfg.seeds, cfg.restarts)
+    monitor = None
+    if live is not None:
+        from hftlab.viz.live import ippo_monitor, run_labels
+
+        monitor = ippo_monitor(live, keys, run_labels(cfg.seeds, cfg.restarts),
+                               {t: env.action_labels(t) for t in env.learning_types})
+    train = make_train(config, env, progress=bar, monitor=monitor)
+    hp = default_hparams(config, train.types)
     t0 = time.perf_counter()
     compiled = jax.jit(vmap_seeds(train)).lower(keys, p_train, hp).compile()
     t_compile = time.perf_counter() - t0
@@ -272,6 +299,8 @@ def run_experiment(cfg: ExperimentConfig, progress: bool = False, log=print) -> 
     t_train = time.perf_counter() - t0
     if bar is not None:
         bar.close()
+    if live is not None:
+        live.finish()
     runs = len(cfg.seeds) * cfg.restarts
     log(f"trained {len(cfg.seeds)} seeds" + (f" × {cfg.restarts} restarts" if cfg.restarts > 1 else "")
         + f" × {config.total_timesteps:,} env steps: compile {t_compile:.1f} s, "

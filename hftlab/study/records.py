@@ -39,6 +39,20 @@ def json_summary(out: dict) -> pd.DataFrame:
     return pd.DataFrame(rows)
 
 
+def in_sample_summary(out: dict, metric: str = "shortfall_bps (training windows)") -> pd.DataFrame:
+    """Like :func:`json_summary` for the execution shortfall on the *training* windows (``execution_in_sample``)."""
+    vals: dict = {}
+    for d in out.get("execution_in_sample", {}).values():
+        for pol, v in d.items():
+            vals.setdefault(pol, []).append(float(v))
+    rows = []
+    for pol, v in vals.items():
+        a = np.asarray(v)
+        rows.append({"type": "execution", "policy": pol, "metric": metric, "mean": a.mean(),
+                     "sd": a.std(ddof=1) if a.size > 1 else 0.0, "min": a.min(), "max": a.max(), "seeds": a.size})
+    return pd.DataFrame(rows)
+
+
 RESULTS_DIR = Path(__file__).resolve().parent / "results"
 
 

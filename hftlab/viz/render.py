@@ -181,8 +181,34 @@ def panel_uses_widgets() -> bool:
 _FORMATS = ("png", "svg")
 
 
-def save_chart(chart: alt.TopLevelMixin, name: str, formats: tuple[str, ...] = ("png", "svg")) -> list[Path]:
+class SavedChart(list):
+    """The paths :func:`save_chart` wrote (a plain ``list`` of ``Path``) that display as the chart.
+
+    A notebook cell ending in ``save_chart(chart, "name")`` shows the chart itself, not a
+    list of file paths; code that adds or iterates the paths is unaffected.
+    """
+
+    def __init__(self, paths, chart):
+        super().__init__(paths)
+        self.chart = chart
+
+    def _repr_mimebundle_(self, include=None, exclude=None):
+        bundle = self.chart._repr_mimebundle_(include=include, exclude=exclude)
+        data, meta = bundle if isinstance(bundle, tuple) else (bundle, {})
+        return {**data, "text/plain": self._label()}, meta
+
+    def _label(self) -> str:
+        return f"<chart saved as {', '.join(p.name for p in self)}>"
+
+    def _repr_pretty_(self, printer, cycle) -> None:  # IPython's text/plain (else: the list's repr)
+        printer.text(self._label())
+
+
+def save_chart(chart: alt.TopLevelMixin, name: str, formats: tuple[str, ...] = ("png", "svg")) -> SavedChart:
     """Save ``chart`` as ``figures/<name>.<fmt>`` for each format; returns the paths.
+
+    The returned list of paths displays as the chart (:class:`SavedChart`): a notebook
+    cell can end in ``save_chart(...)`` and show what it saved.
 
     Uses ``vl-convert`` with the Vega-Lite version Altair emits — no browser, no
     network. ``name`` is a file stem, optionally with sub-folders (``"tour/book"``); a
@@ -221,4 +247,4 @@ def save_chart(chart: alt.TopLevelMixin, name: str, formats: tuple[str, ...] = (
         else:
             path.write_text(vlc.vegalite_to_svg(spec, vl_version=vl_version))
         out.append(path)
-    return out
+    return SavedChart(out, chart)

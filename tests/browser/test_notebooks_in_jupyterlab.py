@@ -11,9 +11,14 @@ kernel to go idle and asserts that
   box is visible in any output;
 * a notebook that draws shows at least one rendered chart, and every chart drew: a
   cell's chart is an inline SVG made in the kernel (``.jp-RenderedSVG svg``, the
-  default ``offline`` renderer of :mod:`hftlab.viz.render`) or an image; a panel's
+  default ``offline`` renderer of :mod:`hftlab.viz.render`) or an image (a live training
+  chart's SVG image included); a panel's
   chart is a ``.vega-embed`` (the offline ``JupyterChart`` widget) holding a non-empty
   canvas or SVG;
+* no cell's visible output is a list of figure paths (``[PosixPath('figures/x.png'), ...]``:
+  a cell that saves a chart shows the chart), and no markdown renders an amount as
+  maths (a ``$`` pair typeset by MathJax / KaTeX around numbers; ``\\$`` is typeset too in
+  JupyterLab 4, since MathJax scans the rendered text: write "USD");
 * the browser asked nothing of the network beyond the local JupyterLab server — any
   other request fails the test (and cannot succeed: chromium resolves no other host),
   so charts must render offline;
@@ -118,13 +123,32 @@ JS_CHARTS = """() => {
   });
   // Charts shown as static images: inline SVG (a cell's chart under the default renderer,
   // or HFTLAB_RENDERER=svg), PNG (HFTLAB_RENDERER=png), or saved figures displayed.
-  const images = Array.from(document.querySelectorAll('.jp-Notebook .jp-RenderedImage img, .jp-Notebook .jp-RenderedSVG svg'))
+  // A live training chart (hftlab.viz.live.LiveChart) is an SVG image in an ipywidgets Image.
+  const images = Array.from(document.querySelectorAll('.jp-Notebook .jp-RenderedImage img, .jp-Notebook .jp-RenderedSVG svg, .jp-Notebook .jp-RenderedSVG img, .jp-Notebook .hftlab-live img'))
     .map(img => img.tagName === 'IMG' ? (img.complete && img.naturalWidth > 0) : img.getBoundingClientRect().width > 0);
   return vega.concat(images);
 }"""
 
 JS_OUTPUT_TEXT = """() => Array.from(document.querySelectorAll('.jp-Notebook .jp-OutputArea-output'))
   .filter(e => !e.parentElement.closest('.jp-OutputArea-output')).map(e => e.innerText)"""
+
+# A cell output that is (or starts with) a list of paths: what a cell ending in a call that
+# returns saved figure files shows when the chart itself is not displayed.
+PATH_LIST_TEXT = re.compile(r"^\s*\[\s*(PosixPath|WindowsPath|Path)\(|^\s*\[\s*'[^'\n]+\.(png|svg|pdf)'\s*[,\]]")
+
+# Typeset maths inside rendered markdown (MathJax 3 in JupyterLab 4, MathJax 2, KaTeX):
+# each element's TeX source where the typesetter keeps it, else its text.
+JS_MARKDOWN_MATH = """() => Array.from(document.querySelectorAll('.jp-MarkdownCell .jp-RenderedMarkdown'))
+  .flatMap(md => Array.from(md.querySelectorAll('mjx-container, .MathJax, .MathJax_Display, .katex, script[type^="math/tex"]'))
+    .filter(m => !m.parentElement.closest('mjx-container, .MathJax, .katex'))
+    .map(m => {
+      const ann = m.querySelector('annotation[encoding="application/x-tex"]');
+      return (ann ? ann.textContent : (m.getAttribute('aria-label') || m.textContent || '')).slice(0, 300);
+    }))"""
+
+# Maths that is really prose with amounts: a number with a decimal point or several digits
+# next to words, or several words in a row (``9.8 $ vs −40.1 (fixed spread) and ... 1.0 $``).
+AMOUNT_AS_MATHS = re.compile(r"\d[\d,]*\.\d|\d{2,}|[A-Za-z]{3,}\s+[A-Za-z]{2,}\s+[A-Za-z]{2,}")
 
 JS_WIDGET_ERRORS = """() => Array.from(document.querySelectorAll('.jp-Notebook .jupyter-widgets-error-widget')).length"""
 
@@ -234,6 +258,11 @@ def _visible_failures(page) -> list[str]:
         if m:
             start = max(0, m.start() - 200)
             problems.append(f"visible error in an output: ...{text[start:m.end() + 300]}...")
+        if PATH_LIST_TEXT.search(text):
+            problems.append(f"an output shows a list of figure paths instead of the chart: {text[:200]!r}")
+    for tex in page.evaluate(JS_MARKDOWN_MATH):
+        if AMOUNT_AS_MATHS.search(tex):
+            problems.append(f"markdown renders amounts as maths (write USD; even \\$ is typeset): {tex[:200]!r}")
     n = page.evaluate(JS_WIDGET_ERRORS)
     if n:
         problems.append(f"{n} widget error box(es) visible")
