@@ -29,7 +29,8 @@ def add_arguments(p: argparse.ArgumentParser) -> None:
 def run(args: argparse.Namespace) -> int:
     from hftlab import configs
     from hftlab.config import quick
-    from hftlab.study.baselines import benchmark_day, default_families, format_benchmark
+    from hftlab.study.baselines import default_families
+    from hftlab.study.day import benchmark_day, format_benchmark
 
     q = args.quick or quick()
     changes = {}

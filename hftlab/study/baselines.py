@@ -19,7 +19,7 @@ Execution members run every window as a buy and as a sell task (the price's dire
 cancels out of the mean); the objective is the mean implementation shortfall (bps, lower
 is better), for quoting the mean PnL after the unwind (dollars, higher is better).
 :func:`tune` picks the best member of each family on training windows; nothing about the
-held-out windows enters a choice. :func:`benchmark_day` then evaluates the chosen members
+held-out windows enters a choice. :func:`hftlab.study.day.benchmark_day` then evaluates the chosen members
 (and each type's registry defaults, for comparison) on held-out windows that share no
 message, with per-window records of every metric, fills by source and markouts
 (:mod:`hftlab.env.fills`) included.
@@ -28,8 +28,7 @@ message, with per-window records of every metric, fills by source and markouts
 from __future__ import annotations
 
 import itertools
-import time
-from dataclasses import dataclass, field, replace
+from dataclasses import dataclass, field
 
 import jax
 import jax.numpy as jnp
@@ -77,6 +76,10 @@ def _own(agent_params: dict, t: str, values: dict) -> dict:
     if unknown:
         raise InputError(f"baselines: agent type {t!r} has no parameter(s) {sorted(unknown)}")
     return {**agent_params, t: {**agent_params[t], **{k: jnp.asarray(v, jnp.float32) for k, v in values.items()}}}
+
+
+def format_params(params: dict) -> str:
+    return ", ".join(f"{k}={v:g}" for k, v in sorted(params.items())) or "-"
 
 
 def _padded(n: int) -> int:
@@ -189,7 +192,7 @@ def tune_all(base_config, env_params, windows, families=None, quick: bool = Fals
         out[fam.type] = tn = tune(fam, base_config, env_params, windows, key, fixed)
         metric, how = OBJECTIVE[fam.category]
         best = tn.scores[metric].min() if how == "min" else tn.scores[metric].max()
-        log(f"  {fam.type:<19} {len(tn.scores):>2} member(s) on training windows: chose {_fmt(tn.params)} "
+        log(f"  {fam.type:<19} {len(tn.scores):>2} member(s) on training windows: chose {format_params(tn.params)} "
             f"({metric} {best:.3f})")
     return out, calib
 
@@ -203,111 +206,3 @@ def non_overlapping(starts, windows, window_len: int) -> np.ndarray:
             keep.append(int(w))
             end = int(starts[w]) + window_len
     return np.asarray(keep, np.int32)
-
-
-@dataclass
-class DayBenchmark:
-    """Tuned baselines of one day and their held-out records (:func:`benchmark_day`)."""
-
-    setup: dict
-    tuned: list  # [Tuned]
-    calibration: dict  # A–S: sigma, kappa, fill rates
-    records: pd.DataFrame  # held-out: one row per (family, member, side, window)
-    timings: dict
-
-    def summary(self) -> pd.DataFrame:
-        """Per family and member (tuned / default): held-out mean and standard error of its objective and
-        the fill metrics."""
-        rows = []
-        for (fam, member), g in self.records.groupby(["family", "member"], sort=False):
-            cat = registry.get(fam).category
-            metric = OBJECTIVE[cat][0]
-            v = g[metric].to_numpy()
-            row = {"category": cat, "family": fam, "member": member, "params": g.params.iloc[0], "metric": metric,
-                   "mean": float(v.mean()), "se": float(v.std(ddof=1) / np.sqrt(v.size)) if v.size > 1 else np.nan,
-                   "episodes": int(v.size)}
-            for k in ("shares_executions", "shares_crossing", "shares_taking", "shares_deadline", "markout_1",
-                      "markout_5", "spread_captured", "passive_share"):
-                row[k] = float(g[k].mean())
-            rows.append(row)
-        return pd.DataFrame(rows)
-
-    def to_json(self) -> dict:
-        return {
-            "setup": self.setup,
-            "calibration": self.calibration,
-            "tuning": {t.family.type: {"grid": {k: list(v) for k, v in t.family.grid.items()}, "fixed": t.fixed,
-                                       "chosen": t.chosen, "objective": OBJECTIVE[t.family.category][0],
-                                       "scores": t.scores.to_dict(orient="records")} for t in self.tuned},
-            "summary": self.summary().to_dict(orient="records"),
-            "records": self.records.to_dict(orient="records"),
-            "timings": self.timings,
-        }
-
-
-def _fmt(params: dict) -> str:
-    return ", ".join(f"{k}={v:g}" for k, v in sorted(params.items())) or "-"
-
-
-def benchmark_day(cfg, quick: bool = False, families: list | None = None, train_windows: int = 48,
-                  log=print) -> DayBenchmark:
-    """Tune every baseline family on the training windows of ``cfg``'s day (an
-    :class:`~hftlab.configs.base.ExperimentConfig`: day, episode shape, split), then evaluate the
-    chosen members and the registry defaults on the held-out windows that share no message."""
-    from hftlab.study.market import market_setup, selection_windows
-
-    t_all = time.perf_counter()
-    env, p_train, p_test, windows, setup = market_setup(cfg)
-    base = env.config
-    window_len = base.messages_per_step * base.episode_steps
-    lo, hi = setup["heldout_windows"]
-    held = non_overlapping(p_test.starts, np.arange(lo, hi), window_len)
-    train = selection_windows(setup, max_windows=train_windows)
-    if quick:
-        held, train = held[:8], train[:8]
-    families = default_families(quick) if families is None else families
-    key = jax.random.PRNGKey(7)
-    p_train = p_train.replace(exec_side=jnp.asarray(1, jnp.int32))
-    p_test = p_test.replace(exec_side=jnp.asarray(1, jnp.int32))
-    t0 = time.perf_counter()
-    tuned, calib = tune_all(base, p_train, train, families=families, quick=quick, key=key, log=log)
-    tuned = list(tuned.values())
-    t_tune = time.perf_counter() - t0
-    t0 = time.perf_counter()
-    frames = []
-    for tn in tuned:
-        defaults = dict(registry.get(tn.family.type).defaults)
-        members = [("tuned", tn.params)] + ([("default", defaults)] if defaults and defaults != tn.params else [])
-        for member, values in members:
-            tab = run_member(base, p_test, tn.family.type, values, held, key)
-            tab.insert(0, "params", _fmt(values))
-            tab.insert(0, "member", member)
-            tab.insert(0, "family", tn.family.type)
-            frames.append(tab)
-    records = pd.concat(frames, ignore_index=True)
-    starts = np.asarray(p_test.starts)
-    records.insert(records.columns.get_loc("window") + 1, "start_message", starts[records.window.to_numpy()])
-    t_eval = time.perf_counter() - t0
-    setup = {**setup, "tuning_windows": [int(w) for w in train], "heldout_windows_used": [int(w) for w in held],
-             "quick": bool(quick)}
-    log(f"evaluated on {len(held)} held-out windows that share no message")
-    return DayBenchmark(setup=setup, tuned=tuned, calibration=calib, records=records,
-                        timings={"tune": round(t_tune, 2), "evaluate": round(t_eval, 2),
-                                 "total": round(time.perf_counter() - t_all, 2)})
-
-
-def format_benchmark(bench: DayBenchmark) -> str:
-    """Plain-text table of :meth:`DayBenchmark.summary`."""
-    s = bench.summary()
-    lines = [f"{'family':<19} {'member':<8} {'parameters':<34} {'metric':<14} {'mean ± se':>18} "
-             f"{'exec/cross sh':>14} {'markout 1/5':>13}"]
-    for r in s.itertuples():
-        lines.append(f"{r.family:<19} {r.member:<8} {r.params[:34]:<34} {r.metric:<14} "
-                     f"{r.mean:>9.3f} ± {r.se:<6.3f} {r.shares_executions:>6.0f}/{r.shares_crossing:<7.0f} "
-                     f"{r.markout_1:>6.2f}/{r.markout_5:<6.2f}")
-    return "\n".join(lines)
-
-
-def with_day(cfg, day: str):
-    """``cfg`` on another day (the benchmark's entry point from a path)."""
-    return replace(cfg, day=str(day), heldout_day=None)
