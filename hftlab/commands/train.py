@@ -34,6 +34,8 @@ def add_arguments(p: argparse.ArgumentParser) -> None:
     p.add_argument("--save", type=Path, default=None, metavar="PATH", help="save the trained parameters (all seeds)")
     p.add_argument("--no-figures", action="store_true", help="do not write figures")
     p.add_argument("--no-progress", action="store_true", help="no progress bar")
+    p.add_argument("--resume", type=Path, default=None, metavar="DIR",
+                   help="continue the run whose checkpoints are in DIR (written with --set checkpoint_dir=DIR)")
 
 
 def config_from_args(args: argparse.Namespace):
@@ -66,7 +68,15 @@ def run(args: argparse.Namespace) -> int:
         raise InputError(f"--json: folder {args.json.parent} does not exist")
     if args.save is not None and not args.save.parent.exists():
         raise InputError(f"--save: folder {args.save.parent} does not exist")
-    cfg = config_from_args(args)
+    if args.resume is not None:
+        from hftlab.study.market import checkpoint_config
+
+        if args.config or args.set or args.day or args.seeds or args.quick:
+            raise InputError("--resume: the run's configuration is the one saved with its checkpoints; "
+                             "--config, --set, --day, --seeds and --quick do not apply")
+        cfg = checkpoint_config(args.resume)
+    else:
+        cfg = config_from_args(args)
 
     from hftlab.config import figures_dir
     from hftlab.rl.checkpoint import save_params
@@ -76,11 +86,12 @@ def run(args: argparse.Namespace) -> int:
     from hftlab.config import quick
 
     t = cfg.train
-    print(f"IPPO ({args.config or 'sample_day'}{', quick' if args.quick or quick() else ''}): "
+    label = f"resuming {args.resume}" if args.resume is not None else (args.config or "sample_day") + (", quick" if args.quick or quick() else "")
+    print(f"IPPO ({label}): "
           f"{len(cfg.seeds)} seeds" + (f" × {cfg.restarts} restarts" if cfg.restarts > 1 else "")
           + f" × {t.num_envs} envs × {t.num_steps} steps × {cfg.updates} updates "
           f"on {cfg.day}" + (f", held out: {cfg.heldout_day}" if cfg.heldout_day else ""))
-    result = run_experiment(cfg, progress=not args.no_progress)
+    result = run_experiment(cfg, progress=not args.no_progress, resume=args.resume is not None)
     print(format_summary(result))
     out = result.to_json()
     print("execution shortfall on training windows, per seed (bps): "

@@ -51,6 +51,9 @@ class ExperimentConfig:
     # --- IPPO
     train: TrainConfig = field(default_factory=TrainConfig)  # envs, rollout length, total env steps per run, epochs
     agent: AgentConfig = field(default_factory=AgentConfig)  # network and PPO hyperparameters, every learning type
+    # --- checkpoints
+    checkpoint_dir: str | None = None  # write orbax checkpoints of the training here (`hftlab train --resume DIR` continues)
+    checkpoint_every: int = 50  # updates between checkpoints (training runs in compiled chunks of this many updates)
 
     @property
     def updates(self) -> int:
@@ -89,5 +92,7 @@ class ExperimentConfig:
             bad = sorted(set(getattr(self, name)) - set(EnvParams.__dataclass_fields__))
             if bad:
                 raise InputError(f"{name}: {bad} are not fields of EnvParams")
+        if not isinstance(self.checkpoint_every, int) or self.checkpoint_every < 1:
+            raise InputError(f"checkpoint_every must be a positive integer (got {self.checkpoint_every!r})")
         self.train.check()
         self.agent.check("agent")

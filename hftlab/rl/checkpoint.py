@@ -1,4 +1,19 @@
-"""Save and load trained IPPO parameters (flax msgpack serialization, one file).
+"""Trained IPPO parameters in one file, and checkpoints of a run in progress.
+
+**Checkpoints** (orbax-checkpoint): :func:`train_in_chunks` runs ``train``'s updates in
+chunks of ``every`` updates (``train.init`` then ``train.run_updates``, vmapped over the
+seed keys, one compiled chunk) and after each chunk writes a checkpoint to ``directory``:
+the whole runner state — parameters, optimiser states, the PRNG key, the environments'
+states (each environment's window and message pointer: the data position), the
+recurrent states and running returns — plus the metrics so far and the update count.
+``resume=True`` restores the latest checkpoint and continues; the result is bit for bit
+the one of an uninterrupted run with the same ``every`` (``tests/test_checkpoint.py``).
+The two newest checkpoints are kept. Against one compiled call of the whole run
+(``jax.jit(vmap(train))``) the chunked run agrees to float32 rounding, not bit for bit:
+XLA compiles a loop of 7 updates and loops of 3 with different fusions (measured on the
+toy task: relative differences of the parameters up to 2e-7 after 6 updates).
+
+**Parameters** (flax msgpack serialization, one file):
 
 The file holds the parameter pytree (``{agent type: flax params}``, possibly with
 leading seed / grid axes from a sweep) and a JSON header with the
@@ -16,6 +31,7 @@ from dataclasses import asdict
 from pathlib import Path
 
 import jax
+import jax.numpy as jnp
 import numpy as np
 from flax import serialization
 
@@ -68,3 +84,99 @@ def load_params(path):
         raise InputError(f"load_params: {path} has format {header.get('format')!r}, expected {FORMAT!r}")
     config = config_from_dict(header["config"]) if header.get("config") else None
     return blob["params"], config, header.get("meta", {})
+
+
+# --------------------------------------------------------------------------------------------
+# checkpoints of a run in progress (orbax-checkpoint)
+# --------------------------------------------------------------------------------------------
+def _manager(directory, create: bool):
+    import orbax.checkpoint as ocp
+
+    return ocp.CheckpointManager(Path(directory).resolve(),
+                                 options=ocp.CheckpointManagerOptions(max_to_keep=2, create=create))
+
+
+def latest_update(directory) -> int | None:
+    """The update count of the newest checkpoint in ``directory`` (None: no checkpoint there)."""
+    d = Path(directory)
+    if not d.is_dir():
+        return None
+    return _manager(d, create=False).latest_step()
+
+
+def _flat(runner) -> dict:
+    return {f"{i:05d}": leaf for i, leaf in enumerate(jax.tree_util.tree_leaves(runner))}
+
+
+def _concat(chunks: list):
+    return jax.tree_util.tree_map(lambda *xs: np.concatenate([np.asarray(x) for x in xs], axis=1), *chunks)
+
+
+def train_in_chunks(train, keys, env_params, hparams=None, every: int | None = None, directory=None,
+                    resume: bool = False, log=print, on_chunk=None) -> dict:
+    """``jax.vmap(train)(keys, env_params, hparams)`` run in chunks of ``every`` updates, with checkpoints.
+
+    Args:
+      train: from :func:`hftlab.rl.ippo.make_train`.
+      keys: one PRNG key per run (:func:`hftlab.rl.sweep.seed_keys`); outputs carry that leading axis.
+      every: updates per chunk (default: all of them in one chunk).
+      directory: write a checkpoint there after every chunk (None: no checkpoints).
+      resume: continue from the newest checkpoint in ``directory`` (an error when there is none,
+        or when it was written for other keys).
+      on_chunk: ``on_chunk(updates_done)`` after each chunk (e.g. a progress line).
+
+    Returns ``{"params", "metrics"}`` as ``jax.vmap(train)`` does (metrics ``(runs, updates)``).
+    """
+    from hftlab.rl.config import default_hparams
+
+    U = train.config.num_updates
+    every = U if not every else int(every)
+    if every < 1:
+        raise InputError(f"train_in_chunks: every must be a positive number of updates (got {every})")
+    if resume and directory is None:
+        raise InputError("train_in_chunks: resume needs a checkpoint directory")
+    hparams = hparams if hparams is not None else default_hparams(train.config, train.types)
+    if not hasattr(train, "chunked"):  # compiled once per train function, reused by every call
+        train.chunked = (jax.jit(jax.vmap(train.init, in_axes=(0, None, None))),
+                         jax.jit(jax.vmap(train.run_updates, in_axes=(0, None, None, None, None)), static_argnums=(4,)))
+    init, run = train.chunked
+    keys = jnp.asarray(keys)
+    mngr = _manager(directory, create=True) if directory is not None else None
+    done, chunks = 0, []
+    if resume:
+        step = mngr.latest_step()
+        if step is None:
+            raise InputError(f"--resume: no checkpoint in {directory}")
+        import orbax.checkpoint as ocp
+
+        state = mngr.restore(step, args=ocp.args.StandardRestore())
+        if not np.array_equal(np.asarray(state["keys"]), np.asarray(keys)):
+            raise InputError(f"--resume: the checkpoint in {directory} was written for other seeds")
+        treedef = jax.tree_util.tree_structure(jax.eval_shape(init, keys, env_params, hparams))
+        leaves = [jnp.asarray(state["runner"][k]) for k in sorted(state["runner"])]
+        if len(leaves) != treedef.num_leaves:
+            raise InputError(f"--resume: the checkpoint in {directory} does not match this configuration")
+        runner = jax.tree_util.tree_unflatten(treedef, leaves)
+        done = int(state["update"])
+        if done:
+            chunks.append(jax.tree_util.tree_map(np.asarray, state["metrics"]))
+        log(f"resumed from {directory} at update {done} of {U}")
+    else:
+        runner = init(keys, env_params, hparams)
+    while done < U:
+        count = min(every, U - done)
+        runner, metrics = run(runner, env_params, hparams, done, count)
+        chunks.append(jax.device_get(metrics))
+        done += count
+        if mngr is not None:
+            import orbax.checkpoint as ocp
+
+            state = {"runner": _flat(runner), "metrics": _concat(chunks), "update": np.int64(done),
+                     "keys": np.asarray(keys)}
+            mngr.save(done, args=ocp.args.StandardSave(state), force=True)
+            mngr.wait_until_finished()
+        if on_chunk is not None:
+            on_chunk(done)
+    if mngr is not None:
+        mngr.close()
+    return {"params": jax.device_get(runner[0]), "metrics": _concat(chunks)}

@@ -233,22 +233,31 @@ def make_train(config: TrainConfig, env, progress: Callable | None = None, mesh=
         (p, opt_state, _), aux = jax.lax.scan(epoch, (p, opt_state, key), None, config.update_epochs)
         return p, opt_state, jax.tree_util.tree_map(jnp.mean, aux)
 
-    def train(key, env_params, hparams=None):
+    def prepare(env_params, hparams):
         if hparams is None:
             hparams = default_hparams(config, types)
         env_params = apply_env_overrides(env_params, hparams.get("env", {}))
         hp = hparams["agents"]
+        txs = {t: make_optimizer(hp[t], acfg[t], config) for t in types}
+        return env_params, hp, txs
+
+    def init(key, env_params, hparams=None):
+        """The runner state before the first update: ``(params, opt_states, env_state, obs, resets, hidden,
+        ep_ret, key)`` — everything a later update depends on (the environments' windows and message
+        pointers, i.e. the data position, included)."""
+        env_params, hp, txs = prepare(env_params, hparams)
         key, k_init, k_reset = jax.random.split(key, 3)
         params = {t: init_params(acfg[t], env.num_actions(t), env.obs_size(t), jax.random.fold_in(k_init, i))
                   for i, t in enumerate(types)}
-        txs = {t: make_optimizer(hp[t], acfg[t], config) for t in types}
         opt_states = {t: txs[t].init(params[t]) for t in types}
         obs, env_state = v_reset(jax.random.split(k_reset, E), env_params)
         obs, env_state = shard((obs, env_state))
         resets = {t: jnp.ones((E, n[t]), bool) for t in types}
         hidden = {t: initial_hidden(acfg[t], B[t]) for t in types}
         ep_ret = {t: jnp.zeros((E, n[t]), jnp.float32) for t in types}
+        return (params, opt_states, env_state, obs, resets, hidden, ep_ret, key)
 
+    def make_update_step(env_params, hp, txs):
         def rollout_step(carry, _):
             params, env_state, obs, resets, hidden, ep_ret, key = carry
             key, k_act, k_env = jax.random.split(key, 3)
@@ -317,12 +326,28 @@ def make_train(config: TrainConfig, env, progress: Callable | None = None, mesh=
             runner = (new_params, new_opt, env_state, obs, resets, hidden, ep_ret, key)
             return runner, metrics
 
-        runner = (params, opt_states, env_state, obs, resets, hidden, ep_ret, key)
-        runner, metrics = jax.lax.scan(update_step, runner, jnp.arange(num_updates))
-        metrics["env_steps"] = (jnp.arange(1, num_updates + 1) * (E * T)).astype(jnp.float32)
+        return update_step
+
+    def run_updates(runner, env_params, hparams, first, count: int):
+        """Updates ``first .. first + count - 1`` from ``runner`` (``count`` static): ``(runner, metrics)``.
+
+        The same update step as :func:`train`'s scan, so chunks of updates run one after another
+        give the parameters of the whole run (``tests/test_checkpoint.py`` checks it bit for bit).
+        """
+        env_params, hp, txs = prepare(env_params, hparams)
+        idx = jnp.asarray(first, jnp.int32) + jnp.arange(count, dtype=jnp.int32)
+        runner, metrics = jax.lax.scan(make_update_step(env_params, hp, txs), runner, idx)
+        metrics["env_steps"] = ((idx + 1) * (E * T)).astype(jnp.float32)
+        return runner, metrics
+
+    def train(key, env_params, hparams=None):
+        runner = init(key, env_params, hparams)
+        runner, metrics = run_updates(runner, env_params, hparams, 0, num_updates)
         return {"params": runner[0], "metrics": metrics}
 
     train.config = config
     train.env = env
     train.types = types
+    train.init = init
+    train.run_updates = run_updates
     return train

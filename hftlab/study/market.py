@@ -251,9 +251,51 @@ class ExperimentResult:
         }
 
 
-def run_experiment(cfg: ExperimentConfig, progress: bool = False, log=print) -> ExperimentResult:
+CHECKPOINT_CONFIG = "experiment.json"  # the run's configuration, beside its checkpoints
+
+
+def start_checkpoints(cfg: ExperimentConfig, resume: bool) -> None:
+    """Write ``cfg`` beside the checkpoints of a new run (refusing a folder that holds another run's)."""
+    import json
+    from pathlib import Path
+
+    from hftlab.configs import to_dict
+    from hftlab.rl.checkpoint import latest_update
+
+    d = Path(cfg.checkpoint_dir)
+    if not resume:
+        if latest_update(d) is not None:
+            raise InputError(f"checkpoint_dir: {d} already holds checkpoints; resume it (hftlab train --resume {d}) "
+                             "or choose another folder")
+        d.mkdir(parents=True, exist_ok=True)
+        (d / CHECKPOINT_CONFIG).write_text(json.dumps(to_dict(cfg), indent=1))
+
+
+def checkpoint_config(directory) -> ExperimentConfig:
+    """The configuration of the run whose checkpoints are in ``directory`` (for ``hftlab train --resume``)."""
+    import dataclasses
+    import json
+    from pathlib import Path
+
+    from hftlab.configs import from_dict
+
+    path = Path(directory) / CHECKPOINT_CONFIG
+    if not path.exists():
+        raise InputError(f"--resume: {directory} holds no run ({CHECKPOINT_CONFIG} missing)")
+    try:
+        cfg = from_dict(json.loads(path.read_text()))
+    except json.JSONDecodeError as exc:
+        raise InputError(f"--resume: {path} is not valid JSON ({exc.msg}, line {exc.lineno})") from None
+    return dataclasses.replace(cfg, checkpoint_dir=str(directory))
+
+
+def run_experiment(cfg: ExperimentConfig, progress: bool = False, log=print, resume: bool = False) -> ExperimentResult:
     """Train ``cfg.seeds`` × ``cfg.restarts`` in one compiled call, choose each seed's restart, then evaluate
-    each seed on the held-out windows. ``progress``: a progress bar fed from inside the compiled loop."""
+    each seed on the held-out windows. ``progress``: a progress bar fed from inside the compiled loop.
+
+    With ``cfg.checkpoint_dir`` the training runs in compiled chunks of ``cfg.checkpoint_every`` updates
+    with an orbax checkpoint after each (:func:`hftlab.rl.checkpoint.train_in_chunks`); ``resume``
+    continues from the newest one (the configuration: :func:`checkpoint_config`)."""
     t_all = time.perf_counter()
     env, p_train, p_test, windows, setup = market_setup(cfg)
     config = cfg.train_config(env.learning_types, progress=progress)
@@ -261,12 +303,21 @@ def run_experiment(cfg: ExperimentConfig, progress: bool = False, log=print) -> 
     train = make_train(config, env, progress=bar)
     hp = default_hparams(config, train.types)
     keys = seed_keys(cfg.seeds, cfg.restarts)
-    t0 = time.perf_counter()
-    compiled = jax.jit(vmap_seeds(train)).lower(keys, p_train, hp).compile()
-    t_compile = time.perf_counter() - t0
-    t0 = time.perf_counter()
-    out = jax.device_get(compiled(keys, p_train, hp))
-    t_train = time.perf_counter() - t0
+    if cfg.checkpoint_dir is not None:  # compiled chunks of updates, a checkpoint after each
+        from hftlab.rl.checkpoint import train_in_chunks
+
+        start_checkpoints(cfg, resume)
+        t_compile, t0 = 0.0, time.perf_counter()
+        out = train_in_chunks(train, keys, p_train, hp, every=cfg.checkpoint_every, directory=cfg.checkpoint_dir,
+                              resume=resume, log=log)
+        t_train = time.perf_counter() - t0  # compilation included
+    else:
+        t0 = time.perf_counter()
+        compiled = jax.jit(vmap_seeds(train)).lower(keys, p_train, hp).compile()
+        t_compile = time.perf_counter() - t0
+        t0 = time.perf_counter()
+        out = jax.device_get(compiled(keys, p_train, hp))
+        t_train = time.perf_counter() - t0
     if bar is not None:
         bar.close()
     runs = len(cfg.seeds) * cfg.restarts
