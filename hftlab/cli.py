@@ -22,6 +22,7 @@ COMMANDS = {
     "train": "train IPPO execution + market-making agents and evaluate them on held-out windows",
     "bandits": "causal bandit experiments: UCB, Thompson, TOpt, IMIT, TExp, AT-UCB",
     "fundgan": "train the fund-strategy GAN on the synthetic fund universe and evaluate it",
+    "synth": "fit the synthetic order flow to a LOBSTER day, write generated days, compare stylized facts",
     "bench": "run the throughput benchmarks",
 }
 
