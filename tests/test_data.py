@@ -207,3 +207,18 @@ def test_real_days(tmp_path):
     assert set(ds.index.ticker) == {"AMZN", "GOOG"} and (ds.index.levels == 5).all()
     with pytest.raises(InputError, match="mixed level counts"):
         open_days(lobster.sample_days(), cache_dir=tmp_path, log=None)
+
+
+def test_study_trains_on_earlier_dates_and_holds_out_the_latest(days_dir, tmp_path, monkeypatch):
+    from hftlab import configs
+    from hftlab.study.market import market_setup
+
+    monkeypatch.setenv("HFTLAB_CACHE", str(tmp_path / "cache"))
+    cfg = configs.apply(configs.quick(configs.get("sample_day")), {"day": str(days_dir), "train_fraction": 0.75})
+    env, p_train, p_test, windows, info = market_setup(cfg)
+    assert info["train_day"].startswith("3 days (SYN 2012-06-18") and info["heldout_day"] == "SYN 2012-06-21"
+    assert int(p_train.messages.shape[0]) == 3 * N_MSG and int(p_test.messages.shape[0]) == N_MSG
+    one = configs.apply(cfg, {"day": str(days_dir / f"SYN_{DATES[0]}_*_message_5.csv")})  # one date: split by time
+    _, p_train, p_test, _, info = market_setup(one)
+    assert info["train_day"] == info["heldout_day"] == "SYN 2012-06-18"
+    assert int(p_train.starts.max()) + 200 <= 0.75 * N_MSG <= int(p_test.starts.min())

@@ -58,7 +58,7 @@ def config_from_args(args: argparse.Namespace):
         raise InputError(msg if msg.startswith("--") else f"--set: {msg}") from None
     for d in ("day", "heldout_day"):
         v = getattr(cfg, d)
-        if v and v != "bundled" and not Path(v).exists():
+        if v and v != "bundled" and not Path(v).exists() and not any(c in v for c in "*?["):
             raise InputError(f"{d}: {v} does not exist")
     return cfg
 

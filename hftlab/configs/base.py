@@ -33,7 +33,8 @@ class ExperimentConfig:
     """One IPPO market study: data → train seeds × restarts → held-out evaluation against the baselines."""
 
     # --- data and windows
-    day: str = "bundled"  # "bundled" (the sample day) or a path to a LOBSTER day (.zip or message CSV)
+    day: str = "bundled"  # "bundled" (the sample day), a LOBSTER day (.zip or message CSV), or a folder / glob of days
+    skip_bad_days: bool = False  # with a folder of days: leave out malformed days (reported) instead of stopping
     heldout_day: str | None = None  # evaluate on another day's windows instead of the later windows of `day`
     window_stride: int = 50  # messages between episode window starts (0: half a window)
     train_fraction: float = 0.75  # share of the day's windows for training; the later windows are held out

@@ -54,8 +54,19 @@ def book_capacity(*data) -> int:
     return capacity_for(max(max(d.peak_orders, d.levels) for d in data), extra_orders=15)
 
 
+def many_days(day: str | None) -> bool:
+    """True when ``day`` names a folder or a glob of days (:mod:`hftlab.data`) rather than one day."""
+    from pathlib import Path
+
+    return bool(day) and day != "bundled" and (Path(day).is_dir() or any(c in day for c in "*?["))
+
+
 def market_setup(cfg: ExperimentConfig):
-    """``(env, train_params, heldout_params, heldout_windows, info)`` for ``cfg``."""
+    """``(env, train_params, heldout_params, heldout_windows, info)`` for ``cfg``.
+
+    ``cfg.day`` may be a folder or glob of days (:func:`hftlab.data.open_days`): the latest
+    ``1 - train_fraction`` of its dates are held out (with a single date: the later part of
+    each day), and training episodes sample windows across the training days."""
     from hftlab.env import MarketEnv, load_market_data, split_windows
     from hftlab.env.data import first_window_after
     from hftlab.env.wrappers import FeatureSubset
@@ -64,9 +75,35 @@ def market_setup(cfg: ExperimentConfig):
     cfg.check()
     window_len = cfg.env.messages_per_step * cfg.env.episode_steps
     stride = cfg.window_stride or None
-    data = load_market_data(lobster.load(cfg.day), window_len=window_len, stride=stride)
+    if many_days(cfg.day):  # a folder or glob of days: split by date (or, with one date, by time within it)
+        from hftlab.data import open_days
+        from hftlab.env.data import market_data_from_days
+
+        ds = open_days(cfg.day, skip_bad_days=cfg.skip_bad_days)
+        if cfg.heldout_day:
+            train_ds, test_ds, parts = ds, None, ((0.0, 1.0), None)
+        elif len(ds.dates) >= 2:
+            train_ds, _, test_ds = ds.split_dates(heldout=1.0 - cfg.train_fraction)
+            parts = ((0.0, 1.0), (0.0, 1.0))
+        else:
+            train_ds, test_ds, parts = ds, ds, ((0.0, cfg.train_fraction), (cfg.train_fraction, 1.0))
+        data = market_data_from_days(train_ds, window_len, stride=stride, part=parts[0])
+        if test_ds is not None:
+            test_data = market_data_from_days(test_ds, window_len, stride=stride, part=parts[1])
+    else:
+        data = load_market_data(lobster.load(cfg.day), window_len=window_len, stride=stride)
+        test_ds = None
     if cfg.heldout_day:
-        test_data = load_market_data(lobster.load(cfg.heldout_day), window_len=window_len, stride=stride)
+        if many_days(cfg.heldout_day):
+            from hftlab.data import open_days
+            from hftlab.env.data import market_data_from_days
+
+            test_data = market_data_from_days(open_days(cfg.heldout_day, skip_bad_days=cfg.skip_bad_days),
+                                              window_len, stride=stride)
+        else:
+            test_data = load_market_data(lobster.load(cfg.heldout_day), window_len=window_len, stride=stride)
+        train_range, test_range = (0, data.num_windows), (0, test_data.num_windows)
+    elif test_ds is not None:
         train_range, test_range = (0, data.num_windows), (0, test_data.num_windows)
     else:
         test_data = data
