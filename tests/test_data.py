@@ -202,11 +202,14 @@ def test_environment_replays_a_window_of_a_later_day(ds):
 
 @pytest.mark.skipif(not lobster.sample_days(), reason="real LOBSTER days (../shared/data/lobster) not present")
 def test_real_days(tmp_path):
-    five = [p for p in lobster.sample_days() if p.name.endswith("_5.zip")]
-    ds = open_days(five, cache_dir=tmp_path, log=None)
-    assert set(ds.index.ticker) == {"AMZN", "GOOG"} and (ds.index.levels == 5).all()
-    with pytest.raises(InputError, match="mixed level counts"):
-        open_days(lobster.sample_days(), cache_dir=tmp_path, log=None)
+    one = [p for p in lobster.sample_days() if p.name.endswith("_1.zip") and ("GOOG" in p.name or "AMZN" in p.name)]
+    ds = open_days(one, cache_dir=tmp_path, log=None)
+    assert set(ds.index.ticker) == {"AMZN", "GOOG"} and (ds.index.levels == 1).all()
+    assert (ds.index.tick == 100).all() and (ds.index.messages > 40_000).all()
+    log = []
+    with pytest.raises(InputError, match="mixed level counts"):  # found from the names, before any conversion
+        open_days(lobster.sample_days(), cache_dir=tmp_path / "mixed", log=log.append)
+    assert log == []
 
 
 def test_study_trains_on_earlier_dates_and_holds_out_the_latest(days_dir, tmp_path, monkeypatch):

@@ -421,6 +421,30 @@ def _write_index(cache_dir: Path, rows: dict[str, dict]) -> None:
     os.replace(tmp, path)
 
 
+def _levels_in_name(path: Path) -> int | None:
+    """The level count a day's file name (or, for a zip, its message member's name) states, if any."""
+    import zipfile
+
+    if path.suffix.lower() == ".zip":
+        try:
+            with zipfile.ZipFile(path) as zf:
+                names = [n for n in zf.namelist() if "_message_" in Path(n).name]
+        except (OSError, zipfile.BadZipFile):
+            return None  # reported as a bad day when converted
+        info = lobster.parse_name(Path(names[0]).name) if len(names) == 1 else None
+    else:
+        info = lobster.parse_name(path.name)
+    return info["levels"] if info else None
+
+
+def _check_levels(example: dict[int, str]) -> None:
+    """One-line error when ``{levels: a source with that many}`` holds more than one level count."""
+    if len(example) > 1:
+        counts = sorted(example)
+        raise InputError("days: mixed level counts (" + ", ".join(f"{L} in {Path(example[L]).name}" for L in counts)
+                         + f"); pass levels=N (N <= {counts[0]}) to use the top N levels of every day")
+
+
 def open_days(source: PathLike | Iterable[PathLike], cache_dir: PathLike | None = None, levels: int | None = None,
               skip_bad_days: bool = False, log: Callable[[str], None] | None = print) -> Dataset:
     """Open the LOBSTER days of ``source`` (see :func:`find_days`), converting each to the cache once.
@@ -441,6 +465,9 @@ def open_days(source: PathLike | Iterable[PathLike], cache_dir: PathLike | None 
 
     say = log or (lambda _msg: None)
     paths = find_days(source)
+    if levels is None:  # mixed level counts by the file names: refuse before converting anything
+        named = {p: _levels_in_name(p) for p in paths}
+        _check_levels({L: str(p) for p, L in named.items() if L is not None})
     cache = Path(cache_dir) if cache_dir is not None else days_cache_dir()
     cache.mkdir(parents=True, exist_ok=True)
     folders, rows, skipped, fresh = [], [], [], {}
@@ -467,11 +494,8 @@ def open_days(source: PathLike | Iterable[PathLike], cache_dir: PathLike | None 
         _write_index(cache, fresh)
     if not rows:
         raise InputError(f"days: every day of {source} is malformed ({len(skipped)} skipped)")
-    level_counts = sorted({int(r["levels"]) for r in rows})
-    if len(level_counts) > 1:
-        by = {L: next(r["source"] for r in rows if r["levels"] == L) for L in level_counts}
-        raise InputError("days: mixed level counts (" + ", ".join(f"{L} in {Path(s).name}" for L, s in by.items())
-                         + f"); pass levels=N (N <= {level_counts[0]}) to use the top N levels of every day")
+    if levels is None:
+        _check_levels({int(r["levels"]): r["source"] for r in rows})
     order = sorted(range(len(rows)), key=lambda i: (rows[i]["date"], rows[i]["ticker"], rows[i]["source"]))
     return Dataset([folders[i] for i in order], [rows[i] for i in order], cache, skipped)
 
