@@ -8,7 +8,8 @@ naming a base preset and the settings that differ, then ``--set key=value`` chan
 each seed's greedy policies and the baselines on the same held-out windows, prints the
 table (mean ± sd over seeds) and whether the learned agents beat every baseline on every
 seed, writes the training curves and the evaluation chart to ``figures/`` and, with
-``--json PATH``, the per-seed record.
+``--json PATH``, the per-seed record. ``--processes N --process-id I --coordinator HOST:PORT``
+(or ``--distributed`` on a cluster) runs it as one of N processes (:mod:`hftlab.rl.distributed`).
 """
 
 from __future__ import annotations
@@ -36,6 +37,13 @@ def add_arguments(p: argparse.ArgumentParser) -> None:
     p.add_argument("--no-progress", action="store_true", help="no progress bar")
     p.add_argument("--resume", type=Path, default=None, metavar="DIR",
                    help="continue the run whose checkpoints are in DIR (written with --set checkpoint_dir=DIR)")
+    g = p.add_argument_group("several processes (jax.distributed: the environments are split across them, "
+                             "gradients averaged; only process 0 prints and writes files)")
+    g.add_argument("--processes", type=int, default=None, metavar="N", help="number of processes of the run")
+    g.add_argument("--process-id", type=int, default=None, metavar="I", help="this process's id, 0..N-1")
+    g.add_argument("--coordinator", default=None, metavar="HOST:PORT", help="address of process 0's coordinator")
+    g.add_argument("--distributed", action="store_true",
+                   help="join the processes the cluster names (SLURM, Open MPI) without --processes etc.")
 
 
 def config_from_args(args: argparse.Namespace):
@@ -63,7 +71,29 @@ def config_from_args(args: argparse.Namespace):
     return cfg
 
 
+def start_processes(args: argparse.Namespace) -> bool:
+    """Join the run's processes when asked; True when this process prints and writes files."""
+    asked = args.processes is not None or args.process_id is not None or args.coordinator is not None
+    if not (asked or args.distributed):
+        return True
+    from hftlab.rl.distributed import initialize, is_main
+
+    initialize(args.coordinator, args.processes, args.process_id)
+    return is_main()
+
+
 def run(args: argparse.Namespace) -> int:
+    main_process = start_processes(args)
+    if not main_process:  # the others train their share of the environments quietly
+        import contextlib
+        import io
+
+        with contextlib.redirect_stdout(io.StringIO()):
+            return _run(args, write=False)
+    return _run(args, write=True)
+
+
+def _run(args: argparse.Namespace, write: bool) -> int:
     if args.json is not None and not args.json.parent.exists():
         raise InputError(f"--json: folder {args.json.parent} does not exist")
     if args.save is not None and not args.save.parent.exists():
@@ -91,13 +121,21 @@ def run(args: argparse.Namespace) -> int:
           f"{len(cfg.seeds)} seeds" + (f" × {cfg.restarts} restarts" if cfg.restarts > 1 else "")
           + f" × {t.num_envs} envs × {t.num_steps} steps × {cfg.updates} updates "
           f"on {cfg.day}" + (f", held out: {cfg.heldout_day}" if cfg.heldout_day else ""))
-    result = run_experiment(cfg, progress=not args.no_progress, resume=args.resume is not None)
+    import jax
+
+    several = jax.process_count() > 1
+    if several:
+        print(f"process {jax.process_index()} of {jax.process_count()}: {len(jax.local_devices())} of the "
+              f"{len(jax.devices())} devices, {t.num_envs // len(jax.devices())} environments per device")
+    result = run_experiment(cfg, progress=not (args.no_progress or several), resume=args.resume is not None)
     print(format_summary(result))
     out = result.to_json()
     print("execution shortfall on training windows, per seed (bps): "
           + "; ".join(f"seed {s}: " + ", ".join(f"{p} {v:.2f}" for p, v in d.items())
                       for s, d in out["execution_in_sample"].items()))
     print(f"{out['num_windows']} held-out windows, {out['env_steps_total']:,} env steps, wall time {out['wall_time_s']}")
+    if not write:
+        return 0
     if not args.no_figures:
         d = figures_dir()
         result.table.to_csv(d / "train_heldout.csv", index=False)

@@ -401,10 +401,73 @@ class Dataset:
             names=tuple(self.name(i) for i in range(len(self.rows))),
         )
 
+    def shards(self, days_per_shard: int, window_len: int, stride: int | None = None,
+               part: tuple[float, float] = (0.0, 1.0)) -> "Shards":
+        """The days in groups of ``days_per_shard`` (in order), each group's windows padded to one shape.
+
+        For streaming days through a compiled training loop (:class:`hftlab.env.data.DayStream`): every
+        shard has the same number of message rows and of windows (the largest group's; padding rows
+        are zeros and padding windows repeat the first, never sampled), so the environment parameters
+        of any shard fit the program compiled for the first. Peaks are bounded by the index (the days'
+        whole-replay peaks), the same bound for every shard.
+        """
+        days_per_shard = int(days_per_shard)
+        if days_per_shard < 1:
+            raise InputError(f"shards: days_per_shard must be a positive integer (got {days_per_shard})")
+        if not self.rows:
+            raise InputError("shards: the dataset has no days")
+        window_len = int(window_len)
+        stride = max(1, window_len // 2) if stride is None else int(stride)
+        groups = [tuple(range(i, min(i + days_per_shard, len(self.rows)))) for i in range(0, len(self.rows), days_per_shard)]
+        counts = [sum(self._day_starts(i, window_len, stride, part).size for i in g) for g in groups]
+        empty = [k for k, c in enumerate(counts) if c == 0]
+        if empty:
+            raise InputError(f"shards: shard {empty[0]} ({', '.join(self.name(i) for i in groups[empty[0]])}) has no "
+                             f"window of {window_len} messages in part {part}")
+        rows = [sum(int(self.rows[i]["messages"]) for i in g) for g in groups]
+        return Shards(self, tuple(groups), window_len, stride, part, max(rows), max(counts))
+
     def __repr__(self) -> str:
         n = sum(int(r["messages"]) for r in self.rows)
         return (f"Dataset({len(self.rows)} day(s), {len(self.dates)} date(s), {n:,} messages, "
                 f"{self.levels} levels, cache {self.cache_dir})")
+
+
+@dataclass(frozen=True, eq=False)
+class Shards:
+    """Groups of days with windows of one shape (see :meth:`Dataset.shards`)."""
+
+    dataset: Dataset
+    groups: tuple[tuple[int, ...], ...]
+    window_len: int
+    stride: int
+    part: tuple[float, float]
+    rows: int  # message rows of every shard (padded)
+    max_windows: int  # windows of every shard (padded)
+
+    @property
+    def num_shards(self) -> int:
+        return len(self.groups)
+
+    def windows(self, i: int) -> tuple[Windows, int]:
+        """``(windows, n)``: shard ``i``'s windows padded to the common shape, ``n`` of them real."""
+        if not 0 <= i < len(self.groups):
+            raise InputError(f"shards: no shard {i} (there are {len(self.groups)})")
+        ds = self.dataset
+        w = ds.subset(self.groups[i]).windows(self.window_len, self.stride, self.part, measure=False)
+        n = w.num_windows
+        msgs = np.zeros((self.rows, w.messages.shape[1]), np.int32)
+        msgs[: w.messages.shape[0]] = w.messages
+        pad = self.max_windows - n
+        starts = np.concatenate([w.starts, np.full(pad, w.starts[0], np.int32)])
+        seeds = np.concatenate([w.seeds, np.repeat(w.seeds[:1], pad, axis=0)])
+        day = np.concatenate([np.asarray(self.groups[i], np.int32)[w.day], np.full(pad, -1, np.int32)])
+        rows = ds.rows
+        return Windows(messages=msgs, starts=starts, seeds=seeds, day=day, window_len=self.window_len,
+                       levels=ds.levels, tick=int(np.gcd.reduce([int(r["tick"]) for r in rows])),
+                       max_oid=max(int(r["max_oid"]) for r in rows), peaks=None,
+                       bound=max(max(int(r["peak_bid"]), int(r["peak_ask"])) for r in rows),
+                       names=tuple(ds.name(j) for j in range(len(rows)))), n
 
 
 def _write_index(cache_dir: Path, rows: dict[str, dict]) -> None:

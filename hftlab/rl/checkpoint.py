@@ -113,7 +113,7 @@ def _concat(chunks: list):
 
 
 def train_in_chunks(train, keys, env_params, hparams=None, every: int | None = None, directory=None,
-                    resume: bool = False, log=print, on_chunk=None) -> dict:
+                    resume: bool = False, log=print, on_chunk=None, stream=None) -> dict:
     """``jax.vmap(train)(keys, env_params, hparams)`` run in chunks of ``every`` updates, with checkpoints.
 
     Args:
@@ -124,6 +124,12 @@ def train_in_chunks(train, keys, env_params, hparams=None, every: int | None = N
       resume: continue from the newest checkpoint in ``directory`` (an error when there is none,
         or when it was written for other keys).
       on_chunk: ``on_chunk(updates_done)`` after each chunk (e.g. a progress line).
+      stream: environment parameters streamed between chunks instead of ``env_params`` (which may be
+        None): an object with ``num_shards`` and ``params(i)``, the environment parameters of shard ``i``
+        (e.g. :class:`hftlab.env.data.DayStream`: a few days each), every shard of the same shapes, so
+        the compiled chunk is reused. Chunk ``c`` trains on shard ``c % num_shards``; when the shard
+        changes every environment starts a new episode on it (``train.restart_envs``). The next shard is
+        read and sent to the device while a chunk runs: at most two shards are on the device.
 
     Returns ``{"params", "metrics"}`` as ``jax.vmap(train)`` does (metrics ``(runs, updates)``).
     """
@@ -135,11 +141,20 @@ def train_in_chunks(train, keys, env_params, hparams=None, every: int | None = N
         raise InputError(f"train_in_chunks: every must be a positive number of updates (got {every})")
     if resume and directory is None:
         raise InputError("train_in_chunks: resume needs a checkpoint directory")
+    if directory is not None and jax.process_count() > 1:
+        raise InputError("checkpoints: a run of several processes does not write checkpoints yet "
+                         "(leave checkpoint_dir unset)")
     hparams = hparams if hparams is not None else default_hparams(train.config, train.types)
     if not hasattr(train, "chunked"):  # compiled once per train function, reused by every call
         train.chunked = (jax.jit(jax.vmap(train.init, in_axes=(0, None, None))),
-                         jax.jit(jax.vmap(train.run_updates, in_axes=(0, None, None, None, None)), static_argnums=(4,)))
-    init, run = train.chunked
+                         jax.jit(jax.vmap(train.run_updates, in_axes=(0, None, None, None, None)), static_argnums=(4,)),
+                         jax.jit(jax.vmap(train.restart_envs, in_axes=(0, None, None))))
+    init, run, restart = train.chunked
+    shard_of = (lambda c: c % stream.num_shards) if stream is not None else (lambda c: None)  # noqa: E731
+    if stream is not None:
+        if stream.num_shards < 1:
+            raise InputError("train_in_chunks: the stream has no shards")
+        env_params = stream.params(shard_of(0))
     keys = jnp.asarray(keys)
     mngr = _manager(directory, create=True) if directory is not None else None
     done, chunks = 0, []
@@ -158,14 +173,24 @@ def train_in_chunks(train, keys, env_params, hparams=None, every: int | None = N
             raise InputError(f"--resume: the checkpoint in {directory} does not match this configuration")
         runner = jax.tree_util.tree_unflatten(treedef, leaves)
         done = int(state["update"])
+        if stream is not None and done < U:
+            env_params = stream.params(shard_of((done - 1) // every))
         if done:
             chunks.append(jax.tree_util.tree_map(np.asarray, state["metrics"]))
         log(f"resumed from {directory} at update {done} of {U}")
     else:
         runner = init(keys, env_params, hparams)
+    upcoming = None
     while done < U:
         count = min(every, U - done)
-        runner, metrics = run(runner, env_params, hparams, done, count)
+        chunk = done // every
+        if stream is not None and chunk > 0 and shard_of(chunk) != shard_of(chunk - 1):
+            env_params = upcoming if upcoming is not None else stream.params(shard_of(chunk))
+            runner = restart(runner, env_params, hparams)
+        runner, metrics = run(runner, env_params, hparams, done, count)  # dispatched; runs while we go on
+        upcoming = None
+        if stream is not None and done + count < U and shard_of(chunk + 1) != shard_of(chunk):
+            upcoming = stream.params(shard_of(chunk + 1))  # the next shard, read and sent meanwhile
         chunks.append(jax.device_get(metrics))
         done += count
         if mngr is not None:

@@ -147,7 +147,8 @@ def make_train(config: TrainConfig, env, progress: Callable | None = None, mesh=
     ``progress(update, returns)`` (e.g. :class:`hftlab.progress.ProgressBar`) is called from inside the
     compiled loop every ``config.progress_every`` updates when both are set. ``mesh``
     (or ``config.shard_envs``, which builds one over all devices) shards the
-    environment axis; see :mod:`hftlab.rl.sharding`.
+    environment axis; see :mod:`hftlab.rl.sharding`. When ``jax.distributed`` joined several
+    processes the mesh spans all their devices without asking (:mod:`hftlab.rl.distributed`).
     """
     types = tuple(env.learning_types)
     if not types:
@@ -167,7 +168,7 @@ def make_train(config: TrainConfig, env, progress: Callable | None = None, mesh=
     act = make_policy(config, env)
     num_updates = config.num_updates
 
-    if mesh is None and config.shard_envs:
+    if mesh is None and (config.shard_envs or jax.process_count() > 1):  # several processes: envs split across them
         from hftlab.rl.sharding import env_mesh
 
         mesh = env_mesh()
@@ -250,6 +251,21 @@ def make_train(config: TrainConfig, env, progress: Callable | None = None, mesh=
         params = {t: init_params(acfg[t], env.num_actions(t), env.obs_size(t), jax.random.fold_in(k_init, i))
                   for i, t in enumerate(types)}
         opt_states = {t: txs[t].init(params[t]) for t in types}
+        obs, env_state = v_reset(jax.random.split(k_reset, E), env_params)
+        obs, env_state = shard((obs, env_state))
+        resets = {t: jnp.ones((E, n[t]), bool) for t in types}
+        hidden = {t: initial_hidden(acfg[t], B[t]) for t in types}
+        ep_ret = {t: jnp.zeros((E, n[t]), jnp.float32) for t in types}
+        return (params, opt_states, env_state, obs, resets, hidden, ep_ret, key)
+
+    def restart_envs(runner, env_params, hparams=None):
+        """``runner`` with every environment starting a new episode on ``env_params`` (e.g. the next shard of
+        days: the pointers of running episodes mean nothing in another message array). Parameters and
+        optimiser states are kept; recurrent states, running returns and the reset flags start afresh;
+        the reset keys come from the runner's key, so the restart is deterministic."""
+        env_params, _, _ = prepare(env_params, hparams)
+        params, opt_states, _, _, _, _, _, key = runner
+        key, k_reset = jax.random.split(key)
         obs, env_state = v_reset(jax.random.split(k_reset, E), env_params)
         obs, env_state = shard((obs, env_state))
         resets = {t: jnp.ones((E, n[t]), bool) for t in types}
@@ -350,4 +366,5 @@ def make_train(config: TrainConfig, env, progress: Callable | None = None, mesh=
     train.types = types
     train.init = init
     train.run_updates = run_updates
+    train.restart_envs = restart_envs
     return train
