@@ -30,6 +30,17 @@ def test_fit_recovers_the_parameters_of_generated_days(days):
     # a marketable limit order filled in full looks like a market order: their sum is what the data shows
     assert f.w_market + f.w_marketable_limit == pytest.approx(TRUTH.w_market + TRUTH.w_marketable_limit, rel=0.1)
     assert f.p_cancel_best == pytest.approx(TRUTH.p_cancel_best, abs=0.1)  # approximate by construction
+    assert f.p_cancel_recent == pytest.approx(TRUTH.p_cancel_recent, abs=0.25)  # these two overlap with p_cancel_best
+    assert f.p_fleeting < 0.35
+
+
+def test_fleeting_and_recent_cancellations_are_seen():
+    """Days with fleeting improving orders and more cancellations of recent orders fit larger values of both
+    (the estimates overlap with each other and with p_cancel_best, so they are approximate)."""
+    base = replace(TRUTH, p_cancel_best=0.2, p_cancel_recent=0.1, p_fleeting=0.0)
+    more = replace(base, p_cancel_recent=0.5, p_fleeting=0.6)
+    fb, fm = (calibrate.fit([synthetic.generate_day(seed=5, n_messages=15_000, levels=10, params=p)]) for p in (base, more))
+    assert fm.p_fleeting > fb.p_fleeting + 0.2 and fm.p_cancel_recent > fb.p_cancel_recent + 0.2
     # and the default parameters are far from these on the same statistics
     d = synthetic.SynthParams()
     assert abs(d.p_depth - TRUTH.p_depth) / TRUTH.p_depth > 0.3 and abs(d.intraday_u - TRUTH.intraday_u) > 0.5

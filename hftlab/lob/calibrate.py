@@ -14,11 +14,15 @@
   orders (within ``max_depth`` ticks of their side's best) at event times in a replay of
   the day by the reference book; ``p_partial``: type 2 among cancellations;
   ``p_cancel_best``: the share of cancellations at the touch beyond the share of resting
-  orders there;
+  orders there; ``p_cancel_recent``: the share of cancellations of one of the last
+  ``recent_window`` limit orders placed beyond the share ``recent_window / n̄`` a uniform
+  choice would give (at most ``1 - p_cancel_best``);
 * **placement**: for limit orders placed when the spread has room inside, the shares
   inside the spread (``p_inside``; by one tick: ``p_one_tick``, net of the uniform choice
   that also lands on one tick) and at the best
   (``p_at_best``); deeper distances ``d >= 1`` give ``p_depth = 1 / mean(d)`` (geometric);
+  ``p_fleeting``: the share of improving orders deleted within ``FLEETING_MESSAGES``
+  messages beyond the same share of orders placed at the best, ``(f_in - f_best) / (1 - f_best)``;
 * **sizes**: multiples of 100 among limit-order sizes (``p_round_lot``), their mean lot
   count (``p_more_lots = 1 - 1 / mean``), the median and log-sd of odd lots; the mean
   market order over the mean limit order (``market_size_scale``);
@@ -27,7 +31,7 @@
   (``p_burst``, ``burst_mean_s``) from a two-component exponential mixture (EM) of the
   positive gaps in business time (clock gaps times the fitted intensity).
 
-``p_cancel_recent``, ``recent_window``, ``max_improve`` and ``max_depth`` keep their defaults.
+``recent_window``, ``max_improve`` and ``max_depth`` keep their defaults.
 
 :func:`stylized_facts` collects, for a day, the samples of each stylized fact (spread,
 inter-arrival times, order sizes, depth by level, order-book imbalance, time to cancel,
@@ -103,6 +107,45 @@ def _replay_counts(m: np.ndarray, seed_row: np.ndarray, tick: int, max_depth: in
     return count, at_best
 
 
+FLEETING_MESSAGES = 10  # an order deleted within this many messages of its placement counts as quickly cancelled
+
+
+def _deleted_within(m: np.ndarray, k: int) -> np.ndarray:
+    """Per message row: True for a limit order (type 1) deleted in full (type 3) within ``k`` messages."""
+    typ, oid = m[:, M.TYPE], m[:, M.OID].astype(np.int64)
+    lim = np.flatnonzero(typ == M.LIMIT)
+    dele = np.flatnonzero(typ == M.DELETE)
+    out = np.zeros(len(m), bool)
+    if not lim.size or not dele.size:
+        return out
+    order = np.argsort(oid[lim], kind="stable")
+    ids = oid[lim][order]
+    pos = np.searchsorted(ids, oid[dele])
+    found = (pos < ids.size) & (ids[np.minimum(pos, ids.size - 1)] == oid[dele])
+    placed = lim[order][np.minimum(pos, ids.size - 1)]
+    ok = found & (dele > placed) & (dele - placed <= k)
+    out[placed[ok]] = True
+    return out
+
+
+def _cancel_ranks(m: np.ndarray) -> np.ndarray:
+    """Per cancellation (type 2 or 3) of an order placed in the file: how many limit orders were placed
+    after it and before the cancellation (0: the latest one)."""
+    typ, oid = m[:, M.TYPE], m[:, M.OID].astype(np.int64)
+    lim = np.flatnonzero(typ == M.LIMIT)
+    canc = np.flatnonzero((typ == M.DELETE) | (typ == M.CANCEL))
+    if not lim.size or not canc.size:
+        return np.zeros(0, np.int64)
+    order = np.argsort(oid[lim], kind="stable")
+    ids = oid[lim][order]
+    pos = np.searchsorted(ids, oid[canc])
+    found = (pos < ids.size) & (ids[np.minimum(pos, ids.size - 1)] == oid[canc])
+    k_placed = order[np.minimum(pos, ids.size - 1)]  # the order's position among the limit orders
+    k_now = np.searchsorted(lim, canc)  # limit orders placed before the cancellation
+    ok = found & (lim[k_placed] < canc)
+    return (k_now - k_placed - 1)[ok]
+
+
 def _em_two_exponentials(x: np.ndarray, iters: int = 200) -> tuple[float, float, float]:
     """``(weight, mean)`` of the short component and the long mean of a 2-exponential mixture."""
     x = np.asarray(x, np.float64)
@@ -147,7 +190,7 @@ def fit(days, base: SynthParams | None = None) -> SynthParams:
         raise InputError("fit: no days")
     base = base or SynthParams()
     c = {k: [] for k in ("kind", "d", "room", "size", "msize", "cnt", "best_share", "cancel_at_best", "type", "gaps", "lam",
-                         "t")}
+                         "t", "quick_inside", "quick_best", "cancel_rank")}
     for day in days:
         m = lobster.to_messages(day)
         if len(m) < 100:
@@ -168,6 +211,10 @@ def fit(days, base: SynthParams | None = None) -> SynthParams:
         room = np.abs(opp - own) // tick - 1
         c["d"].append(d[lim])
         c["room"].append(room[lim])
+        c["cancel_rank"].append(_cancel_ranks(m))
+        quick = _deleted_within(m, FLEETING_MESSAGES)
+        c["quick_inside"].append(quick[lim & (d < 0) & (room > 0)])
+        c["quick_best"].append(quick[lim & (d == 0) & (room > 0)])
         c["size"].append(m[kind == 0, M.SIZE])
         # market order sizes: the executions of each sweep summed
         sweep_id = np.cumsum(kind == 2)
@@ -205,6 +252,13 @@ def fit(days, base: SynthParams | None = None) -> SynthParams:
         p_one_tick = float(np.clip((f1 - q1) / max(1.0 - q1, 1e-9), 0.0, 1.0))
     else:
         p_one_tick = base.p_one_tick
+    # fleeting improving orders: deleted within a few messages more often than orders joining the best
+    qi, qb = np.concatenate(c["quick_inside"]), np.concatenate(c["quick_best"])
+    if qi.size and qb.size:
+        base_rate = float(qb.mean())
+        p_fleeting = float(np.clip((qi.mean() - base_rate) / max(1.0 - base_rate, 1e-9), 0.0, 1.0))
+    else:
+        p_fleeting = base.p_fleeting
     deep = d[d >= 1]
     p_depth = float(1.0 / deep.mean()) if deep.size else base.p_depth
     # sizes
@@ -219,6 +273,15 @@ def fit(days, base: SynthParams | None = None) -> SynthParams:
     ok = np.isfinite(share)
     q = float(share[ok].mean()) if ok.any() else 0.0
     p_cancel_best = float(np.clip((at_best[ok].mean() - q) / max(1 - q, 1e-9), 0.0, 1.0)) if ok.any() else base.p_cancel_best
+    # cancellations of recent orders: the share hitting one of the last recent_window limit orders placed,
+    # beyond the share a uniform choice among the n̄ resting orders would give
+    rank = np.concatenate(c["cancel_rank"])
+    if rank.size:
+        chance = min(base.recent_window / max(n_bar, 1.0), 1.0)
+        f_recent = float((rank < base.recent_window).mean())
+        p_cancel_recent = float(np.clip((f_recent - chance) / max(1.0 - chance, 1e-9), 0.0, 1.0 - p_cancel_best))
+    else:
+        p_cancel_recent = base.p_cancel_recent
     # times
     t = np.concatenate(c["t"])
     a, lam = _intensity(t)
@@ -239,8 +302,8 @@ def fit(days, base: SynthParams | None = None) -> SynthParams:
         w_marketable_limit=float(w_limit * counts[3] / n_lim),
         w_hidden=float(w_limit * counts[4] / n_lim),
         p_partial=n_partial / max(n_partial + n_delete, 1.0),
-        p_cancel_best=p_cancel_best,
-        p_inside=p_inside, p_one_tick=p_one_tick, p_at_best=p_at_best, p_depth=p_depth,
+        p_cancel_best=p_cancel_best, p_cancel_recent=p_cancel_recent,
+        p_inside=p_inside, p_one_tick=p_one_tick, p_at_best=p_at_best, p_depth=p_depth, p_fleeting=p_fleeting,
         p_round_lot=float(round_lot.mean()),
         p_more_lots=float(1.0 - 1.0 / lots.mean()) if lots.size else base.p_more_lots,
         odd_lot_median=float(np.median(odd)) if odd.size else base.odd_lot_median,
