@@ -95,3 +95,13 @@ def test_bad_process_settings_are_input_errors():
         initialize("localhost:1", 2, 2)
     with pytest.raises(InputError, match="HOST:PORT"):
         initialize("localhost", 2, 0)
+
+
+def test_train_process_options_bad_input_is_one_line(capsys):
+    from hftlab.cli import main
+
+    assert main(["train", "--processes", "2", "--process-id", "2", "--coordinator", "localhost:1"]) == 2
+    err = capsys.readouterr().err.strip()
+    assert err.count("\n") == 0 and "process id 2 is not in 0..1" in err
+    assert main(["train", "--processes", "2", "--coordinator", "localhost:1"]) == 2
+    assert "give both" in capsys.readouterr().err
