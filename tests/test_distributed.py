@@ -52,6 +52,37 @@ SCRIPT = textwrap.dedent(
 
 
 TIMEOUT = 300  # about 30 s on two idle cores; generous for a busy machine
+ROOT = os.path.dirname(os.path.dirname(os.path.abspath(__file__)))
+
+STREAM_SCRIPT = textwrap.dedent(
+    """
+    import sys
+    import numpy as np
+    role, out, days, cache = sys.argv[1], sys.argv[2], sys.argv[4], sys.argv[5]
+    if role != "one":
+        from hftlab.rl.distributed import initialize
+        initialize(f"localhost:{sys.argv[3]}", 2, int(role))
+    sys.path.insert(0, ".")
+    import jax
+    from hftlab.data import open_days
+    from hftlab.rl.checkpoint import train_in_chunks
+    from hftlab.rl.config import AgentConfig, TrainConfig
+    from hftlab.rl.distributed import is_main
+    from hftlab.rl.ippo import make_train
+    from hftlab.rl.sweep import seed_keys
+    from tests.test_stream import DayToy, ToyStream
+
+    ds = open_days(days, cache_dir=cache, log=None)  # converted already: only read here
+    env = DayToy()
+    cfg = TrainConfig(num_envs=4, num_steps=8, total_timesteps=4 * 8 * 2, update_epochs=1, num_minibatches=2,
+                      agents=(("guess", AgentConfig(hidden=(8,))), ("chain", AgentConfig(hidden=(8,)))))
+    train = make_train(cfg, env)
+    keys = seed_keys([0])
+    own = train_in_chunks(train, keys, None, every=1, stream=ToyStream(ds.shards(1, 64)), log=lambda m: None)
+    if is_main():
+        np.savez(out, day_own=own["metrics"]["guess"]["day"][0])
+    """
+)
 
 
 def _free_port() -> int:
@@ -60,12 +91,14 @@ def _free_port() -> int:
         return s.getsockname()[1]
 
 
-def test_two_processes_train_the_parameters_of_one(tmp_path):
+def _launch(script: str, tmp_path, *extra: str, single: bool = True):
+    """Run ``script`` as 2 processes joined on localhost, then (``single``) as one process; their .npz outputs."""
     env = {k: v for k, v in os.environ.items() if k != "XLA_FLAGS"}
     env["JAX_PLATFORMS"] = "cpu"
     port = str(_free_port())
-    procs = [subprocess.Popen([sys.executable, "-c", SCRIPT, str(i), str(tmp_path / f"p{i}.npz"), port], env=env,
-                              stdout=subprocess.PIPE, stderr=subprocess.STDOUT, text=True) for i in range(2)]
+    procs = [subprocess.Popen([sys.executable, "-c", script, str(i), str(tmp_path / f"p{i}.npz"), port, *extra],
+                              env=env, cwd=ROOT, stdout=subprocess.PIPE, stderr=subprocess.STDOUT, text=True)
+             for i in range(2)]
     for p in procs:
         try:
             out, _ = p.communicate(timeout=TIMEOUT)
@@ -74,12 +107,18 @@ def test_two_processes_train_the_parameters_of_one(tmp_path):
                 q.kill()
             pytest.fail(f"the two processes did not finish in {TIMEOUT} s")
         assert p.returncode == 0, out[-3000:]
-    one = subprocess.run([sys.executable, "-c", SCRIPT, "one", str(tmp_path / "one.npz")], env=env,
-                         capture_output=True, text=True, timeout=TIMEOUT)
-    assert one.returncode == 0, one.stderr[-3000:]
-    two, single = np.load(tmp_path / "p0.npz"), np.load(tmp_path / "one.npz")
-    assert int(two["devices"]) == 2 and int(two["local"]) == 1 and int(single["devices"]) == 1
     assert not (tmp_path / "p1.npz").exists()  # only process 0 writes
+    if not single:
+        return np.load(tmp_path / "p0.npz"), None
+    one = subprocess.run([sys.executable, "-c", script, "one", str(tmp_path / "one.npz"), "-", *extra], env=env,
+                         cwd=ROOT, capture_output=True, text=True, timeout=TIMEOUT)
+    assert one.returncode == 0, one.stderr[-3000:]
+    return np.load(tmp_path / "p0.npz"), np.load(tmp_path / "one.npz")
+
+
+def test_two_processes_train_the_parameters_of_one(tmp_path):
+    two, single = _launch(SCRIPT, tmp_path)
+    assert int(two["devices"]) == 2 and int(two["local"]) == 1 and int(single["devices"]) == 1
     names = [k for k in single.files if k.startswith("arr_")]
     assert len(names) > 4
     for k in names:
@@ -105,3 +144,18 @@ def test_train_process_options_bad_input_is_one_line(capsys):
     assert err.count("\n") == 0 and "process id 2 is not in 0..1" in err
     assert main(["train", "--processes", "2", "--coordinator", "localhost:1"]) == 2
     assert "give both" in capsys.readouterr().err
+
+
+def test_each_process_streams_its_own_days(tmp_path):
+    """With 2 one-day shards, process 0 trains on day 0 and process 1 on day 1 at once: the episodes of each
+    update come half from each day (one process takes the days one after the other, tests/test_stream.py;
+    per-device parameters train the parameters of shared ones, test_per_device_parameters_change_nothing)."""
+    from hftlab.data import open_days
+    from hftlab.lob import synthetic
+
+    for i in range(2):
+        day = synthetic.generate_day(seed=i, n_messages=1500, levels=2, ticker="SYN", date=f"2012-07-0{i + 1}")
+        synthetic.save_day(day, tmp_path / "days")
+    open_days(tmp_path / "days", cache_dir=tmp_path / "cache", log=None)
+    two, _ = _launch(STREAM_SCRIPT, tmp_path, str(tmp_path / "days"), str(tmp_path / "cache"), single=False)
+    np.testing.assert_array_equal(two["day_own"], [0.5, 0.5])

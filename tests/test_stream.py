@@ -135,3 +135,22 @@ def test_market_parameters_of_every_shard(ds):
         _, st = jax.jit(env.reset)(jax.random.PRNGKey(i), p)
         assert 0 <= int(st.window) < n
     assert len(shapes) == 1 and stream.days(2) == (4,)
+
+
+def test_per_device_parameters_change_nothing(ds):
+    """The same day as per-device blocks (what each of several processes passes) trains bit for bit the
+    parameters of the shared parameters."""
+    from hftlab.rl.sharding import env_mesh, per_device_params
+
+    env = DayToy()
+    cfg = TrainConfig(num_envs=4, num_steps=8, total_timesteps=4 * 8 * 2, update_epochs=1, num_minibatches=2,
+                      agents=(("guess", AgentConfig(hidden=(8,))), ("chain", AgentConfig(hidden=(8,)))))
+    p = ToyStream(ds.shards(1, window_len=64)).params(1)
+    shared = jax.jit(make_train(cfg, env))(jax.random.PRNGKey(0), p)
+    mesh = env_mesh()
+    blocks = jax.jit(make_train(cfg, env, mesh=mesh))(jax.random.PRNGKey(0), per_device_params(p, mesh))
+    for a, b in zip(jax.tree_util.tree_leaves(shared), jax.tree_util.tree_leaves(blocks)):
+        np.testing.assert_array_equal(np.asarray(a), np.asarray(b))
+    np.testing.assert_array_equal(blocks["metrics"]["guess"]["day"], [1.0, 1.0])
+    with pytest.raises(InputError, match="need a device mesh"):
+        jax.jit(make_train(cfg, env))(jax.random.PRNGKey(0), per_device_params(p, mesh))

@@ -129,7 +129,10 @@ def train_in_chunks(train, keys, env_params, hparams=None, every: int | None = N
         (e.g. :class:`hftlab.env.data.DayStream`: a few days each), every shard of the same shapes, so
         the compiled chunk is reused. Chunk ``c`` trains on shard ``c % num_shards``; when the shard
         changes every environment starts a new episode on it (``train.restart_envs``). The next shard is
-        read and sent to the device while a chunk runs: at most two shards are on the device.
+        read and sent to the device while a chunk runs: at most two shards are on the device. With
+        several processes, process ``p`` trains chunk ``c`` on shard ``(c * processes + p) % num_shards``:
+        each process's environments read only its own days
+        (:class:`~hftlab.rl.sharding.PerDevice` parameters).
 
     Returns ``{"params", "metrics"}`` as ``jax.vmap(train)`` does (metrics ``(runs, updates)``).
     """
@@ -150,11 +153,27 @@ def train_in_chunks(train, keys, env_params, hparams=None, every: int | None = N
                          jax.jit(jax.vmap(train.run_updates, in_axes=(0, None, None, None, None)), static_argnums=(4,)),
                          jax.jit(jax.vmap(train.restart_envs, in_axes=(0, None, None))))
     init, run, restart = train.chunked
-    shard_of = (lambda c: c % stream.num_shards) if stream is not None else (lambda c: None)  # noqa: E731
+    procs, me = jax.process_count(), jax.process_index()
     if stream is not None:
         if stream.num_shards < 1:
             raise InputError("train_in_chunks: the stream has no shards")
-        env_params = stream.params(shard_of(0))
+        S = stream.num_shards
+
+        def shards(c):  # every process's shard at chunk c (process p: shard (c * procs + p) % S)
+            return tuple((c * procs + p) % S for p in range(procs))
+
+        def load(c):  # this process's shard; several processes: each device holds its process's shard
+            p = stream.params(shards(c)[me])
+            if procs > 1:
+                from hftlab.rl.sharding import per_device_params
+
+                p = per_device_params(p, train.mesh)
+            return p
+
+        env_params = load(0)
+    else:
+        def shards(c):
+            return None
     keys = jnp.asarray(keys)
     mngr = _manager(directory, create=True) if directory is not None else None
     done, chunks = 0, []
@@ -174,7 +193,7 @@ def train_in_chunks(train, keys, env_params, hparams=None, every: int | None = N
         runner = jax.tree_util.tree_unflatten(treedef, leaves)
         done = int(state["update"])
         if stream is not None and done < U:
-            env_params = stream.params(shard_of((done - 1) // every))
+            env_params = load((done - 1) // every)
         if done:
             chunks.append(jax.tree_util.tree_map(np.asarray, state["metrics"]))
         log(f"resumed from {directory} at update {done} of {U}")
@@ -184,13 +203,13 @@ def train_in_chunks(train, keys, env_params, hparams=None, every: int | None = N
     while done < U:
         count = min(every, U - done)
         chunk = done // every
-        if stream is not None and chunk > 0 and shard_of(chunk) != shard_of(chunk - 1):
-            env_params = upcoming if upcoming is not None else stream.params(shard_of(chunk))
+        if stream is not None and chunk > 0 and shards(chunk) != shards(chunk - 1):
+            env_params = upcoming if upcoming is not None else load(chunk)
             runner = restart(runner, env_params, hparams)
         runner, metrics = run(runner, env_params, hparams, done, count)  # dispatched; runs while we go on
         upcoming = None
-        if stream is not None and done + count < U and shard_of(chunk + 1) != shard_of(chunk):
-            upcoming = stream.params(shard_of(chunk + 1))  # the next shard, read and sent meanwhile
+        if stream is not None and done + count < U and shards(chunk + 1) != shards(chunk):
+            upcoming = load(chunk + 1)  # the next shard, read and sent meanwhile
         chunks.append(jax.device_get(metrics))
         done += count
         if mngr is not None:

@@ -180,8 +180,31 @@ def make_train(config: TrainConfig, env, progress: Callable | None = None, mesh=
     else:
         shard = lambda tree: tree  # noqa: E731
 
-    v_reset = jax.vmap(env.reset, in_axes=(0, None))
-    v_step = jax.vmap(env.step, in_axes=(0, 0, 0, None))
+    def batched(fn, in_axes):
+        """``fn`` vmapped over environments; with :class:`~hftlab.rl.sharding.PerDevice` parameters, each
+        device's environments run on that device's block of them (``shard_map`` over the mesh)."""
+        vf = jax.vmap(fn, in_axes=in_axes)
+
+        def call(*args):
+            *rest, env_params = args
+            from hftlab.rl.sharding import AXIS, PerDevice
+
+            if not isinstance(env_params, PerDevice):
+                return vf(*rest, env_params)
+            if mesh is None:
+                raise InputError("per-device environment parameters need a device mesh (several processes or shard_envs)")
+
+            def local(*a):
+                *r, block = a
+                return vf(*r, jax.tree_util.tree_map(lambda x: x[0], block))
+
+            spec = jax.sharding.PartitionSpec(AXIS)
+            return jax.shard_map(local, mesh=mesh, in_specs=spec, out_specs=spec, check_vma=False)(*rest, env_params.params)
+
+        return call
+
+    v_reset = batched(env.reset, (0, None))
+    v_step = batched(env.step, (0, 0, 0, None))
 
     def loss_fn(p, t, hp: AgentHParams, h0, batch, adv, targets):
         _, logits, value = nets[t].apply(p, h0, batch["obs"], batch["reset"])
@@ -237,7 +260,14 @@ def make_train(config: TrainConfig, env, progress: Callable | None = None, mesh=
     def prepare(env_params, hparams):
         if hparams is None:
             hparams = default_hparams(config, types)
-        env_params = apply_env_overrides(env_params, hparams.get("env", {}))
+        from hftlab.rl.sharding import PerDevice
+
+        if isinstance(env_params, PerDevice):  # overrides apply to every device's block
+            blocks = jax.tree_util.tree_leaves(env_params.params)[0].shape[0]
+            over = {k: jnp.broadcast_to(jnp.asarray(v), (blocks,)) for k, v in hparams.get("env", {}).items()}
+            env_params = PerDevice(apply_env_overrides(env_params.params, over))
+        else:
+            env_params = apply_env_overrides(env_params, hparams.get("env", {}))
         hp = hparams["agents"]
         txs = {t: make_optimizer(hp[t], acfg[t], config) for t in types}
         return env_params, hp, txs
@@ -367,4 +397,5 @@ def make_train(config: TrainConfig, env, progress: Callable | None = None, mesh=
     train.init = init
     train.run_updates = run_updates
     train.restart_envs = restart_envs
+    train.mesh = mesh
     return train
