@@ -24,7 +24,11 @@ not given::
     srun hftlab train --config lobster_goog --set train.num_envs=1024 --distributed
 
 Each process needs the data (the days' caches) at the same path; only process 0 prints
-and writes files.
+and writes files. ``hftlab train`` gives every process all the training days (each steps its
+share of the environments on them); with a stream of days
+(:func:`hftlab.rl.checkpoint.train_in_chunks` ``stream=``) each process holds and reads only
+its own shard of days (:class:`hftlab.rl.sharding.PerDevice`). Runs of several processes
+write no checkpoints yet.
 """
 
 from __future__ import annotations
