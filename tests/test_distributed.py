@@ -56,6 +56,7 @@ ROOT = os.path.dirname(os.path.dirname(os.path.abspath(__file__)))
 
 STREAM_SCRIPT = textwrap.dedent(
     """
+    import os
     import sys
     import numpy as np
     role, out, days, cache = sys.argv[1], sys.argv[2], sys.argv[4], sys.argv[5]
@@ -79,8 +80,24 @@ STREAM_SCRIPT = textwrap.dedent(
     train = make_train(cfg, env)
     keys = seed_keys([0])
     own = train_in_chunks(train, keys, None, every=1, stream=ToyStream(ds.shards(1, 64)), log=lambda m: None)
+
+    class Stop(Exception):
+        pass
+
+    def stop(done):
+        raise Stop
+
+    ck = os.path.join(os.path.dirname(out), "ck")
+    try:  # the same run, stopped after its first checkpoint, then resumed
+        train_in_chunks(train, keys, None, every=1, stream=ToyStream(ds.shards(1, 64)), directory=ck, on_chunk=stop)
+    except Stop:
+        pass
+    again = train_in_chunks(train, keys, None, every=1, stream=ToyStream(ds.shards(1, 64)), directory=ck,
+                            resume=True, log=lambda m: None)
+    same = all(np.array_equal(np.asarray(a), np.asarray(b))
+               for a, b in zip(jax.tree_util.tree_leaves(own), jax.tree_util.tree_leaves(again)))
     if is_main():
-        np.savez(out, day_own=own["metrics"]["guess"]["day"][0])
+        np.savez(out, day_own=own["metrics"]["guess"]["day"][0], resumed_equal=same)
     """
 )
 
@@ -148,7 +165,7 @@ def test_train_process_options_bad_input_is_one_line(capsys):
 
 def test_each_process_streams_its_own_days(tmp_path):
     """With 2 one-day shards, process 0 trains on day 0 and process 1 on day 1 at once: the episodes of each
-    update come half from each day (one process takes the days one after the other, tests/test_stream.py;
+    update come half from each day; stopped after a checkpoint and resumed, the run is the uninterrupted one (one process takes the days one after the other, tests/test_stream.py;
     per-device parameters train the parameters of shared ones, test_per_device_parameters_change_nothing)."""
     from hftlab.data import open_days
     from hftlab.lob import synthetic
@@ -159,3 +176,4 @@ def test_each_process_streams_its_own_days(tmp_path):
     open_days(tmp_path / "days", cache_dir=tmp_path / "cache", log=None)
     two, _ = _launch(STREAM_SCRIPT, tmp_path, str(tmp_path / "days"), str(tmp_path / "cache"), single=False)
     np.testing.assert_array_equal(two["day_own"], [0.5, 0.5])
+    assert bool(two["resumed_equal"])  # checkpoints of several processes: resumed = uninterrupted, bit for bit

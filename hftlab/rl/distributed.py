@@ -27,8 +27,9 @@ Each process needs the data (the days' caches) at the same path; only process 0 
 and writes files. ``hftlab train`` gives every process all the training days (each steps its
 share of the environments on them); with a stream of days
 (:func:`hftlab.rl.checkpoint.train_in_chunks` ``stream=``) each process holds and reads only
-its own shard of days (:class:`hftlab.rl.sharding.PerDevice`). Runs of several processes
-write no checkpoints yet.
+its own shard of days (:class:`hftlab.rl.sharding.PerDevice`). Checkpoints
+(:func:`hftlab.rl.checkpoint.train_in_chunks`) need a folder all processes share: each
+writes and restores its own shards of the environment states.
 """
 
 from __future__ import annotations
