@@ -156,11 +156,11 @@ def test_bad_process_settings_are_input_errors():
 def test_train_process_options_bad_input_is_one_line(capsys):
     from hftlab.cli import main
 
-    assert main(["train", "--processes", "2", "--process-id", "2", "--coordinator", "localhost:1"]) == 2
+    assert main(["train", "--distributed", "localhost:1,2,2"]) == 2
     err = capsys.readouterr().err.strip()
     assert err.count("\n") == 0 and "process id 2 is not in 0..1" in err
-    assert main(["train", "--processes", "2", "--coordinator", "localhost:1"]) == 2
-    assert "give both" in capsys.readouterr().err
+    assert main(["train", "--distributed", "localhost:1,2"]) == 2
+    assert "expected HOST:PORT,N,I" in capsys.readouterr().err
 
 
 def test_each_process_streams_its_own_days(tmp_path):

@@ -8,8 +8,8 @@ naming a base preset and the settings that differ, then ``--set key=value`` chan
 each seed's greedy policies and the baselines on the same held-out windows, prints the
 table (mean ± sd over seeds) and whether the learned agents beat every baseline on every
 seed, writes the training curves and the evaluation chart to ``figures/`` and, with
-``--json PATH``, the per-seed record. ``--processes N --process-id I --coordinator HOST:PORT``
-(or ``--distributed`` on a cluster) runs it as one of N processes (:mod:`hftlab.rl.distributed`).
+``--json PATH``, the per-seed record. ``--distributed HOST:PORT,N,I`` (or ``--distributed`` alone
+on a cluster) runs it as process I of N (:mod:`hftlab.rl.distributed`).
 """
 
 from __future__ import annotations
@@ -37,13 +37,10 @@ def add_arguments(p: argparse.ArgumentParser) -> None:
     p.add_argument("--no-progress", action="store_true", help="no progress bar")
     p.add_argument("--resume", type=Path, default=None, metavar="DIR",
                    help="continue the run whose checkpoints are in DIR (written with --set checkpoint_dir=DIR)")
-    g = p.add_argument_group("several processes (jax.distributed: the environments are split across them, "
-                             "gradients averaged; only process 0 prints and writes files)")
-    g.add_argument("--processes", type=int, default=None, metavar="N", help="number of processes of the run")
-    g.add_argument("--process-id", type=int, default=None, metavar="I", help="this process's id, 0..N-1")
-    g.add_argument("--coordinator", default=None, metavar="HOST:PORT", help="address of process 0's coordinator")
-    g.add_argument("--distributed", action="store_true",
-                   help="join the processes the cluster names (SLURM, Open MPI) without --processes etc.")
+    p.add_argument("--distributed", nargs="?", const="cluster", default=None, metavar="HOST:PORT,N,I",
+                   help="run as process I of N joined by jax.distributed, process 0's coordinator at HOST:PORT "
+                        "(environments split across processes, gradients averaged; only process 0 prints and "
+                        "writes files); alone: the processes the cluster names (SLURM, Open MPI)")
 
 
 def config_from_args(args: argparse.Namespace):
@@ -72,13 +69,18 @@ def config_from_args(args: argparse.Namespace):
 
 
 def start_processes(args: argparse.Namespace) -> bool:
-    """Join the run's processes when asked; True when this process prints and writes files."""
-    asked = args.processes is not None or args.process_id is not None or args.coordinator is not None
-    if not (asked or args.distributed):
+    """Join the run's processes when asked (``--distributed``); True when this process prints and writes files."""
+    if args.distributed is None:
         return True
     from hftlab.rl.distributed import initialize, is_main
 
-    initialize(args.coordinator, args.processes, args.process_id)
+    if args.distributed == "cluster":
+        initialize()
+    else:
+        parts = args.distributed.split(",")
+        if len(parts) != 3 or not parts[1].strip().isdigit() or not parts[2].strip().isdigit():
+            raise InputError(f"--distributed: expected HOST:PORT,N,I (e.g. localhost:12355,2,0), got {args.distributed!r}")
+        initialize(parts[0].strip(), int(parts[1]), int(parts[2]))
     return is_main()
 
 

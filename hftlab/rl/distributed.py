@@ -12,8 +12,8 @@ environments, up to the order of floating-point sums (``tests/test_distributed.p
 
 On one machine (how it is tested)::
 
-    hftlab train --quick --processes 2 --process-id 0 --coordinator localhost:12355 &
-    hftlab train --quick --processes 2 --process-id 1 --coordinator localhost:12355
+    hftlab train --quick --distributed localhost:12355,2,0 &
+    hftlab train --quick --distributed localhost:12355,2,1
 
 On a SLURM cluster, one task per node (or per GPU); ``jax.distributed.initialize()``
 reads the coordinator, the process count and id from SLURM's variables when they are
