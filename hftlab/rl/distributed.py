@@ -61,6 +61,12 @@ def initialize(coordinator: str | None = None, num_processes: int | None = None,
     jax.config.update("jax_cpu_collectives_implementation", "gloo")
     jax.distributed.initialize(coordinator_address=coordinator, num_processes=num_processes,
                                process_id=process_id)
+    if jax.process_count() > 1:
+        # a first collective over every device while the processes are together: gloo sets up its context
+        # once, and gives up if one process reaches it 30 s after the other (a slower compilation would)
+        from jax.experimental import multihost_utils
+
+        multihost_utils.sync_global_devices("hftlab: processes joined")
 
 
 def several() -> bool:
