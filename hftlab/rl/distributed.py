@@ -10,7 +10,7 @@ and XLA's partitioner averages the minibatch gradients across processes with col
 process ends with the same parameters: those of one process running all ``num_envs``
 environments, up to the order of floating-point sums (``tests/test_distributed.py``).
 
-On one machine (how it is tested)::
+On one machine (tests/test_distributed.py starts the library the same way)::
 
     hftlab train --quick --distributed localhost:12355,2,0 &
     hftlab train --quick --distributed localhost:12355,2,1
