@@ -23,6 +23,7 @@ COMMANDS = {
     "market": "tune the baselines on a LOBSTER day's training windows and benchmark them on held-out windows",
     "bandits": "causal bandit experiments: UCB, Thompson, TOpt, IMIT, TExp, AT-UCB",
     "fundgan": "train the fund-strategy GAN on the synthetic fund universe and evaluate it",
+    "synth": "fit the synthetic order flow to a LOBSTER day, write generated days, compare stylized facts",
     "bench": "run the throughput benchmarks",
 }
 

@@ -17,6 +17,7 @@ T = TypeVar("T")
 
 QUICK_ENV = "HFTLAB_QUICK"
 FIGURES_ENV = "HFTLAB_FIGURES"
+CACHE_ENV = "HFTLAB_CACHE"
 
 
 def quick() -> bool:
@@ -54,6 +55,12 @@ def shared_data_dir() -> Path | None:
         return None
     p = root.parent / "shared" / "data"
     return p if p.exists() else None
+
+
+def days_cache_dir() -> Path:
+    """Where :func:`hftlab.data.open_days` caches converted days: ``$HFTLAB_CACHE``, else ``~/.cache/hftlab/days``."""
+    env = os.environ.get(CACHE_ENV)
+    return Path(env) if env else Path.home() / ".cache" / "hftlab" / "days"
 
 
 def figures_dir() -> Path:

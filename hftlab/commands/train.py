@@ -8,7 +8,8 @@ naming a base preset and the settings that differ, then ``--set key=value`` chan
 each seed's greedy policies and the baselines on the same held-out windows, prints the
 table (mean ± sd over seeds) and whether the learned agents beat every baseline on every
 seed, writes the training curves and the evaluation chart to ``figures/`` and, with
-``--json PATH``, the per-seed record.
+``--json PATH``, the per-seed record. ``--distributed HOST:PORT,N,I`` (or ``--distributed`` alone
+on a cluster) runs it as process I of N (:mod:`hftlab.rl.distributed`).
 """
 
 from __future__ import annotations
@@ -34,6 +35,12 @@ def add_arguments(p: argparse.ArgumentParser) -> None:
     p.add_argument("--save", type=Path, default=None, metavar="PATH", help="save the trained parameters (all seeds)")
     p.add_argument("--no-figures", action="store_true", help="do not write figures")
     p.add_argument("--no-progress", action="store_true", help="no progress bar")
+    p.add_argument("--resume", type=Path, default=None, metavar="DIR",
+                   help="continue the run whose checkpoints are in DIR (written with --set checkpoint_dir=DIR)")
+    p.add_argument("--distributed", nargs="?", const="cluster", default=None, metavar="HOST:PORT,N,I",
+                   help="run as process I of N joined by jax.distributed, process 0's coordinator at HOST:PORT "
+                        "(environments split across processes, gradients averaged; only process 0 prints and "
+                        "writes files); alone: the processes the cluster names (SLURM, Open MPI)")
 
 
 def config_from_args(args: argparse.Namespace):
@@ -56,17 +63,52 @@ def config_from_args(args: argparse.Namespace):
         raise InputError(msg if msg.startswith("--") else f"--set: {msg}") from None
     for d in ("day", "heldout_day"):
         v = getattr(cfg, d)
-        if v and v != "bundled" and not Path(v).exists():
+        if v and v != "bundled" and not Path(v).exists() and not any(c in v for c in "*?["):
             raise InputError(f"{d}: {v} does not exist")
     return cfg
 
 
+def start_processes(args: argparse.Namespace) -> bool:
+    """Join the run's processes when asked (``--distributed``); True when this process prints and writes files."""
+    if args.distributed is None:
+        return True
+    from hftlab.rl.distributed import initialize, is_main
+
+    if args.distributed == "cluster":
+        initialize()
+    else:
+        parts = args.distributed.split(",")
+        if len(parts) != 3 or not parts[1].strip().isdigit() or not parts[2].strip().isdigit():
+            raise InputError(f"--distributed: expected HOST:PORT,N,I (e.g. localhost:12355,2,0), got {args.distributed!r}")
+        initialize(parts[0].strip(), int(parts[1]), int(parts[2]))
+    return is_main()
+
+
 def run(args: argparse.Namespace) -> int:
+    main_process = start_processes(args)
+    if not main_process:  # the others train their share of the environments quietly
+        import contextlib
+        import io
+
+        with contextlib.redirect_stdout(io.StringIO()):
+            return _run(args, write=False)
+    return _run(args, write=True)
+
+
+def _run(args: argparse.Namespace, write: bool) -> int:
     if args.json is not None and not args.json.parent.exists():
         raise InputError(f"--json: folder {args.json.parent} does not exist")
     if args.save is not None and not args.save.parent.exists():
         raise InputError(f"--save: folder {args.save.parent} does not exist")
-    cfg = config_from_args(args)
+    if args.resume is not None:
+        from hftlab.study.market import checkpoint_config
+
+        if args.config or args.set or args.day or args.seeds or args.quick:
+            raise InputError("--resume: the run's configuration is the one saved with its checkpoints; "
+                             "--config, --set, --day, --seeds and --quick do not apply")
+        cfg = checkpoint_config(args.resume)
+    else:
+        cfg = config_from_args(args)
 
     from hftlab.config import figures_dir
     from hftlab.rl.checkpoint import save_params
@@ -76,17 +118,26 @@ def run(args: argparse.Namespace) -> int:
     from hftlab.config import quick
 
     t = cfg.train
-    print(f"IPPO ({args.config or 'sample_day'}{', quick' if args.quick or quick() else ''}): "
+    label = f"resuming {args.resume}" if args.resume is not None else (args.config or "sample_day") + (", quick" if args.quick or quick() else "")
+    print(f"IPPO ({label}): "
           f"{len(cfg.seeds)} seeds" + (f" × {cfg.restarts} restarts" if cfg.restarts > 1 else "")
           + f" × {t.num_envs} envs × {t.num_steps} steps × {cfg.updates} updates "
           f"on {cfg.day}" + (f", held out: {cfg.heldout_day}" if cfg.heldout_day else ""))
-    result = run_experiment(cfg, progress=not args.no_progress)
+    import jax
+
+    several = jax.process_count() > 1
+    if several:
+        print(f"process {jax.process_index()} of {jax.process_count()}: {len(jax.local_devices())} of the "
+              f"{len(jax.devices())} devices, {t.num_envs // len(jax.devices())} environments per device")
+    result = run_experiment(cfg, progress=not (args.no_progress or several), resume=args.resume is not None)
     print(format_summary(result))
     out = result.to_json()
     print("execution shortfall on training windows, per seed (bps): "
           + "; ".join(f"seed {s}: " + ", ".join(f"{p} {v:.2f}" for p, v in d.items())
                       for s, d in out["execution_in_sample"].items()))
     print(f"{out['num_windows']} held-out windows, {out['env_steps_total']:,} env steps, wall time {out['wall_time_s']}")
+    if not write:
+        return 0
     if not args.no_figures:
         d = figures_dir()
         result.table.to_csv(d / "train_heldout.csv", index=False)

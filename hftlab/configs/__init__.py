@@ -47,8 +47,8 @@ from hftlab.errors import InputError
 PRESETS = ("sample_day", "lobster_goog", "sample_day_validation")
 DEFAULT = "sample_day"
 
-__all__ = ["DEFAULT", "PRESETS", "ExperimentConfig", "apply", "from_file", "get", "load", "parse_set", "quick",
-           "settings"]
+__all__ = ["DEFAULT", "PRESETS", "ExperimentConfig", "apply", "from_dict", "from_file", "get", "load", "parse_set",
+           "quick", "settings", "to_dict"]
 
 
 def get(name: str) -> ExperimentConfig:
@@ -234,3 +234,43 @@ def load(name_or_file: str | None = None, changes: dict | None = None, quick_mod
         raise InputError(f"--config: {name_or_file!r} is neither a preset ({', '.join(PRESETS)}) nor a "
                          ".toml / .json file")
     return apply(cfg, changes or {})
+
+
+# --------------------------------------------------------------------------------------------
+# a whole configuration as JSON (checkpoints keep the run's configuration beside them)
+# --------------------------------------------------------------------------------------------
+def to_dict(cfg: ExperimentConfig) -> dict:
+    """Every setting of ``cfg`` as JSON-ready nested dicts (tuples as lists); :func:`from_dict` reverses it."""
+    return dataclasses.asdict(cfg)
+
+
+def _tuples(v):
+    return tuple(_tuples(x) for x in v) if isinstance(v, list) else v
+
+
+def _rebuild(cls, d: dict, where: str):
+    if not isinstance(d, dict):
+        raise InputError(f"configuration: {where or 'the file'} must be a table of settings")
+    hints = typing.get_type_hints(cls)
+    names = {f.name for f in dataclasses.fields(cls)}
+    bad = sorted(set(d) - names)
+    if bad:
+        raise InputError(f"configuration: unknown setting(s) {bad}" + (f" in {where}" if where else ""))
+    kw = {}
+    for k, v in d.items():
+        tp = hints[k]
+        kw[k] = _rebuild(tp, v, f"{where}{k}.") if dataclasses.is_dataclass(tp) else v if isinstance(v, dict) else _tuples(v)
+    return cls(**kw)
+
+
+def from_dict(d: dict) -> ExperimentConfig:
+    """The configuration :func:`to_dict` wrote (checked)."""
+    from hftlab.rl.config import AgentConfig
+
+    cfg = _rebuild(ExperimentConfig, d, "")
+    # TrainConfig.agents pairs (name, AgentConfig) are derived by the study; rebuild them if present
+    agents = tuple((n, a if isinstance(a, AgentConfig) else AgentConfig(**{k: _tuples(x) for k, x in a.items()}))
+                   for n, a in cfg.train.agents)
+    cfg = dataclasses.replace(cfg, train=dataclasses.replace(cfg.train, agents=agents))
+    cfg.check()
+    return cfg

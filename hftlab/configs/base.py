@@ -33,7 +33,8 @@ class ExperimentConfig:
     """One IPPO market study: data → train seeds × restarts → held-out evaluation against the baselines."""
 
     # --- data and windows
-    day: str = "bundled"  # "bundled" (the sample day) or a path to a LOBSTER day (.zip or message CSV)
+    day: str = "bundled"  # "bundled" (the sample day), a LOBSTER day (.zip or message CSV), or a folder / glob of days
+    skip_bad_days: bool = False  # with a folder of days: leave out malformed days (reported) instead of stopping
     heldout_day: str | None = None  # evaluate on another day's windows instead of the later windows of `day`
     window_stride: int = 50  # messages between episode window starts (0: half a window)
     train_fraction: float = 0.75  # share of the day's windows for training; the later windows are held out
@@ -53,6 +54,9 @@ class ExperimentConfig:
     # --- IPPO
     train: TrainConfig = field(default_factory=TrainConfig)  # envs, rollout length, total env steps per run, epochs
     agent: AgentConfig = field(default_factory=AgentConfig)  # network and PPO hyperparameters, every learning type
+    # --- checkpoints
+    checkpoint_dir: str | None = None  # write orbax checkpoints of the training here (`hftlab train --resume DIR` continues)
+    checkpoint_every: int = 50  # updates between checkpoints (training runs in compiled chunks of this many updates)
 
     @property
     def updates(self) -> int:
@@ -91,5 +95,7 @@ class ExperimentConfig:
             bad = sorted(set(getattr(self, name)) - set(EnvParams.__dataclass_fields__))
             if bad:
                 raise InputError(f"{name}: {bad} are not fields of EnvParams")
+        if not isinstance(self.checkpoint_every, int) or self.checkpoint_every < 1:
+            raise InputError(f"checkpoint_every must be a positive integer (got {self.checkpoint_every!r})")
         self.train.check()
         self.agent.check("agent")

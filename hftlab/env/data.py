@@ -15,6 +15,11 @@ A day (:class:`hftlab.lob.lobster.LobsterDay`) becomes a :class:`MarketData`:
 
 Episodes sample windows from an index range ``[lo, hi)``; :func:`split_windows` gives the
 train range (the first part of the day) and the held-out range (the later part).
+
+Many days (:mod:`hftlab.data`): :func:`market_data_from_days` lays the chosen days of a
+:class:`hftlab.data.Dataset` one after another in ``messages`` with the windows of every
+day in ``starts`` (no window straddles two days), so the environment samples windows
+across days unchanged.
 """
 
 from __future__ import annotations
@@ -127,3 +132,58 @@ def split_windows(data: MarketData, train_fraction: float = 0.75) -> tuple[tuple
     if test_lo >= w:
         test_lo = cut  # windows overlap the last training window only when the day is too short
     return train, (test_lo, w)
+
+
+def market_data_from_days(dataset, window_len: int, stride: int | None = None, part: tuple[float, float] = (0.0, 1.0),
+                          measure: bool = True, name: str | None = None) -> MarketData:
+    """:class:`MarketData` of the days of ``dataset`` (:class:`hftlab.data.Dataset`), windows of every day.
+
+    ``part`` keeps, in each day, the windows inside that share of its messages (a split by
+    time within the day; split by date with :meth:`hftlab.data.Dataset.split_dates` first).
+    ``measure``: per-window peak resting orders (reference book, cached with the day);
+    otherwise the days' whole-replay peaks bound them. See :meth:`hftlab.data.Dataset.windows`.
+    """
+    w = dataset.windows(window_len, stride=stride, part=part, measure=measure)
+    days = sorted(set(int(d) for d in np.unique(w.day)))
+    label = name or (w.names[days[0]] if len(days) == 1 else f"{len(days)} days ({w.names[days[0]]} .. {w.names[days[-1]]})")
+    return MarketData(messages=w.messages, starts=w.starts, seeds=w.seeds, window_len=w.window_len, levels=w.levels,
+                      tick=w.tick, max_oid=w.max_oid, peak_orders=max(w.peak_orders, 1), name=label)
+
+
+class DayStream:
+    """Environment parameters of many days, a few at a time: shard ``i`` of ``dataset``'s days.
+
+    The days are grouped ``days_per_shard`` at a time (:meth:`hftlab.data.Dataset.shards`); every
+    shard's parameters have the same array shapes (padded message rows and windows; the padding
+    windows lie beyond ``window_hi`` and are never sampled), so
+    :func:`hftlab.rl.checkpoint.train_in_chunks` (``stream=``) swaps them between compiled chunks
+    without recompiling, and only the current (and the next) shard's messages are on the device.
+    ``overrides``: :meth:`hftlab.env.MarketEnv.default_params` settings, the same for every shard.
+    """
+
+    def __init__(self, env, dataset, days_per_shard: int, window_len: int, stride: int | None = None,
+                 part: tuple[float, float] = (0.0, 1.0), **overrides):
+        self.env, self.overrides = env, overrides
+        self.shards = dataset.shards(days_per_shard, window_len, stride=stride, part=part)
+
+    @property
+    def num_shards(self) -> int:
+        return self.shards.num_shards
+
+    def days(self, i: int) -> tuple[int, ...]:
+        """Positions (in the dataset) of shard ``i``'s days."""
+        return self.shards.groups[i]
+
+    def market_data(self, i: int) -> tuple[MarketData, int]:
+        """``(data, n)``: shard ``i`` as :class:`MarketData` (padded), ``n`` of its windows real."""
+        w, n = self.shards.windows(i)
+        names = [w.names[d] for d in self.days(i)]
+        label = names[0] if len(names) == 1 else f"{len(names)} days ({names[0]} .. {names[-1]})"
+        return MarketData(messages=w.messages, starts=w.starts, seeds=w.seeds, window_len=w.window_len,
+                          levels=w.levels, tick=w.tick, max_oid=w.max_oid, peak_orders=max(w.bound, 1),
+                          name=label), n
+
+    def params(self, i: int):
+        """Shard ``i``'s environment parameters (windows sampled from its ``n`` real windows)."""
+        data, n = self.market_data(i)
+        return self.env.default_params(data, window_range=(0, n), **dict(self.overrides))

@@ -12,7 +12,9 @@ NASDAQ sample days (AMZN, GOOG, 2012-06-21; see ``hftlab.lob.stats``):
 * **cancellations**: full deletions (type 3) and, with probability ``p_partial``, partial
   cancellations (type 2) of a resting order chosen at the touch (probability
   ``p_cancel_best``: orders at the best are cancelled more often), among the most recent
-  ones (``p_cancel_recent``: fleeting orders), else uniformly. The cancellation intensity
+  ones (``p_cancel_recent``), else uniformly; an order improving the best is *fleeting* with
+  probability ``p_fleeting``: the next cancellation deletes it (the latest fleeting order
+  first), as most orders placed inside a wide spread live tens of milliseconds. The cancellation intensity
   is queue-reactive: proportional to the number of resting orders over ``target_orders``,
   so the book hovers around that size;
 * **marketable orders**, as LOBSTER shows them: a market order of size ``q`` becomes one
@@ -73,6 +75,7 @@ class SynthParams:
     p_one_tick: float = 0.5  # an improving order improves by one tick, else uniformly by up to
     max_improve: float = 0.5  # this share of the ticks inside the spread
     p_at_best: float = 0.18
+    p_fleeting: float = 0.0  # share of improving orders that are fleeting: cancelled by the next cancellation
     p_depth: float = 0.08
     max_depth: int = 40
     # sizes
@@ -123,6 +126,7 @@ class _Flow:
         self.next_oid = int(rng.integers(10_000_000, 11_000_000))
         self.rows: list[list[int]] = []
         self.recent: list[tuple[int, int]] = []  # (oid, side) of recent limit orders
+        self.fleeting: list[tuple[int, int]] = []  # (oid, side) of fleeting improving orders not cancelled yet
         self.l2: list[np.ndarray] = []
 
     def _emit(self, row: list[int]) -> None:
@@ -175,6 +179,8 @@ class _Flow:
         oid = self._oid()
         self._emit([M.LIMIT, side, int(price), _size(rng, p), oid, 0, ts, tns])
         self.recent.append((oid, side))
+        if d < 0 and p.p_fleeting > 0 and rng.random() < p.p_fleeting:
+            self.fleeting.append((oid, side))
         return True
 
     def _resting(self, item: tuple[int, int]) -> bool:
@@ -187,6 +193,12 @@ class _Flow:
         if nb + na == 0:
             return False
         pick = None
+        self.fleeting = [o for o in self.fleeting if self._resting(o)]
+        if self.fleeting:  # a fleeting improving order goes first (the latest)
+            oid, side = self.fleeting.pop()
+            o = self.book.sides[0 if side == M.BUY else 1].find(oid)
+            self._emit([M.DELETE, side, o.price, o.qty, oid, 0, ts, tns])
+            return True
         u = rng.random()
         if u < self.p.p_cancel_best:  # queue-reactive: orders at the touch are cancelled more often
             side = M.BUY if rng.random() < 0.5 else M.SELL

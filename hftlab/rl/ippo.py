@@ -150,10 +150,12 @@ def make_train(config: TrainConfig, env, progress: Callable | None = None, mesh=
     update, metrics)`` (e.g. :func:`hftlab.viz.live.ippo_monitor`) is called likewise with the key the
     run was started with (under ``vmap`` each lane reports on its own, with its own key), the update
     number and every per-update metric per type plus ``action_freq``, the share of each action in the
-    update's rollout. Without ``progress`` / ``monitor`` no callback is compiled at all; with them
-    the training computation is the same (the callbacks only read). ``mesh``
+    update's rollout (whole runs, ``train``; chunked runs do not report to it). Without ``progress`` /
+    ``monitor`` no callback is compiled at all; with them the training computation is the same (the
+    callbacks only read). ``mesh``
     (or ``config.shard_envs``, which builds one over all devices) shards the
-    environment axis; see :mod:`hftlab.rl.sharding`.
+    environment axis; see :mod:`hftlab.rl.sharding`. When ``jax.distributed`` joined several
+    processes the mesh spans all their devices without asking (:mod:`hftlab.rl.distributed`).
     """
     types = tuple(env.learning_types)
     if not types:
@@ -173,7 +175,7 @@ def make_train(config: TrainConfig, env, progress: Callable | None = None, mesh=
     act = make_policy(config, env)
     num_updates = config.num_updates
 
-    if mesh is None and config.shard_envs:
+    if mesh is None and (config.shard_envs or jax.process_count() > 1):  # several processes: envs split across them
         from hftlab.rl.sharding import env_mesh
 
         mesh = env_mesh()
@@ -185,8 +187,31 @@ def make_train(config: TrainConfig, env, progress: Callable | None = None, mesh=
     else:
         shard = lambda tree: tree  # noqa: E731
 
-    v_reset = jax.vmap(env.reset, in_axes=(0, None))
-    v_step = jax.vmap(env.step, in_axes=(0, 0, 0, None))
+    def batched(fn, in_axes):
+        """``fn`` vmapped over environments; with :class:`~hftlab.rl.sharding.PerDevice` parameters, each
+        device's environments run on that device's block of them (``shard_map`` over the mesh)."""
+        vf = jax.vmap(fn, in_axes=in_axes)
+
+        def call(*args):
+            *rest, env_params = args
+            from hftlab.rl.sharding import AXIS, PerDevice
+
+            if not isinstance(env_params, PerDevice):
+                return vf(*rest, env_params)
+            if mesh is None:
+                raise InputError("per-device environment parameters need a device mesh (several processes or shard_envs)")
+
+            def local(*a):
+                *r, block = a
+                return vf(*r, jax.tree_util.tree_map(lambda x: x[0], block))
+
+            spec = jax.sharding.PartitionSpec(AXIS)
+            return jax.shard_map(local, mesh=mesh, in_specs=spec, out_specs=spec, check_vma=False)(*rest, env_params.params)
+
+        return call
+
+    v_reset = batched(env.reset, (0, None))
+    v_step = batched(env.step, (0, 0, 0, None))
 
     def loss_fn(p, t, hp: AgentHParams, h0, batch, adv, targets):
         _, logits, value = nets[t].apply(p, h0, batch["obs"], batch["reset"])
@@ -239,23 +264,53 @@ def make_train(config: TrainConfig, env, progress: Callable | None = None, mesh=
         (p, opt_state, _), aux = jax.lax.scan(epoch, (p, opt_state, key), None, config.update_epochs)
         return p, opt_state, jax.tree_util.tree_map(jnp.mean, aux)
 
-    def train(key, env_params, hparams=None):
+    def prepare(env_params, hparams):
         if hparams is None:
             hparams = default_hparams(config, types)
-        env_params = apply_env_overrides(env_params, hparams.get("env", {}))
+        from hftlab.rl.sharding import PerDevice
+
+        if isinstance(env_params, PerDevice):  # overrides apply to every device's block
+            blocks = jax.tree_util.tree_leaves(env_params.params)[0].shape[0]
+            over = {k: jnp.broadcast_to(jnp.asarray(v), (blocks,)) for k, v in hparams.get("env", {}).items()}
+            env_params = PerDevice(apply_env_overrides(env_params.params, over))
+        else:
+            env_params = apply_env_overrides(env_params, hparams.get("env", {}))
         hp = hparams["agents"]
-        run_key = key  # identifies this run (lane) to the monitor
+        txs = {t: make_optimizer(hp[t], acfg[t], config) for t in types}
+        return env_params, hp, txs
+
+    def init(key, env_params, hparams=None):
+        """The runner state before the first update: ``(params, opt_states, env_state, obs, resets, hidden,
+        ep_ret, key)`` — everything a later update depends on (the environments' windows and message
+        pointers, i.e. the data position, included)."""
+        env_params, hp, txs = prepare(env_params, hparams)
         key, k_init, k_reset = jax.random.split(key, 3)
         params = {t: init_params(acfg[t], env.num_actions(t), env.obs_size(t), jax.random.fold_in(k_init, i))
                   for i, t in enumerate(types)}
-        txs = {t: make_optimizer(hp[t], acfg[t], config) for t in types}
         opt_states = {t: txs[t].init(params[t]) for t in types}
         obs, env_state = v_reset(jax.random.split(k_reset, E), env_params)
         obs, env_state = shard((obs, env_state))
         resets = {t: jnp.ones((E, n[t]), bool) for t in types}
         hidden = {t: initial_hidden(acfg[t], B[t]) for t in types}
         ep_ret = {t: jnp.zeros((E, n[t]), jnp.float32) for t in types}
+        return (params, opt_states, env_state, obs, resets, hidden, ep_ret, key)
 
+    def restart_envs(runner, env_params, hparams=None):
+        """``runner`` with every environment starting a new episode on ``env_params`` (e.g. the next shard of
+        days: the pointers of running episodes mean nothing in another message array). Parameters and
+        optimiser states are kept; recurrent states, running returns and the reset flags start afresh;
+        the reset keys come from the runner's key, so the restart is deterministic."""
+        env_params, _, _ = prepare(env_params, hparams)
+        params, opt_states, _, _, _, _, _, key = runner
+        key, k_reset = jax.random.split(key)
+        obs, env_state = v_reset(jax.random.split(k_reset, E), env_params)
+        obs, env_state = shard((obs, env_state))
+        resets = {t: jnp.ones((E, n[t]), bool) for t in types}
+        hidden = {t: initial_hidden(acfg[t], B[t]) for t in types}
+        ep_ret = {t: jnp.zeros((E, n[t]), jnp.float32) for t in types}
+        return (params, opt_states, env_state, obs, resets, hidden, ep_ret, key)
+
+    def make_update_step(env_params, hp, txs, run_key=None):
         def rollout_step(carry, _):
             params, env_state, obs, resets, hidden, ep_ret, key = carry
             key, k_act, k_env = jax.random.split(key, 3)
@@ -316,26 +371,45 @@ def make_train(config: TrainConfig, env, progress: Callable | None = None, mesh=
                 m["episodes"] = tr["ep_end"].sum().astype(jnp.float32) / n[t]
                 m.update(losses)
                 metrics[t] = m
-            if config.progress_every > 0 and (progress is not None or monitor is not None):  # else: nothing traced
+            watch = monitor is not None and run_key is not None
+            if config.progress_every > 0 and (progress is not None or watch):  # else: nothing traced
                 u = idx + 1
                 report = (u % config.progress_every == 0) | (u == num_updates)
             if progress is not None and config.progress_every > 0:
                 jax.lax.cond(report,
                              lambda: jax.debug.callback(progress, u, {t: metrics[t]["episode_return"] for t in types}),
                              lambda: None)
-            if monitor is not None and config.progress_every > 0:
+            if watch and config.progress_every > 0:
                 payload = {t: {**metrics[t], "action_freq": jax.nn.one_hot(traj[t]["action"], env.num_actions(t)).mean((0, 1))}
                            for t in types}
                 jax.lax.cond(report, lambda: jax.debug.callback(monitor, run_key, u, payload), lambda: None)
             runner = (new_params, new_opt, env_state, obs, resets, hidden, ep_ret, key)
             return runner, metrics
 
-        runner = (params, opt_states, env_state, obs, resets, hidden, ep_ret, key)
-        runner, metrics = jax.lax.scan(update_step, runner, jnp.arange(num_updates))
-        metrics["env_steps"] = (jnp.arange(1, num_updates + 1) * (E * T)).astype(jnp.float32)
+        return update_step
+
+    def run_updates(runner, env_params, hparams, first, count: int, run_key=None):
+        """Updates ``first .. first + count - 1`` from ``runner`` (``count`` static): ``(runner, metrics)``.
+
+        The same update step as :func:`train`'s scan, so chunks of updates run one after another
+        give the parameters of the whole run (``tests/test_checkpoint.py`` checks it bit for bit).
+        """
+        env_params, hp, txs = prepare(env_params, hparams)
+        idx = jnp.asarray(first, jnp.int32) + jnp.arange(count, dtype=jnp.int32)
+        runner, metrics = jax.lax.scan(make_update_step(env_params, hp, txs, run_key), runner, idx)
+        metrics["env_steps"] = ((idx + 1) * (E * T)).astype(jnp.float32)
+        return runner, metrics
+
+    def train(key, env_params, hparams=None):
+        runner = init(key, env_params, hparams)
+        runner, metrics = run_updates(runner, env_params, hparams, 0, num_updates, run_key=key)
         return {"params": runner[0], "metrics": metrics}
 
     train.config = config
     train.env = env
     train.types = types
+    train.init = init
+    train.run_updates = run_updates
+    train.restart_envs = restart_envs
+    train.mesh = mesh
     return train

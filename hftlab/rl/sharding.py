@@ -30,8 +30,11 @@ before JAX is imported.
 
 from __future__ import annotations
 
+from typing import Any
+
 import jax
 import numpy as np
+from flax import struct
 from jax.sharding import Mesh, NamedSharding, PartitionSpec as P
 
 from hftlab.errors import InputError
@@ -60,3 +63,28 @@ def constrain_envs(tree, mesh: Mesh, num_envs: int):
         return x
 
     return jax.tree_util.tree_map(one, tree)
+
+
+@struct.dataclass
+class PerDevice:
+    """Environment parameters with a leading axis over the mesh's devices: the environments on device ``i``
+    use block ``i`` (e.g. each process its own days). Build it with :func:`per_device_params`;
+    ``make_train`` then steps each device's environments on its block (``jax.shard_map``)."""
+
+    params: Any
+
+
+def per_device_params(params, mesh: Mesh) -> PerDevice:
+    """This process's environment parameters as its devices' blocks of a global :class:`PerDevice`.
+
+    Every process passes its own ``params`` (same structure and shapes on every process); the
+    result is a global array per leaf, of leading size ``mesh.size``, that never leaves its devices.
+    """
+    sharding = NamedSharding(mesh, P(AXIS))
+    n_local = sum(1 for d in mesh.devices.flat if d.process_index == jax.process_index())
+
+    def one(x):
+        x = np.asarray(x)
+        return jax.make_array_from_process_local_data(sharding, np.broadcast_to(x, (n_local,) + x.shape))
+
+    return PerDevice(jax.tree_util.tree_map(one, params))

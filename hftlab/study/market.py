@@ -54,8 +54,19 @@ def book_capacity(*data) -> int:
     return capacity_for(max(max(d.peak_orders, d.levels) for d in data), extra_orders=15)
 
 
+def many_days(day: str | None) -> bool:
+    """True when ``day`` names a folder or a glob of days (:mod:`hftlab.data`) rather than one day."""
+    from pathlib import Path
+
+    return bool(day) and day != "bundled" and (Path(day).is_dir() or any(c in day for c in "*?["))
+
+
 def market_setup(cfg: ExperimentConfig):
-    """``(env, train_params, heldout_params, heldout_windows, info)`` for ``cfg``."""
+    """``(env, train_params, heldout_params, heldout_windows, info)`` for ``cfg``.
+
+    ``cfg.day`` may be a folder or glob of days (:func:`hftlab.data.open_days`): the latest
+    ``1 - train_fraction`` of its dates are held out (with a single date: the later part of
+    each day), and training episodes sample windows across the training days."""
     from hftlab.env import MarketEnv, load_market_data, split_windows
     from hftlab.env.data import first_window_after
     from hftlab.env.wrappers import FeatureSubset
@@ -64,9 +75,35 @@ def market_setup(cfg: ExperimentConfig):
     cfg.check()
     window_len = cfg.env.messages_per_step * cfg.env.episode_steps
     stride = cfg.window_stride or None
-    data = load_market_data(lobster.load(cfg.day), window_len=window_len, stride=stride)
+    if many_days(cfg.day):  # a folder or glob of days: split by date (or, with one date, by time within it)
+        from hftlab.data import open_days
+        from hftlab.env.data import market_data_from_days
+
+        ds = open_days(cfg.day, skip_bad_days=cfg.skip_bad_days)
+        if cfg.heldout_day:
+            train_ds, test_ds, parts = ds, None, ((0.0, 1.0), None)
+        elif len(ds.dates) >= 2:
+            train_ds, _, test_ds = ds.split_dates(heldout=1.0 - cfg.train_fraction)
+            parts = ((0.0, 1.0), (0.0, 1.0))
+        else:
+            train_ds, test_ds, parts = ds, ds, ((0.0, cfg.train_fraction), (cfg.train_fraction, 1.0))
+        data = market_data_from_days(train_ds, window_len, stride=stride, part=parts[0])
+        if test_ds is not None:
+            test_data = market_data_from_days(test_ds, window_len, stride=stride, part=parts[1])
+    else:
+        data = load_market_data(lobster.load(cfg.day), window_len=window_len, stride=stride)
+        test_ds = None
     if cfg.heldout_day:
-        test_data = load_market_data(lobster.load(cfg.heldout_day), window_len=window_len, stride=stride)
+        if many_days(cfg.heldout_day):
+            from hftlab.data import open_days
+            from hftlab.env.data import market_data_from_days
+
+            test_data = market_data_from_days(open_days(cfg.heldout_day, skip_bad_days=cfg.skip_bad_days),
+                                              window_len, stride=stride)
+        else:
+            test_data = load_market_data(lobster.load(cfg.heldout_day), window_len=window_len, stride=stride)
+        train_range, test_range = (0, data.num_windows), (0, test_data.num_windows)
+    elif test_ds is not None:
         train_range, test_range = (0, data.num_windows), (0, test_data.num_windows)
     else:
         test_data = data
@@ -273,11 +310,54 @@ def market_train(cfg: ExperimentConfig, env, progress: bool = False, desc: str =
     return make_train(config, env, progress=bar)
 
 
-def run_experiment(cfg: ExperimentConfig, progress: bool = False, log=print, live=None) -> ExperimentResult:
+CHECKPOINT_CONFIG = "experiment.json"  # the run's configuration, beside its checkpoints
+
+
+def start_checkpoints(cfg: ExperimentConfig, resume: bool) -> None:
+    """Write ``cfg`` beside the checkpoints of a new run (refusing a folder that holds another run's)."""
+    import json
+    from pathlib import Path
+
+    from hftlab.configs import to_dict
+    from hftlab.rl.checkpoint import latest_update
+
+    d = Path(cfg.checkpoint_dir)
+    if not resume:
+        if latest_update(d) is not None:
+            raise InputError(f"checkpoint_dir: {d} already holds checkpoints; resume it (hftlab train --resume {d}) "
+                             "or choose another folder")
+        d.mkdir(parents=True, exist_ok=True)
+        (d / CHECKPOINT_CONFIG).write_text(json.dumps(to_dict(cfg), indent=1))
+
+
+def checkpoint_config(directory) -> ExperimentConfig:
+    """The configuration of the run whose checkpoints are in ``directory`` (for ``hftlab train --resume``)."""
+    import dataclasses
+    import json
+    from pathlib import Path
+
+    from hftlab.configs import from_dict
+
+    path = Path(directory) / CHECKPOINT_CONFIG
+    if not path.exists():
+        raise InputError(f"--resume: {directory} holds no run ({CHECKPOINT_CONFIG} missing)")
+    try:
+        cfg = from_dict(json.loads(path.read_text()))
+    except json.JSONDecodeError as exc:
+        raise InputError(f"--resume: {path} is not valid JSON ({exc.msg}, line {exc.lineno})") from None
+    return dataclasses.replace(cfg, checkpoint_dir=str(directory))
+
+
+def run_experiment(cfg: ExperimentConfig, progress: bool = False, log=print, live=None,
+                   resume: bool = False) -> ExperimentResult:
     """Train ``cfg.seeds`` × ``cfg.restarts`` in one compiled call, choose each seed's restart, then evaluate
     each seed on the held-out windows. ``progress``: a progress bar fed from inside the compiled loop.
     ``live``: a :class:`hftlab.viz.live.LiveChart` drawing every run's training metrics while it trains
-    (the same results; without it no callback is compiled)."""
+    (the same results; without it no callback is compiled).
+
+    With ``cfg.checkpoint_dir`` the training runs in compiled chunks of ``cfg.checkpoint_every`` updates
+    with an orbax checkpoint after each (:func:`hftlab.rl.checkpoint.train_in_chunks`); ``resume``
+    continues from the newest one (the configuration: :func:`checkpoint_config`)."""
     t_all = time.perf_counter()
     env, p_train, p_test, windows, setup = market_setup(cfg)
     config = cfg.train_config(env.learning_types, progress=progress or live is not None)
@@ -291,12 +371,21 @@ def run_experiment(cfg: ExperimentConfig, progress: bool = False, log=print, liv
                                {t: env.action_labels(t) for t in env.learning_types})
     train = make_train(config, env, progress=bar, monitor=monitor)
     hp = default_hparams(config, train.types)
-    t0 = time.perf_counter()
-    compiled = jax.jit(vmap_seeds(train)).lower(keys, p_train, hp).compile()
-    t_compile = time.perf_counter() - t0
-    t0 = time.perf_counter()
-    out = jax.device_get(compiled(keys, p_train, hp))
-    t_train = time.perf_counter() - t0
+    if cfg.checkpoint_dir is not None:  # compiled chunks of updates, a checkpoint after each
+        from hftlab.rl.checkpoint import train_in_chunks
+
+        start_checkpoints(cfg, resume)
+        t_compile, t0 = 0.0, time.perf_counter()
+        out = train_in_chunks(train, keys, p_train, hp, every=cfg.checkpoint_every, directory=cfg.checkpoint_dir,
+                              resume=resume, log=log)
+        t_train = time.perf_counter() - t0  # compilation included
+    else:
+        t0 = time.perf_counter()
+        compiled = jax.jit(vmap_seeds(train)).lower(keys, p_train, hp).compile()
+        t_compile = time.perf_counter() - t0
+        t0 = time.perf_counter()
+        out = jax.device_get(compiled(keys, p_train, hp))
+        t_train = time.perf_counter() - t0
     if bar is not None:
         bar.close()
     if live is not None:
