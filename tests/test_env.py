@@ -44,7 +44,44 @@ def world(data):
 
 
 def test_conservation_over_random_rollouts(world):
-    env, _, traj = world
+    check_conservation(*world)
+
+
+def test_conservation_with_latency(data):
+    """The same checks with the agents' orders landing 7 historical messages after their decisions."""
+    env = MarketEnv(_world(latency=7))
+    params = env.default_params(data, exec_side=0, agent={"noise": {"market_prob": 0.4}})
+    _, traj = rollout(env, params, WORLD_KEY, num_steps=3 * T + 5, num_envs=4)
+    check_conservation(env, params, jax.tree.map(np.asarray, traj))
+
+
+def test_an_order_with_latency_lands_after_that_many_messages(data):
+    """Latency d: one step is the first d historical messages, then the agents' orders, then the rest."""
+    from hftlab.env.market import replay_historical
+
+    d = 9
+    env = MarketEnv(_world(agents={"twap_far": 1, "fixed_spread": 1}, latency=d, debug=True))
+    params = env.default_params(data, exec_side=1)
+    obs, state = env.reset_window(jax.random.PRNGKey(0), params, 3)
+    # a first step puts the fixed-spread quotes in the book, so the second step has resting orders
+    _, state, _, _, info = env.step_env(jax.random.PRNGKey(1), state, {}, params)
+    book0, oid0 = state.book, state.oid
+    _, state2, _, _, info = env.step_env(jax.random.PRNGKey(2), state, {}, params)
+    hist = np.asarray(info["historical_messages"])
+    book, _, _ = replay_historical(book0, jnp.asarray(hist[:d]), oid0)
+    book, _ = engine.replay(book, info["agent_messages"], max_trades=16, trades=True)
+    book, _, _ = replay_historical(book, jnp.asarray(hist[d:]), state2.oid)
+    np.testing.assert_array_equal(np.asarray(book.orders), np.asarray(state2.book.orders))
+    assert (np.asarray(info["agent_messages"])[:, 0] != 0).any()  # the agents did send orders in that step
+    # the orders landing first (no latency) give another book: the check above can tell them apart
+    first, _ = engine.replay(book0, info["agent_messages"], max_trades=16, trades=True)
+    first, _, _ = replay_historical(first, jnp.asarray(hist), state2.oid)
+    assert not np.array_equal(np.asarray(first.orders), np.asarray(state2.book.orders))
+    with pytest.raises(InputError, match="latency must be"):
+        _world(latency=K)
+
+
+def check_conservation(env, _, traj):
     ag, mk = traj["info"]["agents"], traj["info"]["market"]
     # shares and cash of agents + historical counterparty sum to zero after every step
     assert np.all(ag["inventory"].sum(-1) + mk["hist_inv"] == 0)

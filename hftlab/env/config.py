@@ -69,6 +69,11 @@ class EnvConfig:
         earlier agent orders first (:func:`hftlab.env.market.executions_meet_agents`);
         ``"named"``: it reduces only the historical order it names, so agents fill only
         from crossing limit orders — the rule of a plain replay, kept for comparison.
+      latency: historical messages between an agent's decision and its orders reaching the
+        book (0 ≤ latency < messages_per_step; default 0): in each step the first ``latency``
+        messages of the step's block are replayed before the agents' orders (their resting
+        orders can be filled by them), the rest after. The agents decide on the book as it
+        stood at the start of the step. Constant; not drawn per order.
       debug: put each step's agent messages in ``info['agent_messages']`` (tests).
       allow_no_agents: permit a world of historical flow only (plain replay); otherwise
         zero agents is a configuration error.
@@ -89,6 +94,7 @@ class EnvConfig:
     mm_size_multiples: tuple = (1, 2)
     passive_ticks: int = 2
     fills: str = "aggressive"
+    latency: int = 0
     debug: bool = False
     allow_no_agents: bool = False
 
@@ -120,6 +126,10 @@ class EnvConfig:
             v = getattr(self, name)
             if not isinstance(v, (int, np.integer)) or isinstance(v, bool) or v < lo:
                 bad(f"{name} must be an integer >= {lo}, got {v!r}")
+        if not isinstance(self.latency, (int, np.integer)) or isinstance(self.latency, bool) or \
+                not 0 <= self.latency < self.messages_per_step:
+            bad(f"latency must be an integer in 0..messages_per_step - 1 = {self.messages_per_step - 1}, "
+                f"got {self.latency!r}")
         for name, allowed in (("execution_actions", EXECUTION_ACTIONS), ("mm_actions", MM_ACTIONS),
                               ("observation", OBSERVATIONS), ("inventory_penalty", PENALTIES),
                               ("fills", FILL_RULES)):

@@ -512,14 +512,51 @@ class MarketEnv(MultiAgentEnv):
         submitted = jnp.zeros((A,), jnp.int32)
         oid = state.oid
         block = jnp.zeros((0, M.N_MSG_FIELDS), jnp.int32)
-        book1 = book0
-        from_cross = from_agents = taken = at_fill = jnp.zeros((A,), jnp.int32)
+        from_exec = from_cross = from_agents = taken = at_fill = jnp.zeros((A,), jnp.int32)
+        lat = cfg.latency
+        pre, hist_main = hist[:lat], hist[lat:]
+
+        def historical(book, rows, ids_):
+            """The historical ``rows`` through ``book`` under the fill rule: ``(book, replayed, took (A, 2))``."""
+            if cfg.fills == "aggressive":
+                return replay_historical(book, rows, ids_)
+            out, _ = engine.replay(book, rows, max_trades=1, trades=False)
+            return out, rows, jnp.zeros((A, 2), jnp.int32)
+
+        def credit(before, after_qty, took, ahead_):
+            """Passive fills of the agents' resting orders (qty, price, side ``before``) whose quantities fell to
+            ``after_qty``: increments of (inventory, cash, bought, sold) with index 0 the flow, and by source."""
+            qb, pb, sb = before
+            passive = jnp.maximum(qb - after_qty, 0)
+            pi = jnp.sum(sb * passive, axis=1)
+            pc = -jnp.sum(sb * passive * ((pb - state.ref) // tick), axis=1)
+            b_ = jnp.sum(jnp.where(sb > 0, passive, 0), axis=1)
+            s_ = jnp.sum(jnp.where(sb < 0, passive, 0), axis=1)
+            ex_ = jnp.sum(took, axis=1)
+            flow = lambda x, y: jnp.concatenate([-jnp.sum(x, keepdims=True), y])  # noqa: E731
+            return ((flow(pi, pi), flow(pc, pc), jnp.concatenate([jnp.sum(s_, keepdims=True), b_]),
+                     jnp.concatenate([jnp.sum(b_, keepdims=True), s_])),
+                    ex_, jnp.sum(passive, axis=1) - ex_, jnp.sum(passive * ahead_, axis=1))
+
+        replayed_pre = pre
+        book_a = book0
+        if lat > 0:  # latency: the first `lat` historical messages reach the book before the agents' orders
+            book_a, replayed_pre, took_a = historical(book0, pre, state.oid)
+            if A > 0:
+                rest_b = _lookup(book0, state.oid)[:3]
+                (di, dc, db, ds), ex_a, cr_a, af_a = credit(rest_b, _lookup(book_a, state.oid)[0], took_a,
+                                                            _queue_ahead(book0, state.oid))
+                d_inv, d_cash, d_buy, d_sell = d_inv + di, d_cash + dc, d_buy + db, d_sell + ds
+                from_exec, from_cross, at_fill = from_exec + ex_a, from_cross + cr_a, at_fill + af_a
+        book1 = book_a
+        t_s, t_ns = hist_main[0, M.TIME_S], hist_main[0, M.TIME_NS]
         if A > 0:
-            rest0 = _lookup(book0, state.oid)[:3]
+            rest0 = _lookup(book0, state.oid)[:3]  # what the agents decided on
             o = self._desired(k_pol, state, actions, params, rest0[:2] + (_queue_ahead(book0, state.oid),))
-            block, oid, submitted = self._agent_block(state, o, rest0, hist[0, M.TIME_S], hist[0, M.TIME_NS])
-            book1, tr = engine.replay(book0, block, max_trades=cfg.max_trades, trades=True)
-            trade_over = book1.trade_overflow - book0.trade_overflow
+            rest_a = _lookup(book_a, state.oid)[:3] if lat > 0 else rest0  # what still rests when the orders land
+            block, oid, submitted = self._agent_block(state, o, rest_a, t_s, t_ns)
+            book1, tr = engine.replay(book_a, block, max_trades=cfg.max_trades, trades=True)
+            trade_over = book1.trade_overflow - book_a.trade_overflow
             tr = tr.reshape(-1, M.N_TRADE_FIELDS)
             q = tr[:, M.T_QTY]
             buy_aggr = tr[:, M.T_AGGR_SIDE] > 0
@@ -528,9 +565,9 @@ class MarketEnv(MultiAgentEnv):
             c = q * ((tr[:, M.T_PRICE] - state.ref) // tick)
             ohb = (buyer[:, None] == ids[None]).astype(jnp.int32)
             ohs = (seller[:, None] == ids[None]).astype(jnp.int32)
-            d_buy, d_sell = q @ ohb, q @ ohs
-            d_inv = d_buy - d_sell
-            d_cash = c @ ohs - c @ ohb
+            d_buy, d_sell = d_buy + q @ ohb, d_sell + q @ ohs
+            d_inv = d_inv + q @ ohb - q @ ohs
+            d_cash = d_cash + c @ ohs - c @ ohb
             # fills by source: between two agents, or an agent taking historical resting orders
             both = (buyer > 0) & (seller > 0)
             from_agents = (q * both) @ ohb[:, 1:] + (q * both) @ ohs[:, 1:]
@@ -539,26 +576,14 @@ class MarketEnv(MultiAgentEnv):
             ahead1 = _queue_ahead(book1, oid)  # queue position when the historical block begins
         # the historical block (no trades recorded): agents are filled passively, by the executions
         # that meet their orders first (executed here, ahead of the block) and by crossing limit orders
-        if cfg.fills == "aggressive":
-            book2, replayed, took = replay_historical(book1, hist, oid)
-        else:  # "named": executions reduce only the order they name (a plain replay)
-            book2, _ = engine.replay(book1, hist, max_trades=1, trades=False)
-            replayed, took = hist, jnp.zeros((A, 2), jnp.int32)
-        from_exec = jnp.sum(took, axis=1)
+        book2, replayed, took = historical(book1, hist_main, oid)
+        replayed = jnp.concatenate([replayed_pre, replayed], axis=0)
         rest_qty = rest_price = ahead = jnp.zeros((A, 2), jnp.int32)
         if A > 0:
             q2, p2, _, _ = _lookup(book2, oid)
-            passive = jnp.maximum(q1 - q2, 0)
-            pi = jnp.sum(s1 * passive, axis=1)
-            pc = -jnp.sum(s1 * passive * ((p1 - state.ref) // tick), axis=1)
-            d_inv = d_inv.at[1:].add(pi).at[0].add(-jnp.sum(pi))
-            d_cash = d_cash.at[1:].add(pc).at[0].add(-jnp.sum(pc))
-            pb = jnp.sum(jnp.where(s1 > 0, passive, 0), axis=1)
-            ps = jnp.sum(jnp.where(s1 < 0, passive, 0), axis=1)
-            d_buy = d_buy.at[1:].add(pb).at[0].add(jnp.sum(ps))
-            d_sell = d_sell.at[1:].add(ps).at[0].add(jnp.sum(pb))
-            from_cross = jnp.sum(passive, axis=1) - from_exec
-            at_fill = jnp.sum(passive * ahead1, axis=1)
+            (di, dc, db, ds), ex_m, cr_m, af_m = credit((q1, p1, s1), q2, took, ahead1)
+            d_inv, d_cash, d_buy, d_sell = d_inv + di, d_cash + dc, d_buy + db, d_sell + ds
+            from_exec, from_cross, at_fill = from_exec + ex_m, from_cross + cr_m, at_fill + af_m
             rest_qty, rest_price, ahead = q2, p2, _queue_ahead(book2, oid)
         view2 = _masked_views(book2, state.view.mid, tick, cfg.obs_levels, A)
         mid2, bid2, ask2 = view2.mid[1:], view2.bid[1:], view2.ask[1:]  # what each agent sees (own orders masked)
