@@ -28,6 +28,10 @@ historical order flow and against each other. One environment step (:meth:`Marke
    ``observe``); when the episode ends ``step`` (:class:`hftlab.env.base.MultiAgentEnv`)
    resets the state and ``info`` carries the finished episode's metrics.
 
+Latency (``EnvConfig.latency`` = d > 0): the first d historical messages of the step are
+replayed (under the same fill rule) between the agents' decisions and their orders, which
+then meet the book as it is after those messages; the rest of the block follows.
+
 Own-order masking: every price an agent acts on, observes or is marked to (touch, mid,
 depth, quote reference, deadline price) comes from the book without that agent's own
 orders; other agents' orders are visible to it like any order. ``info['market']``'s
