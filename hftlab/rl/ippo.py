@@ -279,6 +279,15 @@ def make_train(config: TrainConfig, env, progress: Callable | None = None, mesh=
         txs = {t: make_optimizer(hp[t], acfg[t], config) for t in types}
         return env_params, hp, txs
 
+    def fresh_envs(k_reset, env_params):
+        """Every environment at the start of a new episode: ``(env_state, obs, resets, hidden, ep_ret)``."""
+        obs, env_state = v_reset(jax.random.split(k_reset, E), env_params)
+        obs, env_state = shard((obs, env_state))
+        resets = {t: jnp.ones((E, n[t]), bool) for t in types}
+        hidden = {t: initial_hidden(acfg[t], B[t]) for t in types}
+        ep_ret = {t: jnp.zeros((E, n[t]), jnp.float32) for t in types}
+        return env_state, obs, resets, hidden, ep_ret
+
     def init(key, env_params, hparams=None):
         """The runner state before the first update: ``(params, opt_states, env_state, obs, resets, hidden,
         ep_ret, key)`` — everything a later update depends on (the environments' windows and message
@@ -288,12 +297,7 @@ def make_train(config: TrainConfig, env, progress: Callable | None = None, mesh=
         params = {t: init_params(acfg[t], env.num_actions(t), env.obs_size(t), jax.random.fold_in(k_init, i))
                   for i, t in enumerate(types)}
         opt_states = {t: txs[t].init(params[t]) for t in types}
-        obs, env_state = v_reset(jax.random.split(k_reset, E), env_params)
-        obs, env_state = shard((obs, env_state))
-        resets = {t: jnp.ones((E, n[t]), bool) for t in types}
-        hidden = {t: initial_hidden(acfg[t], B[t]) for t in types}
-        ep_ret = {t: jnp.zeros((E, n[t]), jnp.float32) for t in types}
-        return (params, opt_states, env_state, obs, resets, hidden, ep_ret, key)
+        return (params, opt_states, *fresh_envs(k_reset, env_params), key)
 
     def restart_envs(runner, env_params, hparams=None):
         """``runner`` with every environment starting a new episode on ``env_params`` (e.g. the next shard of
@@ -303,12 +307,7 @@ def make_train(config: TrainConfig, env, progress: Callable | None = None, mesh=
         env_params, _, _ = prepare(env_params, hparams)
         params, opt_states, _, _, _, _, _, key = runner
         key, k_reset = jax.random.split(key)
-        obs, env_state = v_reset(jax.random.split(k_reset, E), env_params)
-        obs, env_state = shard((obs, env_state))
-        resets = {t: jnp.ones((E, n[t]), bool) for t in types}
-        hidden = {t: initial_hidden(acfg[t], B[t]) for t in types}
-        ep_ret = {t: jnp.zeros((E, n[t]), jnp.float32) for t in types}
-        return (params, opt_states, env_state, obs, resets, hidden, ep_ret, key)
+        return (params, opt_states, *fresh_envs(k_reset, env_params), key)
 
     def make_update_step(env_params, hp, txs, run_key=None):
         def rollout_step(carry, _):
