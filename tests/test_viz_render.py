@@ -235,3 +235,18 @@ def test_panel_bad_input():
         Panel({"a b": widgets.IntSlider()}, lambda: None)
     with pytest.raises(InputError, match="run must be callable"):
         Panel({}, "draw")
+
+
+def test_fidelity_chart_draws_the_distance_ratio_per_fact():
+    import pandas as pd
+
+    from hftlab.viz.lob import fidelity_chart
+
+    report = pd.DataFrame({"fact": ["spread", "sizes", "depth"], "metric": ["wasserstein"] * 3,
+                           "real": [30.0, 100.0, 0.3], "fitted_value": [26.0, 98.0, 0.2],
+                           "default_value": [14.0, 80.0, 0.31], "fitted": [4.0, 2.0, 0.0],
+                           "default": [16.0, 20.0, 0.0], "closer": ["fitted", "fitted", "tie"]})
+    spec = fidelity_chart(report).to_dict()
+    rows = next(iter(spec["datasets"].values()))
+    assert [r["fact"] for r in rows] == ["spread", "sizes"]  # a fact with zero default distance has no ratio
+    assert [r["ratio"] for r in rows] == [0.25, 0.1]

@@ -201,3 +201,21 @@ __all__ = [
     "window_charts",
     "window_view",
 ]
+
+
+def fidelity_chart(report: pd.DataFrame, title: str = "Distance to the real day, relative to the default generator"):
+    """One bar per stylized fact: the fitted generator's distance to the real day divided by the unfitted
+    default generator's (rows of :func:`hftlab.lob.calibrate.fidelity_report`); below 1 the fit is closer."""
+    import altair as alt
+
+    df = report.assign(ratio=report["fitted"] / report["default"].where(report["default"] > 0))
+    df = df.dropna(subset=["ratio"])
+    bars = alt.Chart(df, title=title).mark_bar().encode(
+        x=alt.X("ratio:Q", scale=alt.Scale(type="log"), title="fitted distance / default distance (log)"),
+        y=alt.Y("fact:N", sort=None, title=None),
+        color=alt.Color("closer:N", title="closer", scale=alt.Scale(domain=["fitted", "default", "tie"])),
+        tooltip=["fact", "metric", alt.Tooltip("real:Q", format=".3g"), alt.Tooltip("fitted_value:Q", format=".3g"),
+                 alt.Tooltip("default_value:Q", format=".3g"), alt.Tooltip("ratio:Q", format=".2f")],
+    ).properties(width=360)
+    rule = alt.Chart(pd.DataFrame({"x": [1.0]})).mark_rule(strokeDash=[4, 3]).encode(x="x:Q")
+    return bars + rule
