@@ -112,6 +112,7 @@ def _launch(script: str, tmp_path, *extra: str, single: bool = True):
     """Run ``script`` as 2 processes joined on localhost, then (``single``) as one process; their .npz outputs."""
     env = {k: v for k, v in os.environ.items() if k != "XLA_FLAGS"}
     env["JAX_PLATFORMS"] = "cpu"
+    env["JAX_ENABLE_COMPILATION_CACHE"] = "false"  # multi-process programs stay out of the shared compilation cache
     port = str(_free_port())
     procs = [subprocess.Popen([sys.executable, "-c", script, str(i), str(tmp_path / f"p{i}.npz"), port, *extra],
                               env=env, cwd=ROOT, stdout=subprocess.PIPE, stderr=subprocess.STDOUT, text=True)
