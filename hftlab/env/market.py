@@ -222,7 +222,7 @@ def executions_meet_agents(hist, book, oid, qty, price, side, seq_of):
     return hist, fills.reshape(k, A, 2)
 
 
-def replay_historical(book: engine.Book, hist, oid):
+def replay_historical(book: engine.Book, hist, oid, resting=None):
     """The historical block through ``book`` with the agents' resting orders ``oid`` ``(A, 2)`` in it.
 
     The executions that meet agent orders first (:func:`executions_meet_agents`) execute
@@ -240,7 +240,7 @@ def replay_historical(book: engine.Book, hist, oid):
     if A == 0:
         book, _ = engine.replay(book, hist, max_trades=1, trades=False)
         return book, hist, jnp.zeros((0, 2), jnp.int32)
-    qty, price, side, seq = _lookup(book, oid)
+    qty, price, side, seq = _lookup(book, oid) if resting is None else resting
     block, fills = executions_meet_agents(hist, book, oid, qty, price, side, seq)
     took = jnp.sum(fills, axis=0)  # (A, 2)
     t_s, t_ns = hist[0, M.TIME_S], hist[0, M.TIME_NS]
@@ -520,10 +520,11 @@ class MarketEnv(MultiAgentEnv):
         lat = cfg.latency
         pre, hist_main = hist[:lat], hist[lat:]
 
-        def historical(book, rows, ids_):
-            """The historical ``rows`` through ``book`` under the fill rule: ``(book, replayed, took (A, 2))``."""
+        def historical(book, rows, ids_, resting=None):
+            """The historical ``rows`` through ``book`` under the fill rule: ``(book, replayed, took (A, 2))``;
+            ``resting``: ``_lookup(book, ids_)`` when already known."""
             if cfg.fills == "aggressive":
-                return replay_historical(book, rows, ids_)
+                return replay_historical(book, rows, ids_, resting)
             out, _ = engine.replay(book, rows, max_trades=1, trades=False)
             return out, rows, jnp.zeros((A, 2), jnp.int32)
 
@@ -544,19 +545,19 @@ class MarketEnv(MultiAgentEnv):
 
         replayed_pre = pre
         book_a = book0
+        if A > 0:  # the agents' resting orders as they decide (qty, price, side, arrival) and the shares ahead
+            look0, ahead0 = _lookup(book0, state.oid), _queue_ahead(book0, state.oid)
         if lat > 0:  # latency: the first `lat` historical messages reach the book before the agents' orders
-            book_a, replayed_pre, took_a = historical(book0, pre, state.oid)
+            book_a, replayed_pre, took_a = historical(book0, pre, state.oid, look0 if A > 0 else None)
             if A > 0:
-                rest_b = _lookup(book0, state.oid)[:3]
-                (di, dc, db, ds), ex_a, cr_a, af_a = credit(rest_b, _lookup(book_a, state.oid)[0], took_a,
-                                                            _queue_ahead(book0, state.oid))
+                (di, dc, db, ds), ex_a, cr_a, af_a = credit(look0[:3], _lookup(book_a, state.oid)[0], took_a, ahead0)
                 d_inv, d_cash, d_buy, d_sell = d_inv + di, d_cash + dc, d_buy + db, d_sell + ds
                 from_exec, from_cross, at_fill = from_exec + ex_a, from_cross + cr_a, at_fill + af_a
         book1 = book_a
         t_s, t_ns = hist_main[0, M.TIME_S], hist_main[0, M.TIME_NS]
         if A > 0:
-            rest0 = _lookup(book0, state.oid)[:3]  # what the agents decided on
-            o = self._desired(k_pol, state, actions, params, rest0[:2] + (_queue_ahead(book0, state.oid),))
+            rest0 = look0[:3]  # what the agents decided on
+            o = self._desired(k_pol, state, actions, params, rest0[:2] + (ahead0,))
             rest_a = _lookup(book_a, state.oid)[:3] if lat > 0 else rest0  # what still rests when the orders land
             block, oid, submitted = self._agent_block(state, o, rest_a, t_s, t_ns)
             book1, tr = engine.replay(book_a, block, max_trades=cfg.max_trades, trades=True)
@@ -576,11 +577,12 @@ class MarketEnv(MultiAgentEnv):
             both = (buyer > 0) & (seller > 0)
             from_agents = (q * both) @ ohb[:, 1:] + (q * both) @ ohs[:, 1:]
             taken = (q * ~both) @ ohb[:, 1:] + (q * ~both) @ ohs[:, 1:]
-            q1, p1, s1, _ = _lookup(book1, oid)
+            look1 = _lookup(book1, oid)
+            q1, p1, s1, _ = look1
             ahead1 = _queue_ahead(book1, oid)  # queue position when the historical block begins
         # the historical block (no trades recorded): agents are filled passively, by the executions
         # that meet their orders first (executed here, ahead of the block) and by crossing limit orders
-        book2, replayed, took = historical(book1, hist_main, oid)
+        book2, replayed, took = historical(book1, hist_main, oid, look1 if A > 0 else None)
         replayed = jnp.concatenate([replayed_pre, replayed], axis=0)
         rest_qty = rest_price = ahead = jnp.zeros((A, 2), jnp.int32)
         if A > 0:
