@@ -11,3 +11,11 @@ ROOT = Path(__file__).resolve().parent
 os.environ.setdefault("HFTLAB_QUICK", "1")
 os.environ.setdefault("JAX_COMPILATION_CACHE_DIR", str(ROOT / ".jax_cache"))
 os.environ.setdefault("HFTLAB_FIGURES", str(ROOT / "test-artifacts" / "figures"))
+
+# The pytest process itself compiles without the persistent cache: it keeps every executable
+# in memory anyway, and reading back entries that notebook kernels and CLI subprocesses wrote
+# is where the suite crashed (a segfault inside jax's cache read). Those child processes
+# still share the folder above, where their repeated compilations pay off.
+import jax  # noqa: E402
+
+jax.config.update("jax_enable_compilation_cache", False)

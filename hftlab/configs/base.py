@@ -38,7 +38,10 @@ class ExperimentConfig:
     heldout_day: str | None = None  # evaluate on another day's windows instead of the later windows of `day`
     window_stride: int = 50  # messages between episode window starts (0: half a window)
     train_fraction: float = 0.75  # share of the day's windows for training; the later windows are held out
-    max_eval_windows: int = 64  # held-out windows, spread evenly over the held-out range
+    max_eval_windows: int = 64  # held-out windows: non-overlapping ones, at most this many, spread evenly
+    # other days (e.g. another stock's) whose later 1 - train_fraction part the trained policies and the
+    # baselines, tuned on `day`, are also evaluated on: the cross-stock evaluation
+    cross_days: tuple[str, ...] = ()
     # --- seeds and restarts
     seeds: tuple[int, ...] = (0, 1, 2, 3)  # training seeds, all in one vmapped call
     restarts: int = 2  # runs per seed; each seed keeps, per agent type, its best run on the selection windows

@@ -30,9 +30,17 @@ from hftlab.rl.ippo import make_policy
 from hftlab.rl.networks import initial_hidden
 
 
+TRACE_MARKET = ("mid", "mid_before", "ref")  # the market entries fill metrics need, per step
+
+
 @functools.lru_cache(maxsize=32)
-def episode_runner(config: TrainConfig, env, report: tuple[tuple[str, str], ...] | None = None):
+def episode_runner(config: TrainConfig, env, report: tuple[tuple[str, str], ...] | None = None,
+                   trace: bool = False):
     """Jitted ``run(params, env_params, windows, keys) -> {name: {metric: (W, n)}}``.
+
+    With ``trace``, ``run`` returns ``(metrics, trace)``: ``trace`` holds every step's
+    ``info["agents"]`` and the market entries of :data:`TRACE_MARKET` (``(W, T, ...)``), what
+    :func:`fill_columns` reads.
 
     ``report``: ``((name, info type), ...)``, each reported name with the ``info`` entry
     holding its metrics (the learning type itself, or a fixed type that took its place);
@@ -66,7 +74,8 @@ def episode_runner(config: TrainConfig, env, report: tuple[tuple[str, str], ...]
             found = jax.tree_util.tree_map(lambda f, c: jnp.where(done, c, f), found, cur)
             fret = {t: jnp.where(done, ret[t], fret[t]) for t in types}
             resets = {t: dones[t] for t in types}
-            return (obs, state, hidden, resets, ret, finished | dones["__all__"], found, fret), None
+            ys = {"agents": info["agents"], "market": {k: info["market"][k] for k in TRACE_MARKET}} if trace else None
+            return (obs, state, hidden, resets, ret, finished | dones["__all__"], found, fret), ys
 
         zero_actions = {t: jnp.zeros((env.num_agents(t),), jnp.int32) for t in types}
         first_info = jax.eval_shape(env.step, k_run, state, zero_actions, env_params)[4]
@@ -74,11 +83,48 @@ def episode_runner(config: TrainConfig, env, report: tuple[tuple[str, str], ...]
                  for name, src in report_types.items()}
         fret = {t: jnp.zeros((env.num_agents(t),), jnp.float32) for t in types}
         carry = (obs, state, hidden, resets, ret, jnp.bool_(False), found, fret)
-        carry, _ = jax.lax.scan(body, carry, jax.random.split(k_run, T))
+        carry, ys = jax.lax.scan(body, carry, jax.random.split(k_run, T))
         found, fret = carry[-2], carry[-1]
-        return {name: {**m, **({"episode_return": fret[name]} if name in fret else {})} for name, m in found.items()}
+        out = {name: {**m, **({"episode_return": fret[name]} if name in fret else {})} for name, m in found.items()}
+        return (out, ys) if trace else out
 
     return jax.jit(jax.vmap(one, in_axes=(None, None, 0, 0)))
+
+
+EVAL_CHUNK = 16  # windows per compiled call: every window count reuses one compiled runner per environment
+
+
+def run_windows(run, params, env_params, windows, keys, chunk: int = EVAL_CHUNK):
+    """``run`` (an :func:`episode_runner`) over ``windows`` / ``keys`` in calls of exactly ``chunk`` windows
+    (the last one padded by repeating its final window, the padding dropped), outputs concatenated
+    on the host. A window's result does not depend on the others in its call."""
+    w = np.asarray(windows, np.int32)
+    keys = np.asarray(keys)
+    n = w.shape[0]
+    pad = (-n) % chunk
+    if pad:
+        w = np.concatenate([w, np.repeat(w[-1:], pad)])
+        keys = np.concatenate([keys, np.repeat(keys[-1:], pad, axis=0)])
+    parts = [jax.device_get(run(params, env_params, jnp.asarray(w[i:i + chunk]), jnp.asarray(keys[i:i + chunk])))
+             for i in range(0, w.shape[0], chunk)]
+    out = jax.tree_util.tree_map(lambda *xs: np.concatenate(xs, axis=0), *parts)
+    return jax.tree_util.tree_map(lambda x: x[:n], out)
+
+
+def fill_columns(trace: dict, agents, tick: float) -> dict:
+    """:func:`hftlab.env.fills.fill_metrics` of a traced runner for the global agent indices ``agents``:
+    ``{metric: (W, len(agents))}``."""
+    from hftlab.env.fills import fill_metrics
+
+    steps_first = jax.tree_util.tree_map(lambda x: np.swapaxes(np.asarray(x), 0, 1), trace)
+    m = fill_metrics(steps_first, float(tick))
+    return {k: np.asarray(v)[:, list(agents)] for k, v in m.items() if not k.endswith("_shares")}
+
+
+def agents_of(env, type_: str, last: int | None = None) -> list[int]:
+    """Global indices of ``env``'s agents of ``type_`` (the ``last`` ones only, if given)."""
+    idx = [a for a, name in enumerate(env.agent_type) if name == type_]
+    return idx[-last:] if last else idx
 
 
 def check_windows(windows, env_params) -> np.ndarray:
@@ -105,10 +151,15 @@ def tidy(results: dict, policy_of: dict, windows: np.ndarray) -> list[dict]:
     return rows
 
 
-def greedy_episodes(params, config: TrainConfig, env, env_params, windows, key) -> pd.DataFrame:
-    """Tidy table of the learned greedy policies' episodes on ``windows`` (policy ``ippo``)."""
+def greedy_episodes(params, config: TrainConfig, env, env_params, windows, key, fills: bool = False) -> pd.DataFrame:
+    """Tidy table of the learned greedy policies' episodes on ``windows`` (policy ``ippo``); with
+    ``fills``, each agent's fills by source, markouts and passive share too (:func:`fill_columns`)."""
     w = check_windows(windows, env_params)
-    run = episode_runner(config, env)
+    run = episode_runner(config, env, None, fills)
     keys = jax.random.split(key, w.shape[0])
-    out = jax.device_get(run(params, env_params, jnp.asarray(w), keys))
+    out = run_windows(run, params, env_params, w, keys)
+    if fills:
+        out, trace = out
+        tick = float(np.asarray(env_params.tick))
+        out = {t: {**m, **fill_columns(trace, agents_of(env, t), tick)} for t, m in out.items()}
     return pd.DataFrame(tidy(out, {t: (t, "ippo") for t in env.learning_types}, w))

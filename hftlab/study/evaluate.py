@@ -24,11 +24,12 @@ from __future__ import annotations
 
 import jax
 import jax.numpy as jnp
+import numpy as np
 import pandas as pd
 
 from hftlab.errors import InputError
 from hftlab.rl.config import TrainConfig
-from hftlab.rl.evaluate import check_windows, episode_runner, greedy_episodes, tidy
+from hftlab.rl.evaluate import agents_of, check_windows, episode_runner, fill_columns, greedy_episodes, run_windows, tidy
 
 KEY_METRICS = {"execution": ("shortfall_bps", "fill_rate"), "market_making": ("pnl", "inventory_std")}
 
@@ -50,7 +51,7 @@ def baseline_runs(env) -> list:
 
 
 def evaluate(params, env, windows, key, env_params=None, config: TrainConfig | None = None,
-             baselines: bool = True) -> pd.DataFrame:
+             baselines: bool = True, fills: bool = False) -> pd.DataFrame:
     """Greedy learned policies and the baselines on the same held-out ``windows`` and keys.
 
     ``params``: ``{type: flax params}`` of one trained run; ``config``: the
@@ -65,13 +66,19 @@ def evaluate(params, env, windows, key, env_params=None, config: TrainConfig | N
         raise InputError(f"evaluate: params have no entry for agent type(s) {missing}")
     w = check_windows(windows, env_params)
     keys = jax.random.split(key, w.shape[0])
-    frames = [greedy_episodes(params, config, env, env_params, w, key)]
+    frames = [greedy_episodes(params, config, env, env_params, w, key, fills=fills)]
     if baselines:
         for lt, b, benv in baseline_runs(env):
-            run = episode_runner(config, benv, ((lt, b),))
-            out = jax.device_get(run({t: params[t] for t in benv.learning_types}, env_params, jnp.asarray(w), keys))
+            run = episode_runner(config, benv, ((lt, b),), fills)
+            out = run_windows(run, {t: params[t] for t in benv.learning_types}, env_params, w, keys)
+            if fills:
+                out, trace = out
             # the replacing agents are the last ones of their fixed type
-            out = {name: {k: v[:, -env.num_agents(name):] for k, v in m.items()} for name, m in out.items()}
+            n = env.num_agents(lt)
+            out = {name: {k: v[:, -n:] for k, v in m.items()} for name, m in out.items()}
+            if fills:
+                cols = fill_columns(trace, agents_of(benv, b, n), float(np.asarray(env_params.tick)))
+                out = {name: {**m, **cols} for name, m in out.items()}
             frames.append(pd.DataFrame(tidy(out, {lt: (lt, b)}, w)))
     return pd.concat(frames, ignore_index=True)
 

@@ -117,19 +117,48 @@ def market_setup(cfg: ExperimentConfig):
             raise InputError(f"experiment: {data.name or 'the day'} has too few training windows ({hi - lo}) "
                              f"for a validation share of {cfg.validation_fraction}")
         train_range, val_range = (lo, cut), (v_lo, hi)
-    capacity = book_capacity(data, test_data)
+    cross = []  # (name, data, held-out range) per cross day: its later part, as the held-out part of `day`
+    for d in cfg.cross_days:
+        cd = load_market_data(lobster.load(d), window_len=window_len, stride=stride)
+        cross.append((d, cd, split_windows(cd, cfg.train_fraction)[1]))
+    capacity = book_capacity(data, test_data, *(c[1] for c in cross))
     env = FeatureSubset.named(MarketEnv(cfg.env.replace(capacity=capacity)), cfg.exec_features)
     p_train = env.default_params(data, train_range, **{**cfg.env_params, **cfg.train_env_params})
     p_test = env.default_params(test_data, test_range, **cfg.env_params)
     lo, hi = test_range
-    windows = np.arange(lo, hi, dtype=np.int32)
-    if windows.size > cfg.max_eval_windows:  # evenly spread over the held-out range
-        windows = windows[np.linspace(0, windows.size - 1, cfg.max_eval_windows).round().astype(int)]
+    windows = eval_windows(test_data, test_range, cfg.max_eval_windows)
     info = {"train_day": data.name, "heldout_day": test_data.name, "train_windows": list(train_range),
-            "heldout_windows": [int(lo), int(hi)], "window_messages": window_len, "capacity": capacity}
+            "heldout_windows": [int(lo), int(hi)], "window_messages": window_len, "capacity": capacity,
+            "heldout_eval_windows": int(windows.size)}
     if val_range is not None:
         info["validation_windows"] = [int(v) for v in val_range]
+    if cross:
+        info["cross"] = []
+        for name, cd, rng in cross:
+            p_cross = env.default_params(cd, rng, **cfg.env_params)
+            info["cross"].append({"day": cd.name or name, "path": name, "heldout_windows": [int(v) for v in rng],
+                                  "params": p_cross, "windows": eval_windows(cd, rng, cfg.max_eval_windows)})
     return env, p_train, p_test, windows, info
+
+
+def eval_windows(data, window_range, max_windows: int) -> np.ndarray:
+    """The held-out windows of ``window_range``: non-overlapping (no message shared, so each is a
+    separate stretch of the day), at most ``max_windows`` of them spread evenly, in time order."""
+    from hftlab.study.baselines import non_overlapping
+
+    lo, hi = window_range
+    w = non_overlapping(data.starts, np.arange(lo, hi, dtype=np.int32), data.window_len)
+    if w.size > max_windows:
+        w = w[np.linspace(0, w.size - 1, max_windows).round().astype(int)]
+    return w.astype(np.int32)
+
+
+def window_start_times(env_params, windows) -> np.ndarray:
+    """Seconds after midnight of the first message of each of ``windows``."""
+    from hftlab.lob import messages as M
+
+    first = np.asarray(env_params.messages)[np.asarray(env_params.starts)[np.asarray(windows)]]
+    return first[:, M.TIME_S].astype(np.float64) + first[:, M.TIME_NS].astype(np.float64) * 1e-9
 
 
 def selection_windows(setup: dict, max_windows: int = SELECTION_WINDOWS, which: str = "train") -> np.ndarray:
@@ -145,17 +174,26 @@ def eval_sides(env_params) -> tuple[int, ...]:
     return (1, -1) if side == 0 else (side,)
 
 
-def evaluate_sides(params, env, windows, env_params, cfg: ExperimentConfig, baselines: bool = True) -> pd.DataFrame:
-    """:func:`hftlab.study.evaluate.evaluate` once per side of :func:`eval_sides` (column ``side``), same keys."""
+def evaluate_sides(params, env, windows, env_params, cfg: ExperimentConfig, baselines: bool = True,
+                   fills: bool = True) -> pd.DataFrame:
+    """:func:`hftlab.study.evaluate.evaluate` once per side of :func:`eval_sides` (column ``side``), same keys;
+    with ``fills`` (the default; the same compiled runners for every call), the fills by source and markouts
+    of every agent too, and each window's start time
+    (column ``start_s``, seconds after midnight)."""
     frames = []
     config = cfg.train_config(env.learning_types)
     for side in eval_sides(env_params):
         p_side = env_params.replace(exec_side=jnp.asarray(side, jnp.asarray(env_params.exec_side).dtype))
         tab = evaluate(params, env, windows, jax.random.PRNGKey(10_000), env_params=p_side, config=config,
-                       baselines=baselines)
+                       baselines=baselines, fills=fills)
         tab.insert(0, "side", side)
         frames.append(tab)
-    return pd.concat(frames, ignore_index=True)
+    out = pd.concat(frames, ignore_index=True)
+    if fills:
+        w = np.asarray(windows)
+        start = dict(zip(w.tolist(), window_start_times(env_params, w)))
+        out.insert(out.columns.get_loc("window") + 1, "start_s", out["window"].map(start))
+    return out
 
 
 def in_sample_scores(params, env, env_params, windows, cfg: ExperimentConfig) -> dict:
@@ -209,7 +247,7 @@ class ExperimentResult:
     config: ExperimentConfig
     metrics: dict  # {type: {name: (S, U)}}, "env_steps": (S, U)
     params: dict  # leaves (S, ...)
-    table: pd.DataFrame  # tidy held-out evaluation, column "seed"
+    table: pd.DataFrame  # tidy evaluation per (evaluation, seed, side, policy, window, agent); held-out: "heldout"
     setup: dict
     timings: dict = field(default_factory=dict)
     market: tuple | None = field(default=None, repr=False)  # (env, training env params) of the run
@@ -217,10 +255,35 @@ class ExperimentResult:
     in_sample: pd.DataFrame | None = field(default=None, repr=False)  # generalization_gap, computed on first use
     baselines: dict | None = None  # tuned baseline families: {type: {"params", "scores"}} (training windows)
 
+    @property
+    def heldout(self) -> pd.DataFrame:
+        """The rows of the held-out part of the training day (not the cross-stock evaluations)."""
+        if "evaluation" not in self.table:
+            return self.table
+        return self.table[self.table["evaluation"] == "heldout"]
+
+    def records(self) -> pd.DataFrame:
+        """Per-window records: evaluation, seed, side, type, policy, window, start time, agent and every metric."""
+        t = self.table
+        if "evaluation" not in t:
+            t = t.assign(evaluation="heldout")
+        return t
+
+    def intervals(self, n_boot: int = 10_000) -> pd.DataFrame:
+        """Paired learned − baseline differences per window with moving-block bootstrap intervals
+        (:func:`hftlab.study.stats.verdict_table`), per evaluation set."""
+        from hftlab.study.stats import verdict_table
+
+        return verdict_table(self.records(), n_boot=n_boot)
+
+    def targets(self, intervals: pd.DataFrame | None = None) -> dict:
+        """The study's targets, per evaluation set, from :meth:`intervals` (see :func:`targets_from`)."""
+        return targets_from(self.records(), self.intervals() if intervals is None else intervals)
+
     def seed_summary(self) -> pd.DataFrame:
         """Per seed and policy: mean of the key metrics on the held-out windows."""
         rows = []
-        for seed, g in self.table.groupby("seed"):
+        for seed, g in self.heldout.groupby("seed"):
             for _, r in summarize(g).iterrows():
                 rows.append({"seed": int(seed), **r.to_dict()})
         return pd.DataFrame(rows)
@@ -283,11 +346,20 @@ class ExperimentResult:
         steps = int(np.asarray(self.metrics["env_steps"])[0, -1])
         seeds = self._seed_entries()
         cfg = self.config
+        intervals = self.intervals()
+        setup = {k: v for k, v in self.setup.items() if k != "cross"}
+        if "cross" in self.setup:
+            setup["cross"] = [{k: (np.asarray(v).tolist() if k == "windows" else v) for k, v in c.items() if k != "params"}
+                              for c in self.setup["cross"]]
         return {
             "config": _jsonable(cfg),
-            "setup": self.setup,
-            "num_windows": int(self.table.window.nunique()),
-            "task_sides_per_window": int(self.table.side.nunique()),
+            "setup": setup,
+            "design": self.design(),
+            "intervals": intervals.to_dict(orient="records"),
+            "targets": targets_from(self.records(), intervals),
+            "records": records_json(self.records()),
+            "num_windows": int(self.heldout.window.nunique()),
+            "task_sides_per_window": int(self.heldout.side.nunique()),
             "env_steps_per_seed": steps,  # of one run; a seed with restarts trains `restarts` runs
             "env_steps_total": steps * len(cfg.seeds) * cfg.restarts,  # every run trained
             "wall_time_s": self.timings,
@@ -300,6 +372,80 @@ class ExperimentResult:
             # the same policies on training windows: how much of the gain is the day
             "execution_in_sample": self.execution_in_sample(),
         }
+
+
+    def design(self) -> dict:
+        """What was chosen, and on which windows: restarts, baseline members; the held-out sets used once."""
+        cfg, st = self.config, self.setup
+        out = {"restarts": {"compared_on": cfg.select_on,
+                            "windows": st.get("validation_windows" if cfg.select_on == "validation" else "train_windows"),
+                            "chosen": {str(s): {t: v["chosen"] for t, v in sel.items()}
+                                       for s, sel in zip(cfg.seeds, self.selection)} if self.selection else None},
+               "baselines": {"tuned_on": "train" if self.baselines else None,
+                             "windows": st.get("train_windows") if self.baselines else None,
+                             "members": {t: v["params"] for t, v in self.baselines.items()} if self.baselines else None},
+               "hyperparameters": "fixed by the configuration before the run; held-out windows are evaluated once",
+               "heldout_windows": st.get("heldout_windows"),
+               "evaluations": sorted(self.records()["evaluation"].unique().tolist())}
+        return out
+
+
+def records_json(records: pd.DataFrame) -> dict:
+    """Per-window records as columns (``{column: [values]}``, NaN as null): compact and loadable with
+    ``pandas.DataFrame(d)``."""
+    out = {}
+    for c in records.columns:
+        v = records[c].to_numpy()
+        if v.dtype.kind == "f":
+            out[c] = [None if not np.isfinite(x) else round(float(x), 6) for x in v]
+        elif v.dtype.kind in "iub":
+            out[c] = [int(x) for x in v]
+        else:
+            out[c] = [str(x) for x in v]
+    return out
+
+
+def records_frame(d: dict) -> pd.DataFrame:
+    """The per-window records of a JSON (:func:`records_json`) as a DataFrame."""
+    return pd.DataFrame({k: [np.nan if x is None else x for x in v] for k, v in d.items()})
+
+
+MIN_MM_SHARES = 500  # median shares the learned market maker must fill per episode to count as supplying liquidity
+
+
+def targets_from(records: pd.DataFrame, intervals: pd.DataFrame) -> dict:
+    """Per evaluation set: ``execution`` — met when the learned agent beats every tuned execution
+    baseline (interval below 0), with the gap to the best one; ``market_making`` — met when the
+    interval is above every tuned quoting baseline and above zero while the learned market maker's
+    median fills per episode reach :data:`MIN_MM_SHARES`."""
+    out = {}
+    for ev, iv in intervals.groupby("evaluation" if "evaluation" in intervals else (lambda _: "heldout"), sort=False):
+        rec = records[records["evaluation"] == ev] if "evaluation" in records else records
+        entry = {}
+        ex = iv[iv["type"] == "execution"]
+        if not ex.empty:
+            best = ex.loc[ex["mean"].idxmax()]  # the smallest lead (learned − baseline is most positive)
+            entry["execution"] = {"met": bool((ex["verdict"] == "beats").all()),
+                                  "closest_baseline": best["baseline"],
+                                  "difference_bps": [best["mean"], best["lo"], best["hi"]],
+                                  "aim_0.15_bps": bool(best["hi"] <= -0.15)}
+        mm = iv[iv["type"] == "market_making"]
+        if not mm.empty:
+            fills = rec[(rec["type"] == "market_making") & (rec["policy"] == "ippo")]["fills"]
+            median = float(fills.median()) if len(fills) else 0.0
+            base = mm[mm["baseline"] != "zero"]
+            best = base.loc[base["mean"].idxmin()] if not base.empty else None  # the strongest baseline
+            zero = mm[mm["baseline"] == "zero"].iloc[0]
+            entry["market_making"] = {
+                "met": bool((mm["verdict"] == "beats").all() and median >= MIN_MM_SHARES),
+                "above_every_baseline": bool((base["verdict"] == "beats").all()),
+                "above_zero": bool(zero["verdict"] == "beats"),
+                "pnl_usd": [zero["mean"], zero["lo"], zero["hi"]],
+                "strongest_baseline": None if best is None else best["baseline"],
+                "difference_usd": None if best is None else [best["mean"], best["lo"], best["hi"]],
+                "median_fills_per_episode": median, "min_fills": MIN_MM_SHARES}
+        out[ev] = entry
+    return out
 
 
 def market_train(cfg: ExperimentConfig, env, progress: bool = False, desc: str = "IPPO"):
@@ -415,15 +561,24 @@ def run_experiment(cfg: ExperimentConfig, progress: bool = False, log=print, liv
         p_train, p_test = p_train.replace(agent=agent), p_test.replace(agent=agent)
         t_tune = time.perf_counter() - t0
     t0 = time.perf_counter()
+    evaluations = [("heldout", p_test, windows)]
+    for c in setup.get("cross", []):
+        p_c = c["params"]
+        if tuned:
+            p_c = p_c.replace(agent={**p_c.agent, **{t: p_test.agent[t] for t in tuned}})
+        evaluations.append((f"cross:{c['day']}", p_c, c["windows"]))
     frames = []
-    for i, s in enumerate(cfg.seeds):
-        params = jax.tree_util.tree_map(lambda x: x[i], out["params"])
-        # every baseline trades beside this seed's learned partner, so baselines run per seed
-        tab = evaluate_sides(params, env, windows, p_test, cfg)
-        tab.insert(0, "seed", int(s))
-        frames.append(tab)
+    for name, p_eval, w_eval in evaluations:
+        for i, s in enumerate(cfg.seeds):
+            params = jax.tree_util.tree_map(lambda x: x[i], out["params"])
+            # every baseline trades beside this seed's learned partner, so baselines run per seed
+            tab = evaluate_sides(params, env, w_eval, p_eval, cfg, fills=True)
+            tab.insert(0, "seed", int(s))
+            tab.insert(0, "evaluation", name)
+            frames.append(tab)
+        log(f"evaluated {name} on {len(w_eval)} non-overlapping windows × {len(eval_sides(p_eval))} task side(s)")
     t_eval = time.perf_counter() - t0
-    log(f"evaluated on {len(windows)} held-out windows × {len(eval_sides(p_test))} task side(s) in {t_eval:.1f} s")
+    log(f"evaluations took {t_eval:.1f} s")
     timings = {"compile": round(t_compile, 2), "train": round(t_train, 2),
                **({"select": round(t_select, 2)} if cfg.restarts > 1 else {}),
                **({"tune_baselines": round(t_tune, 2)} if tuned else {}), "evaluate": round(t_eval, 2),
@@ -453,7 +608,7 @@ def generalization_gap(result: ExperimentResult, max_windows: int = SELECTION_WI
         rows += [{"seed": int(s), "policy": pol, "windows": "train", "shortfall_bps": v}
                  for pol, v in tab.groupby("policy")["shortfall_bps"].mean().items()]
     train = pd.DataFrame(rows)
-    held = result.table[result.table.type == "execution"].groupby(["seed", "policy"], as_index=False)[
+    held = result.heldout[result.heldout.type == "execution"].groupby(["seed", "policy"], as_index=False)[
         "shortfall_bps"].mean().assign(windows="held-out")
     return pd.concat([train, held], ignore_index=True)
 
