@@ -23,7 +23,7 @@ from hftlab.errors import InputError
 
 def add_arguments(p: argparse.ArgumentParser) -> None:
     p.add_argument("--config", default=None, metavar="NAME_OR_FILE",
-                   help="a preset (sample_day [default], lobster_goog, sample_day_validation) or a .toml / .json "
+                   help="a preset (sample_day [default], lobster_goog, sample_day_validation, study_goog, study_amzn) or a .toml / .json "
                         "file: base = PRESET plus the settings that differ")
     p.add_argument("--set", action="append", default=[], metavar="KEY=VALUE", dest="set",
                    help="change one setting (repeatable; dotted keys, e.g. agent.lr=5e-4 train.num_envs=64 "
@@ -132,6 +132,10 @@ def _run(args: argparse.Namespace, write: bool) -> int:
     result = run_experiment(cfg, progress=not (args.no_progress or several), resume=args.resume is not None)
     print(format_summary(result))
     out = result.to_json()
+    from hftlab.study.stats import format_verdicts
+
+    print("paired per-window differences, 95% moving-block bootstrap intervals:")
+    print(format_verdicts(out["intervals"]))
     print("execution shortfall on training windows, per seed (bps): "
           + "; ".join(f"seed {s}: " + ", ".join(f"{p} {v:.2f}" for p, v in d.items())
                       for s, d in out["execution_in_sample"].items()))

@@ -5,7 +5,9 @@ and sets, with a comment, only what differs from the defaults:
 
 * ``sample_day`` — the documented run on the bundled sample day (README, "IPPO");
 * ``lobster_goog`` — the recorded run on GOOG 2012-06-21 (real LOBSTER data);
-* ``sample_day_validation`` — ``sample_day`` with the restarts chosen on validation windows.
+* ``sample_day_validation`` — ``sample_day`` with the restarts chosen on validation windows;
+* ``study_goog`` / ``study_amzn`` — the learning study: 8 seeds on one stock, restarts chosen on
+  validation windows, evaluated on its afternoon and on the other stock's (cross-stock).
 
 Settings are addressed by dotted keys: ``restarts``, ``agent.lr``, ``train.num_envs``,
 ``env.messages_per_step``, ``env_params.inventory_penalty`` (any :class:`EnvParams` field).
@@ -44,7 +46,7 @@ from pathlib import Path
 from hftlab.configs.base import DERIVED, ExperimentConfig
 from hftlab.errors import InputError
 
-PRESETS = ("sample_day", "lobster_goog", "sample_day_validation")
+PRESETS = ("sample_day", "lobster_goog", "sample_day_validation", "study_goog", "study_amzn")
 DEFAULT = "sample_day"
 
 __all__ = ["DEFAULT", "PRESETS", "ExperimentConfig", "apply", "from_dict", "from_file", "get", "load", "parse_set",

@@ -139,8 +139,10 @@ def verdict_table(records: pd.DataFrame, block: int | None = None, n_boot: int =
     return pd.concat(frames, ignore_index=True)
 
 
-def format_verdicts(table: pd.DataFrame) -> str:
-    """Plain text, one line per comparison: mean difference [95% interval] and the verdict."""
+def format_verdicts(table) -> str:
+    """Plain text, one line per comparison of :func:`verdict_table` (a DataFrame or its records):
+    mean difference [95% interval] and the verdict."""
+    table = pd.DataFrame(table)
     lines = []
     for r in table.itertuples():
         where = f"{r.evaluation}: " if hasattr(r, "evaluation") else ""
