@@ -17,7 +17,7 @@ from hftlab.cli import main
 from hftlab.errors import InputError
 from hftlab.rl.ippo import make_train
 from hftlab.rl.sweep import seed_keys, train_seeds
-from hftlab.study.market import in_sample_scores, market_setup, select_restarts, selection_windows
+from hftlab.study.market import in_sample_scores, market_setup, records_frame, select_restarts, selection_windows
 from hftlab.study.records import seeds_choosing_best_restart
 
 RISE = 3.0  # reward units (ticks per mm_size shares, penalty included) over an episode
@@ -268,3 +268,20 @@ def test_train_command_json_has_heldout_and_in_sample_figures(tmp_path, capsys):
     # the TWAPs are deterministic given window and side: in-sample and held-out windows differ, so do their figures
     assert ins["twap_near"] != entry["execution"]["twap_near"]["shortfall_bps"]
     assert "command" in r and r["wall_time_s"]["total"] > 0
+    # per-window records: every policy on the same windows, both sides, fills by source and markouts
+    rec = records_frame(r["records"])
+    assert rec.evaluation.unique().tolist() == ["heldout"] and rec.window.nunique() == r["num_windows"]
+    per_policy = rec.groupby(["type", "policy"]).apply(lambda g: tuple(sorted(set(zip(g.window, g.side)))))
+    assert per_policy.nunique() == 1
+    assert {"shares_executions", "shares_crossing", "markout_1", "markout_5", "passive_share", "start_s"} <= set(rec)
+    assert {(i["type"], i["baseline"]) for i in r["intervals"]} == \
+        {("execution", b) for b in ("twap_near", "twap_far", "pov", "spread_rule")} | \
+        {("market_making", b) for b in ("null_mm", "fixed_spread", "avellaneda_stoikov", "zero")}
+    assert set(r["targets"]["heldout"]) == {"execution", "market_making"}
+    assert r["design"]["restarts"]["compared_on"] == "train" and r["quick"]
+    # the same machine reproduces the run bit for bit
+    again = tmp_path / "again.json"
+    assert main(["train", "--quick", "--seeds", "1", "--set", "restarts=2", "--set", "train.total_timesteps=64",
+                 "--no-figures", "--no-progress", "--json", str(again)]) == 0
+    r2 = json.loads(again.read_text())
+    assert r2["records"] == r["records"] and r2["intervals"] == r["intervals"]

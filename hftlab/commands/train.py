@@ -155,7 +155,9 @@ def _run(args: argparse.Namespace, write: bool) -> int:
         import shlex
         import sys
 
-        out["command"] = " ".join(["hftlab"] + [shlex.quote(a) for a in sys.argv[1:]])
+        env = "HFTLAB_QUICK=1 " if quick() and not args.quick else ""  # quick mode from the environment
+        out["command"] = env + " ".join(["hftlab"] + [shlex.quote(a) for a in sys.argv[1:]])
+        out["quick"] = bool(args.quick or quick())
         args.json.write_text(json.dumps(out, indent=2))
         print(f"results written to {args.json}")
     return 0

@@ -94,3 +94,29 @@ def summarize(table: pd.DataFrame, metrics: dict | None = None) -> pd.DataFrame:
             row[f"{m}_sd"] = float(g[m].std(ddof=1)) if len(g) > 1 else 0.0
         rows.append(row)
     return pd.DataFrame(rows)
+
+
+def inventory_paths(params, env, windows, key, env_params, config: TrainConfig | None = None,
+                    type_: str = "market_making") -> pd.DataFrame:
+    """Per step, the inventory of the learned ``type_`` agents and of each baseline in their place, on the
+    same ``windows`` and keys as :func:`evaluate` (the same compiled runners): tidy columns ``policy``,
+    ``window``, ``agent``, ``step``, ``inventory``."""
+    config = config if config is not None else TrainConfig()
+    if type_ not in env.learning_types:
+        raise InputError(f"inventory_paths: {type_!r} is not a learning type of the environment")
+    w = check_windows(windows, env_params)
+    keys = jax.random.split(key, w.shape[0])
+    runs = [("ippo", env, agents_of(env, type_), None)]
+    runs += [(b, benv, agents_of(benv, b, env.num_agents(type_)), ((type_, b),))
+             for lt, b, benv in baseline_runs(env) if lt == type_]
+    frames = []
+    for policy, e, idx, report in runs:
+        run = episode_runner(config, e, report, True)
+        _, trace = run_windows(run, {t: params[t] for t in e.learning_types}, env_params, w, keys)
+        inv = np.asarray(trace["agents"]["inventory"])[:, :, idx]  # (W, T, n)
+        W_, T, n = inv.shape
+        frames.append(pd.DataFrame({"policy": policy, "window": np.repeat(w, T * n),
+                                    "agent": np.tile(np.arange(n), W_ * T),
+                                    "step": np.tile(np.repeat(np.arange(1, T + 1), n), W_),
+                                    "inventory": inv.reshape(-1).astype(np.float64)}))
+    return pd.concat(frames, ignore_index=True)

@@ -254,6 +254,7 @@ class ExperimentResult:
     selection: list | None = None  # per seed, with restarts > 1: each type's in-sample scores and chosen restart
     in_sample: pd.DataFrame | None = field(default=None, repr=False)  # generalization_gap, computed on first use
     baselines: dict | None = None  # tuned baseline families: {type: {"params", "scores"}} (training windows)
+    heldout_data: tuple | None = field(default=None, repr=False)  # (env params, windows) of the held-out evaluation
 
     @property
     def heldout(self) -> pd.DataFrame:
@@ -585,7 +586,7 @@ def run_experiment(cfg: ExperimentConfig, progress: bool = False, log=print, liv
                "total": round(time.perf_counter() - t_all, 2)}
     return ExperimentResult(config=cfg, metrics=out["metrics"], params=out["params"],
                             table=pd.concat(frames, ignore_index=True), setup=setup, timings=timings,
-                            market=(env, p_train), selection=selection,
+                            market=(env, p_train), selection=selection, heldout_data=(p_test, windows),
                             baselines={t: {"params": tn.params, "scores": tn.scores.to_dict(orient="records")}
                                        for t, tn in tuned.items()} if tuned else None)
 
@@ -627,3 +628,19 @@ def format_summary(result: ExperimentResult) -> str:
         lines.append(f"{t}: beats every baseline on every seed: {'YES' if v['beats_all_baselines_every_seed'] else 'NO'} "
                      f"({v['seeds_beating_all_baselines']}/{v['seeds']} seeds)")
     return "\n".join(lines)
+
+
+def result_inventory_paths(result: ExperimentResult, seed_index: int = 0, max_windows: int = 16) -> pd.DataFrame:
+    """:func:`hftlab.study.evaluate.inventory_paths` of one seed's learned market maker and the quoting
+    baselines on (up to ``max_windows`` of) the run's held-out windows, as a buy task."""
+    from hftlab.study.evaluate import inventory_paths
+
+    cfg = result.config
+    if result.market is None or result.heldout_data is None:
+        env, _, p_test, windows, _ = market_setup(cfg)
+    else:
+        env, (p_test, windows) = result.market[0], result.heldout_data
+    params = jax.tree_util.tree_map(lambda x: x[seed_index], result.params)
+    p = p_test.replace(exec_side=jnp.asarray(eval_sides(p_test)[0], jnp.asarray(p_test.exec_side).dtype))
+    return inventory_paths(params, env, windows[:max_windows], jax.random.PRNGKey(10_000), p,
+                           cfg.train_config(env.learning_types))

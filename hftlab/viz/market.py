@@ -82,21 +82,22 @@ SOURCE_LABELS = {"shares_executions": "historical executions", "shares_crossing"
                  "shares_deadline": "deadline unwind"}
 
 
-def fills_by_source_chart(table: pd.DataFrame, title: str = "Fills by source, shares per episode") -> alt.HConcatChart:
-    """Stacked bars of shares per episode by fill source, one bar per rule (rows of
-    :func:`hftlab.env.fills.compare_fill_rules` for one agent type), beside the markouts at 1 and 5
-    steps and the spread captured (ticks per share)."""
-    long = table.melt(id_vars=["rule"], value_vars=list(SOURCE_LABELS), var_name="source", value_name="shares")
+def fills_by_source_chart(table: pd.DataFrame, title: str = "Fills by source, shares per episode",
+                          by: str = "rule", by_title: str = "fill rule") -> alt.HConcatChart:
+    """Stacked bars of shares per episode by fill source, one bar per ``by`` value (rows of
+    :func:`hftlab.env.fills.compare_fill_rules` for one agent type: one per rule; or one per policy),
+    beside the markouts at 1 and 5 steps and the spread captured (ticks per share)."""
+    long = table.melt(id_vars=[by], value_vars=list(SOURCE_LABELS), var_name="source", value_name="shares")
     long["source"] = long["source"].map(SOURCE_LABELS)
     bars = alt.Chart(long, title=title).mark_bar().encode(
-        x=alt.X("shares:Q", title="shares per episode"), y=alt.Y("rule:N", title="fill rule"),
-        color=alt.Color("source:N", title="source"), tooltip=["rule", "source", alt.Tooltip("shares:Q", format=".0f")],
-    ).properties(width=300, height=80)
-    mk = table.melt(id_vars=["rule"], value_vars=["spread_captured", "markout_1", "markout_5"], var_name="horizon",
+        x=alt.X("shares:Q", title="shares per episode"), y=alt.Y(f"{by}:N", title=by_title),
+        color=alt.Color("source:N", title="source"), tooltip=[by, "source", alt.Tooltip("shares:Q", format=".0f")],
+    ).properties(width=300, height=22 * max(2, table[by].nunique()))
+    mk = table.melt(id_vars=[by], value_vars=["spread_captured", "markout_1", "markout_5"], var_name="horizon",
                     value_name="ticks")
     marks = alt.Chart(mk, title="Ticks per share after the fill").mark_bar().encode(
         x=alt.X("horizon:N", sort=["spread_captured", "markout_1", "markout_5"], title=None),
-        xOffset="rule:N", y=alt.Y("ticks:Q", title="ticks / share"), color=alt.Color("rule:N", title="fill rule"),
-        tooltip=["rule", "horizon", alt.Tooltip("ticks:Q", format=".2f")],
+        xOffset=f"{by}:N", y=alt.Y("ticks:Q", title="ticks / share"), color=alt.Color(f"{by}:N", title=by_title),
+        tooltip=[by, "horizon", alt.Tooltip("ticks:Q", format=".2f")],
     ).properties(width=220, height=160)
     return alt.hconcat(bars, marks).resolve_scale(color="independent")
