@@ -254,12 +254,28 @@ def _atucb_batch(keys, fine, coarse, omega, eps, n_prime, cps, delta, horizon: i
 ATUCB_BASELINES = (("Thompson (Gaussian)", "Gaussian-TS", {}), ("eps-greedy (0.05)", "eps-greedy", {"eps": 0.05}))
 
 
-def atucb_experiment(s: ATUCBSettings | None = None, banks: EpidemicBanks | None = None) -> dict:
-    """AT-UCB vs UCB1 / Thompson / ε-greedy on the ABM bandit, ε swept as multiples of ε*."""
+ATUCB_STAGES = ("simulation banks", "ε sweep", "n′ sweep", "baselines", "costs")
+
+
+def atucb_experiment(s: ATUCBSettings | None = None, banks: EpidemicBanks | None = None,
+                     progress: bool = False) -> dict:
+    """AT-UCB vs UCB1 / Thompson / ε-greedy on the ABM bandit, ε swept as multiples of ε*;
+    ``progress``: a progress bar over its stages (:data:`ATUCB_STAGES`)."""
+    from hftlab.progress import ProgressBar
+
+    bar = ProgressBar(len(ATUCB_STAGES), desc="AT-UCB", unit="stage") if progress else None
+
+    def stage(i: int) -> None:
+        if bar is not None:
+            bar(i, {})
+            bar.bar.set_description(f"AT-UCB: {ATUCB_STAGES[i]}" if i < len(ATUCB_STAGES) else "AT-UCB: done")
+
     s = s or ATUCBSettings.default()
     bank_s = 0.0
+    stage(0)
     if banks is None:
         banks, bank_s = epidemic_banks(s)
+    stage(1)
     fine, coarse = envs.from_samples(banks.fine), envs.from_samples(banks.coarse)
     K = fine.n_arms
     omega = jnp.arange(K, dtype=jnp.int32)
@@ -297,6 +313,7 @@ def atucb_experiment(s: ATUCBSettings | None = None, banks: EpidemicBanks | None
             "curve": {k: v.tolist() for k, v in M.summarize(curves[i, :, :]).items() if k != "n"},
         })
 
+    stage(2)
     # n′ sweep at ε = ε* (lanes padded to the ε sweep's count: same compiled program)
     G = len(s.n_prime_grid)
     if G > E:
@@ -313,6 +330,7 @@ def atucb_experiment(s: ATUCBSettings | None = None, banks: EpidemicBanks | None
         "optimal_kept": float(np.asarray(active_np[i, :, best]).mean()),
     } for i, n in enumerate(s.n_prime_grid)]
 
+    stage(3)
     # baselines on the fine bandit
     baselines = {}
     for label, name, params in ATUCB_BASELINES:
@@ -324,7 +342,11 @@ def atucb_experiment(s: ATUCBSettings | None = None, banks: EpidemicBanks | None
         summ["wall_s_incl_compile"] = time.perf_counter() - tb0
         baselines[label] = summ
 
+    stage(4)
     costs = measure_costs(s.epidemic, banks.beta_ode)
+    stage(5)
+    if bar is not None:
+        bar.close()
     return {
         "name": "atucb_epidemic",
         "title": "AT-UCB on the ABM (fine) / ODE (coarse) SIRS pair, lockdown arms",
@@ -395,22 +417,32 @@ class ATUCBExplorer:
 
 
 def run_all(n_seeds: int | None = None, experiments: tuple[str, ...] | None = None, atucb: ATUCBSettings | None = None,
-            verbose: bool = False, quick: bool = False) -> dict:
+            verbose: bool = False, quick: bool = False, progress: bool = False) -> dict:
     """Every experiment; ``n_seeds`` overrides the CAMAB seeds (default 300, with
-    ``quick`` 48); ``atucb`` the AT-UCB settings (default ``ATUCBSettings.default(quick)``)."""
+    ``quick`` 48); ``atucb`` the AT-UCB settings (default ``ATUCBSettings.default(quick)``);
+    ``progress``: a progress bar over the experiments."""
+    from hftlab.progress import ProgressBar
+
     n = int(n_seeds or (48 if quick else 300))
     atucb = atucb or ATUCBSettings.default(quick)
     names = experiments or tuple(CAMAB_EXPERIMENTS) + ("atucb_epidemic",)
+    bar = ProgressBar(len(names), desc="bandit experiments", unit="exp") if progress else None
     out = {}
-    for name in names:
+    for i, name in enumerate(names):
+        if bar is not None:
+            bar(i, {})
+            bar.bar.set_description(f"bandit experiments: {name}")
         t0 = time.perf_counter()
         if name == "atucb_epidemic":
-            out[name] = atucb_experiment(atucb)
+            out[name] = atucb_experiment(atucb, progress=progress)
         else:
             out[name] = camab_experiment(name, n)
         out[name]["total_s"] = time.perf_counter() - t0
         if verbose:
             print(f"  {name}: {out[name]['total_s']:.1f} s", flush=True)
+    if bar is not None:
+        bar(len(names), {})
+        bar.close()
     return out
 
 
