@@ -19,3 +19,10 @@ os.environ.setdefault("HFTLAB_FIGURES", str(ROOT / "test-artifacts" / "figures")
 import jax  # noqa: E402
 
 jax.config.update("jax_enable_compilation_cache", False)
+
+
+def pytest_runtest_teardown(item, nextitem):
+    """Drop the compiled programs of a test file once its last test has run: a long suite in one
+    process otherwise keeps every executable it ever compiled."""
+    if nextitem is None or nextitem.path != item.path:
+        jax.clear_caches()

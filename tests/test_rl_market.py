@@ -5,6 +5,8 @@ TWAP-relative execution actions are the TWAP baselines, the execution feature su
 from __future__ import annotations
 
 import json
+import subprocess
+import sys
 from dataclasses import replace
 
 import jax
@@ -244,12 +246,20 @@ def test_train_command_config_file(tmp_path, capsys):
         assert cfg.agent.lr == 1e-3 and cfg.seeds == (3, 4, 5, 6) and cfg.env_params["inventory_penalty"] == 0.02
 
 
+def _train_subprocess(out):
+    """`hftlab train` as a user runs it, in its own process (the second run reads its compiled
+    programs from the shared persistent cache)."""
+    proc = subprocess.run([sys.executable, "-m", "hftlab.cli", "train", "--quick", "--seeds", "1", "--set", "restarts=2",
+                           "--set", "train.total_timesteps=64", "--no-figures", "--no-progress", "--json", str(out)],
+                          capture_output=True, text=True, timeout=900)
+    assert proc.returncode == 0, proc.stderr[-2000:]
+
+
 def test_train_command_json_has_heldout_and_in_sample_figures(tmp_path, capsys):
     """`hftlab train --json`: per seed, every policy's held-out figures (each window as a buy and a sell)
     and the execution policies' in-sample shortfall on training windows."""
     out = tmp_path / "run.json"
-    assert main(["train", "--quick", "--seeds", "1", "--set", "restarts=2", "--set", "train.total_timesteps=64",
-                 "--no-figures", "--no-progress", "--json", str(out)]) == 0
+    _train_subprocess(out)
     r = json.loads(out.read_text())
     assert r["restarts"] == 2 and r["config"]["restarts"] == 2
     assert r["env_steps_total"] == 2 * r["env_steps_per_seed"]  # every run trained, the one kept and the other
@@ -281,7 +291,6 @@ def test_train_command_json_has_heldout_and_in_sample_figures(tmp_path, capsys):
     assert r["design"]["restarts"]["compared_on"] == "train" and r["quick"]
     # the same machine reproduces the run bit for bit
     again = tmp_path / "again.json"
-    assert main(["train", "--quick", "--seeds", "1", "--set", "restarts=2", "--set", "train.total_timesteps=64",
-                 "--no-figures", "--no-progress", "--json", str(again)]) == 0
+    _train_subprocess(again)
     r2 = json.loads(again.read_text())
     assert r2["records"] == r["records"] and r2["intervals"] == r["intervals"]

@@ -40,7 +40,7 @@ def episode_runner(config: TrainConfig, env, report: tuple[tuple[str, str], ...]
 
     With ``trace``, ``run`` returns ``(metrics, trace)``: ``trace`` holds every step's
     ``info["agents"]`` and the market entries of :data:`TRACE_MARKET` (``(W, T, ...)``), what
-    :func:`fill_columns` reads.
+    :func:`hftlab.study.evaluate.fill_columns` reads.
 
     ``report``: ``((name, info type), ...)``, each reported name with the ``info`` entry
     holding its metrics (the learning type itself, or a fixed type that took its place);
@@ -111,16 +111,6 @@ def run_windows(run, params, env_params, windows, keys, chunk: int = EVAL_CHUNK)
     return jax.tree_util.tree_map(lambda x: x[:n], out)
 
 
-def fill_columns(trace: dict, agents, tick: float) -> dict:
-    """:func:`hftlab.env.fills.fill_metrics` of a traced runner for the global agent indices ``agents``:
-    ``{metric: (W, len(agents))}``."""
-    from hftlab.env.fills import fill_metrics
-
-    steps_first = jax.tree_util.tree_map(lambda x: np.swapaxes(np.asarray(x), 0, 1), trace)
-    m = fill_metrics(steps_first, float(tick))
-    return {k: np.asarray(v)[:, list(agents)] for k, v in m.items() if not k.endswith("_shares")}
-
-
 def agents_of(env, type_: str, last: int | None = None) -> list[int]:
     """Global indices of ``env``'s agents of ``type_`` (the ``last`` ones only, if given)."""
     idx = [a for a, name in enumerate(env.agent_type) if name == type_]
@@ -151,15 +141,17 @@ def tidy(results: dict, policy_of: dict, windows: np.ndarray) -> list[dict]:
     return rows
 
 
-def greedy_episodes(params, config: TrainConfig, env, env_params, windows, key, fills: bool = False) -> pd.DataFrame:
-    """Tidy table of the learned greedy policies' episodes on ``windows`` (policy ``ippo``); with
-    ``fills``, each agent's fills by source, markouts and passive share too (:func:`fill_columns`)."""
+def greedy_episodes(params, config: TrainConfig, env, env_params, windows, key, columns=None) -> pd.DataFrame:
+    """Tidy table of the learned greedy policies' episodes on ``windows`` (policy ``ippo``).
+
+    ``columns(trace, agents)``, if given, adds per-window columns computed from the traced
+    episodes (``{metric: (W, len(agents))}``) for each learning type's global agent indices
+    ``agents`` -- the study layer passes its fills-by-source metrics this way."""
     w = check_windows(windows, env_params)
-    run = episode_runner(config, env, None, fills)
+    run = episode_runner(config, env, None, columns is not None)
     keys = jax.random.split(key, w.shape[0])
     out = run_windows(run, params, env_params, w, keys)
-    if fills:
+    if columns is not None:
         out, trace = out
-        tick = float(np.asarray(env_params.tick))
-        out = {t: {**m, **fill_columns(trace, agents_of(env, t), tick)} for t, m in out.items()}
+        out = {t: {**m, **columns(trace, agents_of(env, t))} for t, m in out.items()}
     return pd.DataFrame(tidy(out, {t: (t, "ippo") for t in env.learning_types}, w))

@@ -29,9 +29,19 @@ import pandas as pd
 
 from hftlab.errors import InputError
 from hftlab.rl.config import TrainConfig
-from hftlab.rl.evaluate import agents_of, check_windows, episode_runner, fill_columns, greedy_episodes, run_windows, tidy
+from hftlab.rl.evaluate import agents_of, check_windows, episode_runner, greedy_episodes, run_windows, tidy
 
 KEY_METRICS = {"execution": ("shortfall_bps", "fill_rate"), "market_making": ("pnl", "inventory_std")}
+
+
+def fill_columns(trace: dict, agents, tick: float) -> dict:
+    """:func:`hftlab.env.fills.fill_metrics` of a traced runner for the global agent indices ``agents``:
+    ``{metric: (W, len(agents))}``."""
+    from hftlab.env.fills import fill_metrics
+
+    steps_first = jax.tree_util.tree_map(lambda x: np.swapaxes(np.asarray(x), 0, 1), trace)
+    m = fill_metrics(steps_first, float(tick))
+    return {k: np.asarray(v)[:, list(agents)] for k, v in m.items() if not k.endswith("_shares")}
 
 
 def baseline_runs(env) -> list:
@@ -66,7 +76,9 @@ def evaluate(params, env, windows, key, env_params=None, config: TrainConfig | N
         raise InputError(f"evaluate: params have no entry for agent type(s) {missing}")
     w = check_windows(windows, env_params)
     keys = jax.random.split(key, w.shape[0])
-    frames = [greedy_episodes(params, config, env, env_params, w, key, fills=fills)]
+    tick = float(np.asarray(env_params.tick))
+    columns = (lambda trace, agents: fill_columns(trace, agents, tick)) if fills else None
+    frames = [greedy_episodes(params, config, env, env_params, w, key, columns=columns)]
     if baselines:
         for lt, b, benv in baseline_runs(env):
             run = episode_runner(config, benv, ((lt, b),), fills)
@@ -77,7 +89,7 @@ def evaluate(params, env, windows, key, env_params=None, config: TrainConfig | N
             n = env.num_agents(lt)
             out = {name: {k: v[:, -n:] for k, v in m.items()} for name, m in out.items()}
             if fills:
-                cols = fill_columns(trace, agents_of(benv, b, n), float(np.asarray(env_params.tick)))
+                cols = fill_columns(trace, agents_of(benv, b, n), tick)
                 out = {name: {**m, **cols} for name, m in out.items()}
             frames.append(pd.DataFrame(tidy(out, {lt: (lt, b)}, w)))
     return pd.concat(frames, ignore_index=True)
