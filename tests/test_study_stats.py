@@ -14,7 +14,8 @@ from hftlab.errors import InputError
 from hftlab.study.market import records_frame, targets_from
 from hftlab.study.stats import block_bootstrap, block_length, compare, paired_differences, verdict_table
 
-RECORDED = Path(__file__).resolve().parents[1] / "hftlab" / "study" / "results" / "study_goog_quick.json"
+RESULTS = Path(__file__).resolve().parents[1] / "hftlab" / "study" / "results"
+RECORDED = RESULTS / "study_goog_quick.json"
 
 
 def test_block_length_grows_as_the_cube_root():
@@ -110,9 +111,12 @@ def test_missing_policy_is_a_one_line_error():
         paired_differences(_records(0.1), "execution", "pov")
 
 
-def test_recorded_run_intervals_recompute_from_its_records():
-    """The small recorded run: every interval and target follows from its per-window records."""
-    r = json.loads(RECORDED.read_text())
+@pytest.mark.parametrize("name", ["study_goog_quick", "study_goog", "study_amzn"])
+def test_recorded_run_intervals_recompute_from_its_records(name):
+    """The recorded study runs: every interval and target follows from its per-window records."""
+    r = json.loads((RESULTS / f"{name}.json").read_text())
+    assert r["quick"] == name.endswith("_quick") and r["command"].startswith(
+        ("HFTLAB_QUICK=1 hftlab train" if r["quick"] else "hftlab train") + f" --config {name.removesuffix('_quick')}")
     rec = records_frame(r["records"])
     assert {"evaluation", "seed", "side", "policy", "window", "start_s", "shortfall_bps", "pnl", "shares_executions",
             "markout_1", "markout_5"} <= set(rec.columns)

@@ -158,6 +158,8 @@ def _run(args: argparse.Namespace, write: bool) -> int:
         env = "HFTLAB_QUICK=1 " if quick() and not args.quick else ""  # quick mode from the environment
         out["command"] = env + " ".join(["hftlab"] + [shlex.quote(a) for a in sys.argv[1:]])
         out["quick"] = bool(args.quick or quick())
-        args.json.write_text(json.dumps(out, indent=2))
+        from hftlab.study.records import dumps_record
+
+        args.json.write_text(dumps_record(out))
         print(f"results written to {args.json}")
     return 0

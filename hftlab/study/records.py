@@ -79,6 +79,21 @@ def seeds_choosing_best_restart(out: dict) -> list[bool]:
             for sel in out["selection"].values()]
 
 
+def dumps_record(out: dict) -> str:
+    """``out`` as indented JSON with every list of plain values on one line: the per-window
+    record columns stay readable in a diff at half the size of ``json.dumps(out, indent=2)``."""
+
+    def enc(obj, depth: int) -> str:
+        pad = "  " * depth
+        if isinstance(obj, dict) and obj:
+            return "{\n" + ",\n".join(f"{pad}  {json.dumps(str(k))}: {enc(v, depth + 1)}" for k, v in obj.items()) + f"\n{pad}}}"
+        if isinstance(obj, (list, tuple)) and any(isinstance(x, (dict, list, tuple)) for x in obj):
+            return "[\n" + ",\n".join(f"{pad}  {enc(v, depth + 1)}" for v in obj) + f"\n{pad}]"
+        return json.dumps(obj)
+
+    return enc(out, 0) + "\n"
+
+
 def load_recorded(name: str) -> dict:
     """A recorded ``hftlab train --json`` output shipped with the package (``hftlab/study/results/<name>.json``).
 
