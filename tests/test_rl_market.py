@@ -255,7 +255,7 @@ def _train_subprocess(out):
     assert proc.returncode == 0, proc.stderr[-2000:]
 
 
-def test_train_command_json_has_heldout_and_in_sample_figures(tmp_path, capsys):
+def test_train_command_json_has_heldout_and_in_sample_figures(tmp_path):
     """`hftlab train --json`: per seed, every policy's held-out figures (each window as a buy and a sell)
     and the execution policies' in-sample shortfall on training windows."""
     out = tmp_path / "run.json"

@@ -15,7 +15,6 @@ from hftlab.study.market import records_frame, targets_from
 from hftlab.study.stats import block_bootstrap, block_length, compare, paired_differences, verdict_table
 
 RESULTS = Path(__file__).resolve().parents[1] / "hftlab" / "study" / "results"
-RECORDED = RESULTS / "study_goog_quick.json"
 
 
 def test_block_length_grows_as_the_cube_root():
@@ -134,3 +133,25 @@ def test_recorded_run_intervals_recompute_from_its_records(name):
         w = g.drop_duplicates("window").sort_values("window")
         assert w.start_s.is_monotonic_increasing
     assert rec[rec.evaluation == "heldout"].window.nunique() == r["num_windows"]
+
+
+def test_recorded_study_tables_and_selection_chart():
+    """The tables notebook 03 shows: per (run, type, seed) one restart kept, the best on the validation
+    windows; one target row per (run, evaluation, type); the selection chart draws every row."""
+    from hftlab.study.records import design_frame, selection_frame, targets_frame
+    from hftlab.viz.study import selection_chart
+
+    runs = {n: json.loads((RESULTS / f"{n}.json").read_text()) for n in ("study_goog", "study_amzn")}
+    sel = selection_frame(runs)
+    assert len(sel) == 2 * 8 * 2 * 2  # runs × seeds × types × restarts
+    assert (sel.groupby(["run", "type", "seed"]).kept.sum() == 1).all()
+    for (_, t, _), g in sel.groupby(["run", "type", "seed"]):
+        best = g.score.min() if t == "execution" else g.score.max()
+        assert g[g.kept].score.item() == best
+    t = targets_frame(runs)
+    assert len(t) == 2 * 2 * 2 and t.met.sum() == 1  # only AMZN → GOOG execution is met
+    assert set(design_frame(runs)["restarts compared on"]) == {"validation"}
+    spec = selection_chart(sel).to_dict()
+    assert len(spec["datasets"][next(iter(spec["datasets"]))]) == len(sel)
+    with pytest.raises(InputError, match="selection_chart: expected columns"):
+        selection_chart(sel.drop(columns="kept"))

@@ -22,6 +22,8 @@ mean and spread per policy of :data:`KEY_METRICS`.
 
 from __future__ import annotations
 
+import functools
+
 import jax
 import jax.numpy as jnp
 import numpy as np
@@ -77,7 +79,7 @@ def evaluate(params, env, windows, key, env_params=None, config: TrainConfig | N
     w = check_windows(windows, env_params)
     keys = jax.random.split(key, w.shape[0])
     tick = float(np.asarray(env_params.tick))
-    columns = (lambda trace, agents: fill_columns(trace, agents, tick)) if fills else None
+    columns = functools.partial(fill_columns, tick=tick) if fills else None
     frames = [greedy_episodes(params, config, env, env_params, w, key, columns=columns)]
     if baselines:
         for lt, b, benv in baseline_runs(env):

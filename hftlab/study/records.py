@@ -79,6 +79,31 @@ def seeds_choosing_best_restart(out: dict) -> list[bool]:
             for sel in out["selection"].values()]
 
 
+def selection_frame(runs: dict) -> pd.DataFrame:
+    """Each seed's restarts as scored on the selection windows, per agent type, and the one kept:
+    one row per (run, type, seed, restart) of ``{name: hftlab train --json output}``."""
+    return pd.DataFrame([{"run": name, "type": t, "seed": int(seed), "restart": k, "score": float(score),
+                          "kept": k == sel[t]["chosen"]}
+                         for name, r in runs.items() for seed, sel in r["selection"].items()
+                         for t in ("execution", "market_making") for k, score in enumerate(sel[t]["in_sample"])])
+
+
+def targets_frame(runs: dict) -> pd.DataFrame:
+    """Whether each target is met, one row per (run, evaluation, type)."""
+    return pd.DataFrame([{"run": name, "evaluation": ev, "type": t, "met": v["met"]}
+                         for name, r in runs.items() for ev, e in r["targets"].items() for t, v in e.items()])
+
+
+def design_frame(runs: dict) -> pd.DataFrame:
+    """What each run chose on which windows: restarts (and the windows compared), baseline members."""
+    return pd.DataFrame([{"run": name, "restarts compared on": r["design"]["restarts"]["compared_on"],
+                          "windows": r["design"]["restarts"]["windows"],
+                          "chosen restart (execution/market making) per seed": " ".join(
+                              f"{s['execution']}/{s['market_making']}" for s in r["design"]["restarts"]["chosen"].values()),
+                          "baselines tuned on": f"{r['design']['baselines']['tuned_on']} {r['design']['baselines']['windows']}",
+                          "members": r["design"]["baselines"]["members"]} for name, r in runs.items()])
+
+
 def dumps_record(out: dict) -> str:
     """``out`` as indented JSON with every list of plain values on one line: the per-window
     record columns stay readable in a diff at half the size of ``json.dumps(out, indent=2)``."""

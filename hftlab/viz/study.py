@@ -100,3 +100,17 @@ def inventory_chart(paths: pd.DataFrame, title: str = "Market makers' inventory 
     band = base.mark_area(opacity=0.15).encode(y=alt.Y("lo:Q", title="inventory (shares)"), y2="hi:Q")
     line = base.mark_line().encode(y="mean:Q", tooltip=["policy", "step", alt.Tooltip("mean:Q", format=".1f")])
     return (band + line).properties(width=420, height=200, title=title)
+
+
+def selection_chart(selection: pd.DataFrame) -> alt.FacetChart:
+    """Each seed's restarts scored on the selection windows and the one kept, per agent type and run
+    (:func:`hftlab.study.records.selection_frame`): shortfall in bps (lower is better), PnL in USD."""
+    need = {"run", "type", "seed", "restart", "score", "kept"}
+    if not need <= set(selection.columns):
+        raise InputError(f"selection_chart: expected columns {sorted(need)} (selection_frame's), got {sorted(selection.columns)}")
+    return alt.Chart(selection).mark_point(filled=True, size=60).encode(
+        x=alt.X("seed:O"), y=alt.Y("score:Q", title="score on the selection windows", scale=alt.Scale(zero=False)),
+        color=alt.Color("kept:N", title="kept"), shape=alt.Shape("restart:N"),
+        tooltip=["run", "type", "seed", "restart", alt.Tooltip("score:Q", format=".3f"), "kept"],
+    ).properties(width=220, height=160).facet(row=alt.Row("type:N", title=None), column=alt.Column("run:N", title=None)
+                                              ).resolve_scale(y="independent")
