@@ -166,3 +166,24 @@ def test_record_ippo_metrics_after_the_fact(runs):
     assert set(df.run) == {"seed 0", "seed 3"} and df.step.max() == 6 and live.draws == 1
     v = df[(df.run == "seed 3") & (df.group == "chain") & (df.metric == "entropy") & (df.step == 2)].value
     assert float(v.iloc[0]) == pytest.approx(float(np.asarray(plain["metrics"]["chain"]["entropy"])[1, 1]))
+
+
+def test_a_dense_live_chart_is_kept_as_a_png_so_the_saved_widget_state_stays_small():
+    """Thousands of points: the SVG passes ``SVG_MAX_CHARS``, so the widget holds the (smaller) PNG."""
+    import vl_convert as vlc
+
+    from hftlab.viz.render import SVG_MAX_CHARS
+
+    def dense(df, run):
+        return alt.Chart(df).mark_point().encode(x="step:Q", y="value:Q", color="run:N")
+
+    live = LiveChart(dense, interval=0.0)
+    rng = np.random.default_rng(0)
+    live.extend([(f"seed {i % 4}", "a", i, "loss", float(v)) for i, v in enumerate(rng.normal(size=4000))])
+    live.finish()
+    assert live.image.format == "png" and bytes(live.image.value).startswith(b"\x89PNG")
+    svg = vlc.vegalite_to_svg(live.chart().to_dict())
+    assert len(svg) > SVG_MAX_CHARS and 4 * len(live.image.value) / 3 < len(svg)
+    live.extend([("seed 0", "a", 5000, "loss", 0.0)])
+    live.selector.value = "seed 0"  # fewer points again, still drawn (as whichever format is smaller)
+    assert live.image.format in ("png", "svg+xml") and live.draws == 2

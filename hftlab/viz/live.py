@@ -9,7 +9,8 @@ often than keeps drawing under ``max_share`` of the time (a redraw that took 0.6
 6 s at the default 10 %), plus once more by :meth:`LiveChart.finish`: drawing, which runs
 in the reporting thread, never dominates training.
 
-The chart is an SVG drawn in the kernel by ``vl-convert`` into one ``ipywidgets.Image``:
+The chart is an SVG (a PNG when that is much smaller, as for cell charts) drawn in the kernel by
+``vl-convert`` into one ``ipywidgets.Image``:
 an update changes that widget's value — no new cell output per update, no JavaScript
 bundle, no network — and it works the same in JupyterLab, Colab and nbconvert. A
 dropdown chooses the run shown ("all runs" overlays them); choosing redraws at once.
@@ -102,15 +103,16 @@ class LiveChart:
 
     def redraw(self) -> None:
         """Draw the chart now (the selected run) into the image widget."""
-        import vl_convert as vlc
-        from altair.utils._importers import vl_version_for_vl_convert
+        from hftlab.viz.render import static_image
 
         start = self.last_draw = self.clock()
         df = self.frame(self.selector.value)
         if df.empty:
             return
         spec = self.draw_fn(df, self.selector.value).to_dict()
-        self.image.value = vlc.vegalite_to_svg(spec, vl_version=vl_version_for_vl_convert()).encode()
+        fmt, data = static_image(spec)  # a dense chart as PNG: the widget's state is what a saved notebook keeps
+        with self.image.hold_sync():
+            self.image.format, self.image.value = fmt, data
         self.draws += 1
         self.draw_seconds = self.clock() - start
         last = int(df.step.max())

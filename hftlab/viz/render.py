@@ -74,10 +74,9 @@ SVG_MAX_CHARS = 200_000
 CELL_RENDERER = "hftlab_offline"  # the Altair renderer name of a cell chart under ``offline``
 
 
-def _offline_cell_chart(spec: dict, **_options) -> dict:
-    """Altair renderer: a chart drawn in the kernel by vl-convert — inline SVG, or PNG when much smaller."""
-    import base64
-
+def static_image(spec: dict) -> tuple[str, bytes]:
+    """A chart drawn in the kernel by vl-convert: ``("svg+xml", svg)``, or ``("png", png)`` when the SVG
+    passes :data:`SVG_MAX_CHARS` and the PNG is smaller (as base64, as a notebook stores it)."""
     import vl_convert as vlc
     from altair.utils._importers import vl_version_for_vl_convert
 
@@ -85,9 +84,19 @@ def _offline_cell_chart(spec: dict, **_options) -> dict:
     svg = vlc.vegalite_to_svg(spec, vl_version=vl_version)
     if len(svg) > SVG_MAX_CHARS:
         png = vlc.vegalite_to_png(spec, vl_version=vl_version, scale=1.0)
-        if 4 * len(png) / 3 < len(svg):  # base64 in the notebook
-            return {"image/png": base64.b64encode(png).decode("ascii"), "text/plain": "<VegaLite chart (PNG)>"}
-    return {"image/svg+xml": svg, "text/plain": "<VegaLite chart (SVG)>"}
+        if 4 * len(png) / 3 < len(svg):
+            return "png", png
+    return "svg+xml", svg.encode()
+
+
+def _offline_cell_chart(spec: dict, **_options) -> dict:
+    """Altair renderer: a chart drawn in the kernel by vl-convert — inline SVG, or PNG when much smaller."""
+    import base64
+
+    fmt, data = static_image(spec)
+    if fmt == "png":
+        return {"image/png": base64.b64encode(data).decode("ascii"), "text/plain": "<VegaLite chart (PNG)>"}
+    return {"image/svg+xml": data.decode(), "text/plain": "<VegaLite chart (SVG)>"}
 
 
 alt.renderers.register(CELL_RENDERER, _offline_cell_chart)
