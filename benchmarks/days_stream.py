@@ -13,6 +13,11 @@ first run on two days compiles it (and the restart on a new shard). Reports per 
 resident memory after the run and its peak so far (one process, N increasing: a peak that
 grows with N would show). For contrast, the memory of holding all N days at once as one
 EnvParams (what training without streaming puts on the device).
+
+``--command``: instead, the whole ``hftlab train`` run in its own process per N (the quick
+sample_day configuration, ``--updates`` updates, ``--set day=FOLDER --set days_per_shard=1
+--set checkpoint_every=1``, held out on one more generated day): its peak resident memory,
+its training time (compilation included) and the whole command's wall time.
 """
 
 from __future__ import annotations
@@ -41,7 +46,10 @@ def main() -> None:
     ap.add_argument("--messages", type=int, default=10_000, help="messages per generated day")
     ap.add_argument("--days-per-shard", type=int, default=1, help="days on the device at a time")
     ap.add_argument("--updates", type=int, default=100, help="PPO updates per run (one per chunk)")
+    ap.add_argument("--command", action="store_true", help="measure `hftlab train` itself, one process per N")
     args = ap.parse_args()
+    if args.command:
+        return command(args)
 
     import jax
     import numpy as np
@@ -103,6 +111,59 @@ def main() -> None:
                   f"{rss:>8.0f} {peak:>9.0f} {all_mib:>21.1f}")
             del whole
         assert train.chunked[1]._cache_size() == 1  # one compiled chunk served every shard of every N
+    finally:
+        shutil.rmtree(work)
+
+
+PEAK = ("import resource, sys; from hftlab.cli import main; rc = main(sys.argv[1:]); "
+        "print('peak_kib', resource.getrusage(resource.RUSAGE_SELF).ru_maxrss); sys.exit(rc)")
+
+
+def command(args) -> None:
+    """``hftlab train`` streaming N days, each N in a fresh process: peak memory and time."""
+    import json
+    import os
+    import subprocess
+    import sys
+
+    import numpy as np
+
+    from hftlab.lob import synthetic
+
+    work = Path(tempfile.mkdtemp(prefix="hftlab-stream-cmd-"))
+    try:
+        n_max = max(args.days)
+        t = time.perf_counter()
+        paths = []
+        for i in range(n_max + 1):  # the last one is held out
+            day = synthetic.generate_day(seed=1000 + i, n_messages=args.messages, levels=2, ticker="SYN",
+                                         date=str(np.datetime64("2012-01-02") + i))
+            paths.append(synthetic.save_day(day, work / "all"))
+        print(f"{n_max + 1} days of {args.messages:,} messages generated in {time.perf_counter() - t:.1f} s")
+        env = {**os.environ, "HFTLAB_CACHE": str(work / "cache"), "HFTLAB_FIGURES": str(work / "figures")}
+        env.pop("HFTLAB_QUICK", None)
+        print(f"{'days':>5} {'peak MiB':>9} {'train s':>8} {'env steps/s':>12} {'command s':>10}")
+        for n in sorted(args.days):
+            folder = work / f"days{n}"
+            folder.mkdir()
+            for m, o in paths[:n]:
+                (folder / m.name).symlink_to(m)
+                (folder / o.name).symlink_to(o)
+            out = work / f"run{n}.json"
+            cmd = [sys.executable, "-c", PEAK, "train", "--quick", "--no-progress", "--no-figures",
+                   "--set", f"day={folder}", "--set", "days_per_shard=1", "--set", "checkpoint_every=1",
+                   "--set", f"train.total_timesteps={8 * 8 * args.updates}", "--set", f"heldout_day={paths[-1][0]}",
+                   "--json", str(out)]
+            t = time.perf_counter()
+            proc = subprocess.run(cmd, env=env, capture_output=True, text=True)
+            wall = time.perf_counter() - t
+            if proc.returncode:
+                raise SystemExit(f"hftlab train on {n} days failed: {(proc.stderr or proc.stdout).strip().splitlines()[-1]}")
+            peak = int(proc.stdout.rsplit("peak_kib", 1)[1].split()[0]) / 1024
+            rec = json.loads(out.read_text())
+            train_s = rec["wall_time_s"]["train"]
+            steps = 8 * 8 * args.updates * len(rec["config"]["seeds"])
+            print(f"{n:>5} {peak:>9.0f} {train_s:>8.1f} {steps / train_s:>12,.0f} {wall:>10.1f}", flush=True)
     finally:
         shutil.rmtree(work)
 

@@ -225,3 +225,89 @@ def test_study_trains_on_earlier_dates_and_holds_out_the_latest(days_dir, tmp_pa
     _, p_train, p_test, _, info = market_setup(one)
     assert info["train_day"] == info["heldout_day"] == "SYN 2012-06-18"
     assert int(p_train.starts.max()) + 200 <= 0.75 * N_MSG <= int(p_test.starts.min())
+
+
+def ds_of(days_dir, tmp_path):
+    return open_days(days_dir, cache_dir=tmp_path / "cache", log=None)
+
+
+def test_streamed_study_splits_by_date_and_keeps_windows_not_days_in_memory(days_dir, tmp_path, monkeypatch):
+    from hftlab import configs
+    from hftlab.study.market import day_stream, market_setup
+
+    monkeypatch.setenv("HFTLAB_CACHE", str(tmp_path / "cache"))
+    base = configs.apply(configs.quick(configs.get("sample_day")), {"day": str(days_dir), "train_fraction": 0.75})
+    cfg = configs.apply(base, {"days_per_shard": 1})
+    env, p_train, p_test, _, info = market_setup(cfg)
+    st = info["stream"]
+    assert st["train_days"] == [f"SYN {d}" for d in DATES[:3]] and st["heldout_days"] == [f"SYN {DATES[3]}"]
+    assert st["validation_days"] == [] and st["shards"] == 3
+    # in memory: windows, not days — the non-overlapping windows of the three training days (14 a day,
+    # under the 48 kept at most), the held-out ones alone
+    per_day = (N_MSG - 200) // 200
+    starts = np.asarray(p_train.starts)
+    assert starts.size == 3 * per_day and (np.diff(starts) == 200).all() and int(p_train.messages.shape[0]) == starts.size * 200
+    held = np.asarray(p_test.starts)
+    assert held.size == cfg.max_eval_windows and int(p_test.messages.shape[0]) == held.size * 200
+    # the copied windows are the days' messages: the first training window is day 0's first window
+    w = ds_of(days_dir, tmp_path).windows(200, stride=200, part=(0.0, 1.0), measure=False)
+    np.testing.assert_array_equal(np.asarray(p_train.messages[:200]), w.messages[w.starts[0]:w.starts[0] + 200])
+    np.testing.assert_array_equal(np.asarray(p_train.seeds[0]), w.seeds[0])
+    stream = day_stream(cfg, env)
+    assert stream.num_shards == 3 and [stream.days(i) for i in range(3)] == [(0,), (1,), (2,)]
+    assert stream.params(1).messages.shape == stream.params(0).messages.shape  # one shape: one compiled chunk
+    # choosing restarts on validation: the latest training date validates, by date
+    val = configs.apply(cfg, {"select_on": "validation", "validation_fraction": 0.34})
+    _, p_train, _, _, info = market_setup(val)
+    st = info["stream"]
+    assert st["train_days"] == [f"SYN {d}" for d in DATES[:2]] and st["validation_days"] == [f"SYN {DATES[2]}"]
+    assert info["train_windows"] == [0, 2 * per_day] and info["validation_windows"] == [2 * per_day, 3 * per_day]
+    with pytest.raises(InputError, match="days_per_shard: streaming needs a folder or glob of days"):
+        market_setup(configs.apply(configs.quick(configs.get("sample_day")), {"days_per_shard": 1}))
+    one_date = configs.apply(cfg, {"day": str(days_dir / f"SYN_{DATES[0]}_*_message_5.csv")})
+    with pytest.raises(InputError, match="days_per_shard: the days are split by date when they stream; split_dates: 1 date"):
+        market_setup(one_date)
+    with pytest.raises(InputError, match="days_per_shard must be a non-negative integer"):
+        market_setup(configs.apply(cfg, {"days_per_shard": -1}))
+
+
+def test_train_command_streams_its_training_days(days_dir, tmp_path, monkeypatch, capsys):
+    """``hftlab train --set day=DIR --set days_per_shard=1``: every training day is trained on, one
+    shard per chunk, and the held-out date is evaluated."""
+    from hftlab.cli import main
+
+    monkeypatch.setenv("HFTLAB_CACHE", str(tmp_path / "cache"))
+    monkeypatch.setenv("HFTLAB_FIGURES", str(tmp_path / "figures"))
+    out = tmp_path / "run.json"
+    rc = main(["train", "--quick", "--no-progress", "--no-figures", "--set", f"day={days_dir}", "--set", "days_per_shard=1",
+               "--set", "checkpoint_every=1", "--set", "train_fraction=0.75", "--json", str(out)])
+    assert rc == 0
+    text = capsys.readouterr().out
+    assert "streaming 3 training day(s), 1 per shard: 3 shard(s), a new one every 1 update(s)" in text
+    import json
+
+    rec = json.loads(out.read_text())
+    st = rec["setup"]["stream"]
+    assert st["chunks"] == 3 and st["shards_trained"] == 3 and rec["setup"]["heldout_day"] == f"SYN {DATES[3]}"
+    assert rec["num_windows"] > 0 and rec["config"]["days_per_shard"] == 1
+
+
+def test_spread_windows_are_the_held_out_evaluations_windows_without_the_days(ds):
+    """``Dataset.spread_windows`` copies exactly the windows ``eval_windows`` picks from all the days
+    laid end to end: the same messages, the same seeds, in the same order."""
+    from hftlab.env.data import market_data_from_days, market_data_from_windows
+    from hftlab.study.market import eval_windows
+
+    full = market_data_from_days(ds, 300, stride=70, part=(0.2, 0.9), measure=False)
+    for k in (1, 5, 40, 1000):
+        picks = eval_windows(full, (0, full.num_windows), k)
+        sw = ds.spread_windows(300, k, stride=70, part=(0.2, 0.9))
+        assert sw.num_windows == picks.size
+        want = np.stack([full.messages[s:s + 300] for s in np.asarray(full.starts)[picks]])
+        np.testing.assert_array_equal(sw.messages.reshape(-1, 300, sw.messages.shape[1]), want)
+        np.testing.assert_array_equal(sw.seeds, np.asarray(full.seeds)[picks])
+        md = market_data_from_windows(sw)
+        assert md.num_windows == sw.num_windows
+        assert md.name == (full.name if k > 1 else "SYN 2012-06-18")  # one window: its day
+    with pytest.raises(InputError, match="spread_windows: window_len, stride and max_windows must be positive"):
+        ds.spread_windows(300, 0)

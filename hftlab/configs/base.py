@@ -35,6 +35,9 @@ class ExperimentConfig:
     # --- data and windows
     day: str = "bundled"  # "bundled" (the sample day), a LOBSTER day (.zip or message CSV), or a folder / glob of days
     skip_bad_days: bool = False  # with a folder of days: leave out malformed days (reported) instead of stopping
+    # with a folder of days: 0 = every training day in memory; N > 0 = stream the training days N at a
+    # time (one shard per compiled chunk of `checkpoint_every` updates; validation days by date)
+    days_per_shard: int = 0
     heldout_day: str | None = None  # evaluate on another day's windows instead of the later windows of `day`
     window_stride: int = 50  # messages between episode window starts (0: half a window)
     train_fraction: float = 0.75  # share of the day's windows for training; the later windows are held out
@@ -59,7 +62,7 @@ class ExperimentConfig:
     agent: AgentConfig = field(default_factory=AgentConfig)  # network and PPO hyperparameters, every learning type
     # --- checkpoints
     checkpoint_dir: str | None = None  # write orbax checkpoints of the training here (`hftlab train --resume DIR` continues)
-    checkpoint_every: int = 50  # updates between checkpoints (training runs in compiled chunks of this many updates)
+    checkpoint_every: int = 50  # updates per compiled chunk: a checkpoint (checkpoint_dir) or a new shard of days (days_per_shard) after each
 
     @property
     def updates(self) -> int:
@@ -100,5 +103,7 @@ class ExperimentConfig:
                 raise InputError(f"{name}: {bad} are not fields of EnvParams")
         if not isinstance(self.checkpoint_every, int) or self.checkpoint_every < 1:
             raise InputError(f"checkpoint_every must be a positive integer (got {self.checkpoint_every!r})")
+        if not isinstance(self.days_per_shard, int) or isinstance(self.days_per_shard, bool) or self.days_per_shard < 0:
+            raise InputError(f"days_per_shard must be a non-negative integer (got {self.days_per_shard!r})")
         self.train.check()
         self.agent.check("agent")

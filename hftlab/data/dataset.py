@@ -401,6 +401,46 @@ class Dataset:
             names=tuple(self.name(i) for i in range(len(self.rows))),
         )
 
+    def spread_windows(self, window_len: int, max_windows: int, stride: int | None = None,
+                       part: tuple[float, float] = (0.0, 1.0)) -> Windows:
+        """At most ``max_windows`` windows that share no message, spread evenly over the days in order,
+        each window's messages copied on its own: memory grows with ``max_windows``, not with the days.
+
+        The windows are those :meth:`windows` would give (``stride``, ``part``), thinned the way a
+        held-out evaluation thins them: in order, a window is kept when it starts after the end of
+        the one kept before it; then ``max_windows`` of those, evenly spaced (first and last
+        included). In the result window ``k`` starts at message ``k * window_len``. Peaks are the
+        index's bound (not measured)."""
+        window_len, max_windows = int(window_len), int(max_windows)
+        stride = max(1, window_len // 2) if stride is None else int(stride)
+        if window_len < 1 or stride < 1 or max_windows < 1:
+            raise InputError(f"spread_windows: window_len, stride and max_windows must be positive "
+                             f"(got {window_len}, {stride}, {max_windows})")
+        if not self.rows:
+            raise InputError("spread_windows: the dataset has no days")
+        kept = []  # (day, start) of non-overlapping windows, days in order
+        for i in range(len(self.rows)):
+            end = -1
+            for s in self._day_starts(i, window_len, stride, part):
+                if s >= end:
+                    kept.append((i, int(s)))
+                    end = int(s) + window_len
+        if not kept:
+            raise InputError(f"spread_windows: no window of {window_len} messages fits part {part} of any of the "
+                             f"{len(self.rows)} day(s)")
+        if len(kept) > max_windows:
+            kept = [kept[j] for j in np.linspace(0, len(kept) - 1, max_windows).round().astype(int)]
+        msgs = np.concatenate([np.asarray(self.messages(i)[s:s + window_len]) for i, s in kept])
+        seeds = np.stack([np.asarray(self.orderbook(i)[s - 1]) for i, s in kept])
+        used = [self.rows[i] for i in sorted({i for i, _ in kept})]
+        return Windows(
+            messages=msgs, starts=np.arange(len(kept), dtype=np.int32) * window_len, seeds=seeds,
+            day=np.asarray([i for i, _ in kept], np.int32), window_len=window_len, levels=self.levels,
+            tick=int(np.gcd.reduce([int(r["tick"]) for r in used])), max_oid=max(int(r["max_oid"]) for r in used),
+            peaks=None, bound=max(max(int(r["peak_bid"]), int(r["peak_ask"])) for r in used),
+            names=tuple(self.name(i) for i in range(len(self.rows))),
+        )
+
     def shards(self, days_per_shard: int, window_len: int, stride: int | None = None,
                part: tuple[float, float] = (0.0, 1.0)) -> "Shards":
         """The days in groups of ``days_per_shard`` (in order), each group's windows padded to one shape.

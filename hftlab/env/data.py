@@ -143,11 +143,28 @@ def market_data_from_days(dataset, window_len: int, stride: int | None = None, p
     ``measure``: per-window peak resting orders (reference book, cached with the day);
     otherwise the days' whole-replay peaks bound them. See :meth:`hftlab.data.Dataset.windows`.
     """
-    w = dataset.windows(window_len, stride=stride, part=part, measure=measure)
-    days = sorted(set(int(d) for d in np.unique(w.day)))
-    label = name or (w.names[days[0]] if len(days) == 1 else f"{len(days)} days ({w.names[days[0]]} .. {w.names[days[-1]]})")
-    return MarketData(messages=w.messages, starts=w.starts, seeds=w.seeds, window_len=w.window_len, levels=w.levels,
-                      tick=w.tick, max_oid=w.max_oid, peak_orders=max(w.peak_orders, 1), name=label)
+    return market_data_from_windows(dataset.windows(window_len, stride=stride, part=part, measure=measure), name=name)
+
+
+def market_data_from_windows(*windows, name: str | None = None) -> MarketData:
+    """:class:`MarketData` of :class:`hftlab.data.Windows` (e.g. :meth:`hftlab.data.Dataset.spread_windows`),
+    laid one after another (the windows of ``windows[1]`` follow those of ``windows[0]``, and so on)."""
+    if not windows:
+        raise InputError("market_data_from_windows: no windows")
+    w0 = windows[0]
+    if any(w.window_len != w0.window_len or w.levels != w0.levels for w in windows):
+        raise InputError("market_data_from_windows: the windows differ in length or level count")
+    offsets = np.cumsum([0] + [w.messages.shape[0] for w in windows[:-1]])
+    names = [w.names[d] for w in windows for d in sorted(set(int(d) for d in np.unique(w.day)))]
+    names = list(dict.fromkeys(names))
+    label = name or (names[0] if len(names) == 1 else f"{len(names)} days ({names[0]} .. {names[-1]})")
+    one = len(windows) == 1
+    return MarketData(messages=w0.messages if one else np.concatenate([w.messages for w in windows]),
+                      starts=w0.starts if one else np.concatenate([w.starts + o for w, o in zip(windows, offsets)]).astype(np.int32),
+                      seeds=w0.seeds if one else np.concatenate([w.seeds for w in windows]),
+                      window_len=w0.window_len, levels=w0.levels,
+                      tick=int(np.gcd.reduce([w.tick for w in windows])), max_oid=max(w.max_oid for w in windows),
+                      peak_orders=max(max(w.peak_orders for w in windows), 1), name=label)
 
 
 class DayStream:

@@ -61,12 +61,52 @@ def many_days(day: str | None) -> bool:
     return bool(day) and day != "bundled" and (Path(day).is_dir() or any(c in day for c in "*?["))
 
 
+def streamed_days(cfg: ExperimentConfig):
+    """``(training, validation, held-out)`` :class:`hftlab.data.Dataset` s of a run that streams its
+    training days (``cfg.days_per_shard > 0``), split by date: the latest ``1 - train_fraction`` of
+    the dates are held out (none with ``heldout_day``), and with ``select_on="validation"`` the
+    latest ``validation_fraction`` of the training dates validate. ``None`` when nothing streams."""
+    if not cfg.days_per_shard:
+        return None
+    if not many_days(cfg.day):
+        raise InputError(f"days_per_shard: streaming needs a folder or glob of days as day (got {cfg.day!r})")
+    from hftlab.data import open_days
+
+    ds = open_days(cfg.day, skip_bad_days=cfg.skip_bad_days)
+    held = 0.0 if cfg.heldout_day else 1.0 - cfg.train_fraction
+    val = cfg.validation_fraction * (1.0 - held) if cfg.select_on == "validation" else 0.0
+    try:
+        return ds.split_dates(validation=val, heldout=held)
+    except InputError as exc:
+        raise InputError(f"days_per_shard: the days are split by date when they stream; {exc}") from None
+
+
+def day_stream(cfg: ExperimentConfig, env):
+    """The :class:`hftlab.env.data.DayStream` of ``cfg``'s training days (None unless ``cfg.days_per_shard``):
+    shards of ``days_per_shard`` days, the training environment parameters of each."""
+    split = streamed_days(cfg)
+    if split is None:
+        return None
+    from hftlab.env.data import DayStream
+
+    window_len = cfg.env.messages_per_step * cfg.env.episode_steps
+    return DayStream(env, split[0], cfg.days_per_shard, window_len, stride=cfg.window_stride or None,
+                     **{**cfg.env_params, **cfg.train_env_params})
+
+
 def market_setup(cfg: ExperimentConfig):
     """``(env, train_params, heldout_params, heldout_windows, info)`` for ``cfg``.
 
     ``cfg.day`` may be a folder or glob of days (:func:`hftlab.data.open_days`): the latest
     ``1 - train_fraction`` of its dates are held out (with a single date: the later part of
-    each day), and training episodes sample windows across the training days."""
+    each day), and training episodes sample windows across the training days.
+
+    With ``cfg.days_per_shard`` the training days stream (:func:`day_stream`) and memory holds
+    windows, not days (:meth:`hftlab.data.Dataset.spread_windows`): ``train_params`` are then
+    ``SELECTION_WINDOWS`` non-overlapping windows spread over all the training days (where restarts
+    are compared with ``select_on="train"`` and the baselines are tuned) followed by as many over
+    the validation days (``select_on="validation"``); ``heldout_params`` are the ``max_eval_windows``
+    held-out windows alone; ``info["stream"]`` names the days of each part."""
     from hftlab.env import MarketEnv, load_market_data, split_windows
     from hftlab.env.data import first_window_after
     from hftlab.env.wrappers import FeatureSubset
@@ -75,7 +115,26 @@ def market_setup(cfg: ExperimentConfig):
     cfg.check()
     window_len = cfg.env.messages_per_step * cfg.env.episode_steps
     stride = cfg.window_stride or None
-    if many_days(cfg.day):  # a folder or glob of days: split by date (or, with one date, by time within it)
+    streamed = streamed_days(cfg)
+    stream_info, stream_bound, val_range = None, 0, None
+    if streamed is not None:  # training days stream; in memory only windows spread over each part's days
+        from hftlab.env.data import market_data_from_windows
+
+        train_ds, val_ds, test_ds = streamed
+        tr = train_ds.spread_windows(window_len, SELECTION_WINDOWS, stride=stride)
+        parts = [tr] + ([val_ds.spread_windows(window_len, SELECTION_WINDOWS, stride=stride)] if len(val_ds) else [])
+        data = market_data_from_windows(*parts)
+        train_range = (0, tr.num_windows)
+        if len(val_ds):
+            val_range = (tr.num_windows, data.num_windows)
+        if len(test_ds):
+            test_data = market_data_from_windows(test_ds.spread_windows(window_len, cfg.max_eval_windows, stride=stride))
+        stream_bound = int(train_ds.index[["peak_bid", "peak_ask"]].to_numpy().max())
+        stream_info = {"days_per_shard": cfg.days_per_shard, "shards": -(-len(train_ds) // cfg.days_per_shard),
+                       "train_days": [train_ds.name(i) for i in range(len(train_ds))],
+                       "validation_days": [val_ds.name(i) for i in range(len(val_ds))],
+                       "heldout_days": [test_ds.name(i) for i in range(len(test_ds))]}
+    elif many_days(cfg.day):  # a folder or glob of days: split by date (or, with one date, by time within it)
         from hftlab.data import open_days
         from hftlab.env.data import market_data_from_days
 
@@ -93,7 +152,9 @@ def market_setup(cfg: ExperimentConfig):
     else:
         data = load_market_data(lobster.load(cfg.day), window_len=window_len, stride=stride)
         test_ds = None
-    if cfg.heldout_day:
+    if streamed is not None and not cfg.heldout_day:
+        train_range, test_range = train_range, (0, test_data.num_windows)
+    elif cfg.heldout_day:
         if many_days(cfg.heldout_day):
             from hftlab.data import open_days
             from hftlab.env.data import market_data_from_days
@@ -108,8 +169,7 @@ def market_setup(cfg: ExperimentConfig):
     else:
         test_data = data
         train_range, test_range = split_windows(data, cfg.train_fraction)
-    val_range = None
-    if cfg.select_on == "validation":  # the last part of the training windows, no messages shared with the rest
+    if cfg.select_on == "validation" and streamed is None:  # the last part of the training windows, no messages shared with the rest
         lo, hi = train_range
         cut = lo + int(round((hi - lo) * (1.0 - cfg.validation_fraction)))
         v_lo = first_window_after(data, max(cut, lo + 1) - 1)
@@ -122,6 +182,10 @@ def market_setup(cfg: ExperimentConfig):
         cd = load_market_data(lobster.load(d), window_len=window_len, stride=stride)
         cross.append((d, cd, split_windows(cd, cfg.train_fraction)[1]))
     capacity = book_capacity(data, test_data, *(c[1] for c in cross))
+    if stream_bound:  # every streamed shard shares one bound: the training days' whole-replay peaks
+        from hftlab.lob.engine import capacity_for
+
+        capacity = max(capacity, capacity_for(max(stream_bound, data.levels), extra_orders=15))
     env = FeatureSubset.named(MarketEnv(cfg.env.replace(capacity=capacity)), cfg.exec_features)
     p_train = env.default_params(data, train_range, **{**cfg.env_params, **cfg.train_env_params})
     p_test = env.default_params(test_data, test_range, **cfg.env_params)
@@ -132,6 +196,8 @@ def market_setup(cfg: ExperimentConfig):
             "heldout_eval_windows": int(windows.size)}
     if val_range is not None:
         info["validation_windows"] = [int(v) for v in val_range]
+    if stream_info is not None:
+        info["stream"] = stream_info
     if cross:
         info["cross"] = []
         for name, cd, rng in cross:
@@ -518,13 +584,23 @@ def run_experiment(cfg: ExperimentConfig, progress: bool = False, log=print, liv
                                {t: env.action_labels(t) for t in env.learning_types})
     train = make_train(config, env, progress=bar, monitor=monitor)
     hp = default_hparams(config, train.types)
-    if cfg.checkpoint_dir is not None:  # compiled chunks of updates, a checkpoint after each
+    stream = day_stream(cfg, env)
+    if stream is not None:
+        chunks = -(-config.num_updates // cfg.checkpoint_every)
+        st = setup["stream"]
+        st["chunks"], st["shards_trained"] = chunks, min(chunks * jax.process_count(), stream.num_shards)
+        log(f"streaming {len(st['train_days'])} training day(s), {cfg.days_per_shard} per shard: {stream.num_shards} "
+            f"shard(s), a new one every {cfg.checkpoint_every} update(s)"
+            + (f" ({st['shards_trained']} of them reached in {chunks} chunk(s))"
+               if st["shards_trained"] < stream.num_shards else ""))
+    if cfg.checkpoint_dir is not None or stream is not None:  # compiled chunks of updates, a checkpoint after each
         from hftlab.rl.checkpoint import train_in_chunks
 
-        start_checkpoints(cfg, resume)
+        if cfg.checkpoint_dir is not None:
+            start_checkpoints(cfg, resume)
         t_compile, t0 = 0.0, time.perf_counter()
-        out = train_in_chunks(train, keys, p_train, hp, every=cfg.checkpoint_every, directory=cfg.checkpoint_dir,
-                              resume=resume, log=log)
+        out = train_in_chunks(train, keys, None if stream is not None else p_train, hp, every=cfg.checkpoint_every,
+                              directory=cfg.checkpoint_dir, resume=resume, log=log, stream=stream)
         t_train = time.perf_counter() - t0  # compilation included
     else:
         t0 = time.perf_counter()
