@@ -279,7 +279,8 @@ def test_train_command_streams_its_training_days(days_dir, tmp_path, monkeypatch
     monkeypatch.setenv("HFTLAB_CACHE", str(tmp_path / "cache"))
     monkeypatch.setenv("HFTLAB_FIGURES", str(tmp_path / "figures"))
     out = tmp_path / "run.json"
-    rc = main(["train", "--quick", "--no-progress", "--no-figures", "--set", f"day={days_dir}", "--set", "days_per_shard=1",
+    rc = main(["train", "--quick", "--seeds", "1", "--no-progress", "--no-figures", "--set", f"day={days_dir}",
+               "--set", "days_per_shard=1", "--set", "max_eval_windows=2",
                "--set", "checkpoint_every=1", "--set", "train_fraction=0.75", "--json", str(out)])
     assert rc == 0
     text = capsys.readouterr().out
