@@ -68,6 +68,22 @@ def execute(tool: str, notebook: Path, out: Path, cell_timeout: int) -> dict:
     return row
 
 
+def summary(record: dict) -> str:
+    """Markdown table: per notebook and tool, the executions' wall times, failures and largest saved size."""
+    rows: dict[tuple[str, str], list[dict]] = {}
+    for r in record["runs"]:
+        rows.setdefault((r["notebook"], r["tool"]), []).append(r)
+    lines = ["| notebook | tool | executions | failed | wall times, s | largest saved | longest wait between cells |",
+             "|---|---|---:|---:|---|---:|---:|"]
+    for (nb, tool), runs in sorted(rows.items()):
+        walls = ", ".join(f"{r['wall_s']:.0f}" for r in runs)
+        size = max((r["bytes"] or 0) for r in runs) / 1e6
+        gap = max(r.get("max_gap_s", 0.0) for r in runs)
+        lines.append(f"| {nb.removesuffix('.ipynb')} | {tool} | {len(runs)} | {sum(r['rc'] != 0 for r in runs)} | "
+                     f"{walls} | {size:.2f} MB | {gap:.1f} s |")
+    return "\n".join(lines)
+
+
 def main(argv=None) -> int:
     ap = argparse.ArgumentParser(description=__doc__.split("\n\n")[0])
     ap.add_argument("--repeats", type=int, default=5)
@@ -75,7 +91,11 @@ def main(argv=None) -> int:
     ap.add_argument("--tools", nargs="*", default=["nbconvert", "papermill"], choices=["nbconvert", "papermill"])
     ap.add_argument("--cell-timeout", type=int, default=600)
     ap.add_argument("--json", type=Path, help="append each execution here as it ends")
+    ap.add_argument("--summary", type=Path, metavar="JSON", help="print the markdown table of a recorded run and exit")
     args = ap.parse_args(argv)
+    if args.summary:
+        print(summary(json.loads(args.summary.read_text())))
+        return 0
     if args.notebooks:
         notebooks = [NOTEBOOKS / Path(n).name for n in args.notebooks]
         missing = [str(n) for n in notebooks if not n.exists()]
