@@ -89,6 +89,7 @@ def main(argv=None) -> int:
     ap.add_argument("--repeats", type=int, default=5)
     ap.add_argument("--notebooks", nargs="*", help="names or paths (default: every notebook)")
     ap.add_argument("--tools", nargs="*", default=["nbconvert", "papermill"], choices=["nbconvert", "papermill"])
+    ap.add_argument("--first-round", type=int, default=1, help="number the rounds from this one (runs split over processes)")
     ap.add_argument("--cell-timeout", type=int, default=600)
     ap.add_argument("--json", type=Path, help="append each execution here as it ends")
     ap.add_argument("--summary", type=Path, metavar="JSON", help="print the markdown table of a recorded run and exit")
@@ -116,7 +117,7 @@ def main(argv=None) -> int:
             args.json.parent.mkdir(parents=True, exist_ok=True)
             args.json.write_text(json.dumps(record, indent=1) + "\n")
 
-    for r in range(args.repeats):
+    for r in range(args.first_round - 1, args.first_round - 1 + args.repeats):
         for tool in args.tools:
             for nb in notebooks:
                 row = execute(tool, nb, scratch / f"{nb.stem}.{tool}.{r}.ipynb", args.cell_timeout)

@@ -262,6 +262,12 @@ def test_streamed_study_splits_by_date_and_keeps_windows_not_days_in_memory(days
     st = info["stream"]
     assert st["train_days"] == [f"SYN {d}" for d in DATES[:2]] and st["validation_days"] == [f"SYN {DATES[2]}"]
     assert info["train_windows"] == [0, 2 * per_day] and info["validation_windows"] == [2 * per_day, 3 * per_day]
+    # held out on another day: every date trains or validates
+    other = synthetic.save_day(synthetic.generate_day(seed=7, n_messages=N_MSG, levels=5, ticker="OTH", date="2012-07-02"),
+                               tmp_path / "other")[0]
+    _, p_train, p_test, _, info = market_setup(configs.apply(val, {"heldout_day": str(other)}))
+    assert info["stream"]["train_days"] == [f"SYN {d}" for d in DATES[:3]] and info["heldout_day"].startswith("OTH 2012-07-02")
+    assert info["train_windows"] == [0, 3 * per_day] and info["validation_windows"] == [3 * per_day, 4 * per_day]
     with pytest.raises(InputError, match="days_per_shard: streaming needs a folder or glob of days"):
         market_setup(configs.apply(configs.quick(configs.get("sample_day")), {"days_per_shard": 1}))
     one_date = configs.apply(cfg, {"day": str(days_dir / f"SYN_{DATES[0]}_*_message_5.csv")})

@@ -152,20 +152,23 @@ def market_setup(cfg: ExperimentConfig):
     else:
         data = load_market_data(lobster.load(cfg.day), window_len=window_len, stride=stride)
         test_ds = None
-    if streamed is not None and not cfg.heldout_day:
-        train_range, test_range = train_range, (0, test_data.num_windows)
-    elif cfg.heldout_day:
+    if cfg.heldout_day:
         if many_days(cfg.heldout_day):
             from hftlab.data import open_days
-            from hftlab.env.data import market_data_from_days
+            from hftlab.env.data import market_data_from_days, market_data_from_windows
 
-            test_data = market_data_from_days(open_days(cfg.heldout_day, skip_bad_days=cfg.skip_bad_days),
-                                              window_len, stride=stride)
+            held_ds = open_days(cfg.heldout_day, skip_bad_days=cfg.skip_bad_days)
+            test_data = (market_data_from_windows(held_ds.spread_windows(window_len, cfg.max_eval_windows, stride=stride))
+                         if streamed is not None else market_data_from_days(held_ds, window_len, stride=stride))
         else:
             test_data = load_market_data(lobster.load(cfg.heldout_day), window_len=window_len, stride=stride)
-        train_range, test_range = (0, data.num_windows), (0, test_data.num_windows)
-    elif test_ds is not None:
-        train_range, test_range = (0, data.num_windows), (0, test_data.num_windows)
+        if streamed is None:
+            train_range = (0, data.num_windows)
+        test_range = (0, test_data.num_windows)
+    elif streamed is not None or test_ds is not None:
+        if streamed is None:
+            train_range = (0, data.num_windows)
+        test_range = (0, test_data.num_windows)
     else:
         test_data = data
         train_range, test_range = split_windows(data, cfg.train_fraction)

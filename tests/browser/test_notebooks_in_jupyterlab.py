@@ -123,7 +123,7 @@ JS_CHARTS = """() => {
   });
   // Charts shown as static images: inline SVG (a cell's chart under the default renderer,
   // or HFTLAB_RENDERER=svg), PNG (HFTLAB_RENDERER=png), or saved figures displayed.
-  // A live training chart (hftlab.viz.live.LiveChart) is an SVG image in an ipywidgets Image.
+  // A live training chart (hftlab.viz.live.LiveChart) is an SVG (a PNG when dense) in an ipywidgets Image.
   const images = Array.from(document.querySelectorAll('.jp-Notebook .jp-RenderedImage img, .jp-Notebook .jp-RenderedSVG svg, .jp-Notebook .jp-RenderedSVG img, .jp-Notebook .hftlab-live img'))
     .map(img => img.tagName === 'IMG' ? (img.complete && img.naturalWidth > 0) : img.getBoundingClientRect().width > 0);
   return vega.concat(images);
