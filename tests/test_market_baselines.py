@@ -21,7 +21,8 @@ from hftlab.env.agents.common import View
 from hftlab.env.baselines import constant_policy, rollout
 from hftlab.env.fills import fill_metrics
 from hftlab.lob import lobster
-from hftlab.study.baselines import Family, non_overlapping
+from hftlab.data.dataset import non_overlapping
+from hftlab.study.baselines import Family
 from hftlab.study.day import benchmark_day
 
 T, K = 8, 25

@@ -203,6 +203,23 @@ def _cached_row(path: Path, folder: Path, levels: int | None) -> dict | None:
 # --------------------------------------------------------------------------- windows
 
 
+def non_overlapping(starts, windows, window_len: int) -> np.ndarray:
+    """The windows of ``windows`` (in order) that share no message with the one kept before them."""
+    starts = np.asarray(starts)
+    keep, end = [], -1
+    for w in np.asarray(windows):
+        if starts[w] >= end:
+            keep.append(int(w))
+            end = int(starts[w]) + window_len
+    return np.asarray(keep, np.int32)
+
+
+def evenly(n: int, k: int) -> np.ndarray:
+    """Positions of ``k`` of ``n`` items spread evenly, first and last included (all ``n`` when ``n <= k``)."""
+    return np.arange(n) if n <= k else np.linspace(0, n - 1, k).round().astype(int)
+
+
+
 @dataclass(frozen=True, eq=False)
 class Windows:
     """Episode windows of some days over one flat message array (numpy; see :meth:`Dataset.windows`).
@@ -420,16 +437,12 @@ class Dataset:
             raise InputError("spread_windows: the dataset has no days")
         kept = []  # (day, start) of non-overlapping windows, days in order
         for i in range(len(self.rows)):
-            end = -1
-            for s in self._day_starts(i, window_len, stride, part):
-                if s >= end:
-                    kept.append((i, int(s)))
-                    end = int(s) + window_len
+            starts = self._day_starts(i, window_len, stride, part)
+            kept += [(i, int(s)) for s in starts[non_overlapping(starts, np.arange(starts.size), window_len)]]
         if not kept:
             raise InputError(f"spread_windows: no window of {window_len} messages fits part {part} of any of the "
                              f"{len(self.rows)} day(s)")
-        if len(kept) > max_windows:
-            kept = [kept[j] for j in np.linspace(0, len(kept) - 1, max_windows).round().astype(int)]
+        kept = [kept[j] for j in evenly(len(kept), max_windows)]
         msgs = np.concatenate([np.asarray(self.messages(i)[s:s + window_len]) for i, s in kept])
         seeds = np.stack([np.asarray(self.orderbook(i)[s - 1]) for i, s in kept])
         used = [self.rows[i] for i in sorted({i for i, _ in kept})]

@@ -197,12 +197,3 @@ def tune_all(base_config, env_params, windows, families=None, quick: bool = Fals
     return out, calib
 
 
-def non_overlapping(starts, windows, window_len: int) -> np.ndarray:
-    """The windows of ``windows`` (in order) that share no message with the one kept before them."""
-    starts = np.asarray(starts)
-    keep, end = [], -1
-    for w in np.asarray(windows):
-        if starts[w] >= end:
-            keep.append(int(w))
-            end = int(starts[w]) + window_len
-    return np.asarray(keep, np.int32)

@@ -13,8 +13,9 @@ import jax.numpy as jnp
 import numpy as np
 import pandas as pd
 
+from hftlab.data.dataset import non_overlapping
 from hftlab.env.agents import registry
-from hftlab.study.baselines import OBJECTIVE, format_params, default_families, non_overlapping, run_member, tune_all
+from hftlab.study.baselines import OBJECTIVE, format_params, default_families, run_member, tune_all
 from hftlab.study.market import market_setup, selection_windows
 
 

@@ -46,12 +46,13 @@ SELECT_BETTER = {"execution": np.argmin, "market_making": np.argmax}  # shortfal
 SELECTION_WINDOWS = 48  # training (or validation) windows the restarts and the in-sample comparison use
 
 
-def book_capacity(*data) -> int:
+def book_capacity(*data, peak: int = 0) -> int:
     """Book capacity (orders per side) for the days ``data``: the next power of two above the
-    largest resting-order peak (or the depth levels) plus 16 slots for the agents' orders."""
+    largest resting-order peak (or the depth levels; or ``peak``, a bound known otherwise) plus
+    16 slots for the agents' orders."""
     from hftlab.lob.engine import capacity_for
 
-    return capacity_for(max(max(d.peak_orders, d.levels) for d in data), extra_orders=15)
+    return capacity_for(max([peak] + [max(d.peak_orders, d.levels) for d in data]), extra_orders=15)
 
 
 def many_days(day: str | None) -> bool:
@@ -116,7 +117,7 @@ def market_setup(cfg: ExperimentConfig):
     window_len = cfg.env.messages_per_step * cfg.env.episode_steps
     stride = cfg.window_stride or None
     streamed = streamed_days(cfg)
-    stream_info, stream_bound, val_range = None, 0, None
+    stream_info, stream_bound, val_range, test_data = None, 0, None, None
     if streamed is not None:  # training days stream; in memory only windows spread over each part's days
         from hftlab.env.data import market_data_from_windows
 
@@ -147,11 +148,12 @@ def market_setup(cfg: ExperimentConfig):
         else:
             train_ds, test_ds, parts = ds, ds, ((0.0, cfg.train_fraction), (cfg.train_fraction, 1.0))
         data = market_data_from_days(train_ds, window_len, stride=stride, part=parts[0])
+        train_range = (0, data.num_windows)
         if test_ds is not None:
             test_data = market_data_from_days(test_ds, window_len, stride=stride, part=parts[1])
     else:
         data = load_market_data(lobster.load(cfg.day), window_len=window_len, stride=stride)
-        test_ds = None
+        train_range = (0, data.num_windows)  # unless its later windows are held out (below)
     if cfg.heldout_day:
         if many_days(cfg.heldout_day):
             from hftlab.data import open_days
@@ -162,16 +164,11 @@ def market_setup(cfg: ExperimentConfig):
                          if streamed is not None else market_data_from_days(held_ds, window_len, stride=stride))
         else:
             test_data = load_market_data(lobster.load(cfg.heldout_day), window_len=window_len, stride=stride)
-        if streamed is None:
-            train_range = (0, data.num_windows)
-        test_range = (0, test_data.num_windows)
-    elif streamed is not None or test_ds is not None:
-        if streamed is None:
-            train_range = (0, data.num_windows)
-        test_range = (0, test_data.num_windows)
-    else:
+    if test_data is None:  # one day: its later windows are held out
         test_data = data
         train_range, test_range = split_windows(data, cfg.train_fraction)
+    else:
+        test_range = (0, test_data.num_windows)
     if cfg.select_on == "validation" and streamed is None:  # the last part of the training windows, no messages shared with the rest
         lo, hi = train_range
         cut = lo + int(round((hi - lo) * (1.0 - cfg.validation_fraction)))
@@ -184,11 +181,8 @@ def market_setup(cfg: ExperimentConfig):
     for d in cfg.cross_days:
         cd = load_market_data(lobster.load(d), window_len=window_len, stride=stride)
         cross.append((d, cd, split_windows(cd, cfg.train_fraction)[1]))
-    capacity = book_capacity(data, test_data, *(c[1] for c in cross))
-    if stream_bound:  # every streamed shard shares one bound: the training days' whole-replay peaks
-        from hftlab.lob.engine import capacity_for
-
-        capacity = max(capacity, capacity_for(max(stream_bound, data.levels), extra_orders=15))
+    # streamed shards share one bound (stream_bound): the training days' whole-replay peaks
+    capacity = book_capacity(data, test_data, *(c[1] for c in cross), peak=stream_bound)
     env = FeatureSubset.named(MarketEnv(cfg.env.replace(capacity=capacity)), cfg.exec_features)
     p_train = env.default_params(data, train_range, **{**cfg.env_params, **cfg.train_env_params})
     p_test = env.default_params(test_data, test_range, **cfg.env_params)
@@ -213,13 +207,11 @@ def market_setup(cfg: ExperimentConfig):
 def eval_windows(data, window_range, max_windows: int) -> np.ndarray:
     """The held-out windows of ``window_range``: non-overlapping (no message shared, so each is a
     separate stretch of the day), at most ``max_windows`` of them spread evenly, in time order."""
-    from hftlab.study.baselines import non_overlapping
+    from hftlab.data.dataset import evenly, non_overlapping
 
     lo, hi = window_range
     w = non_overlapping(data.starts, np.arange(lo, hi, dtype=np.int32), data.window_len)
-    if w.size > max_windows:
-        w = w[np.linspace(0, w.size - 1, max_windows).round().astype(int)]
-    return w.astype(np.int32)
+    return w[evenly(w.size, max_windows)].astype(np.int32)
 
 
 def window_start_times(env_params, windows) -> np.ndarray:
