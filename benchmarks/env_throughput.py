@@ -1,6 +1,6 @@
 """Environment steps per second of ``hftlab.env.MarketEnv``.
 
-    python benchmarks/env_throughput.py [--envs 1 64 1024 4096] [--steps 32] [--repeats 3] [--json PATH]
+    python benchmarks/env_throughput.py [--envs 1 64 1024 4096] [--steps 32] [--repeats 3] [--latency] [--json PATH]
 
 World: two learning agents (execution + market making, random actions) plus fixed-policy
 agents (TWAP near touch, fixed-spread market maker, a noise trader), k = 100 historical
@@ -11,7 +11,9 @@ after a first (compiling) call whose time is reported separately. The same run m
 the same world with ``fills="named"`` (historical executions reduce only the order they
 name: the cost of the market's fill rule is the difference) and the world with no agents
 (the plain replay of the same k messages per step through the environment) as in-run
-baselines. Quick mode (``HFTLAB_QUICK=1``) shrinks the sizes.
+baselines. ``--latency`` adds the same world with each agent's orders delayed by a delay
+drawn per agent and step (geometric, mean 4, 0..20 messages) and observations 10 messages
+old. Quick mode (``HFTLAB_QUICK=1``) shrinks the sizes.
 """
 
 from __future__ import annotations
@@ -75,17 +77,23 @@ def main(argv=None) -> int:
     p.add_argument("--k", type=int, default=100, help="historical messages per step")
     p.add_argument("--repeats", type=int, default=1 if quick() else 3)
     p.add_argument("--no-baseline", action="store_true", help="skip the no-agent world")
+    p.add_argument("--latency", action="store_true",
+                   help="also the world with drawn order latency and delayed observations")
     p.add_argument("--json", default=None, help="write the results to this JSON file")
     args = p.parse_args(argv)
 
     import jax
 
     from hftlab.env import EnvConfig, MarketEnv, load_market_data
+    from hftlab.env.config import latency_distribution
     from hftlab.lob import lobster
 
     data = load_market_data(lobster.sample_day(), window_len=args.steps * args.k)
     worlds = {"2 learners + TWAP, fixed spread, noise": EnvConfig(
         agents=dict(execution=1, market_making=1, twap_near=1, fixed_spread=1, noise=1), episode_steps=args.steps, messages_per_step=args.k)}
+    if args.latency:
+        worlds["same, drawn latency 0-20, obs 10 old"] = worlds["2 learners + TWAP, fixed spread, noise"].replace(
+            latency_probs=latency_distribution("geometric", 20, mean=4.0), obs_delay=10)
     if not args.no_baseline:
         # the same world where historical executions reduce only the order they name (no agent fills from them)
         worlds["same, fills='named' (plain-replay rule)"] = worlds["2 learners + TWAP, fixed spread, noise"].replace(

@@ -8,10 +8,12 @@ import numpy as np
 import pytest
 
 from hftlab.env import EnvConfig, MarketEnv, load_market_data, split_windows
+from hftlab.env.config import latency_distribution
 from hftlab.env.agents.execution import action_labels as ex_labels
 from hftlab.env.baselines import baseline_config, constant_policy, random_policy, rollout
 from hftlab.errors import InputError
 from hftlab.lob import engine, lobster
+from hftlab.lob.messages import TRADER as M_TRADER
 from hftlab.lob.reference import ReferenceBook
 
 T, K = 16, 50
@@ -287,3 +289,130 @@ def test_real_day_runs_without_overflow():
     assert mk["overflow"].sum() == 0 and mk["trade_overflow"].sum() == 0
     ag = jax.tree.map(np.asarray, traj["info"]["agents"])
     assert np.all(ag["inventory"].sum(-1) + mk["hist_inv"] == 0)
+
+
+# --------------------------------------------------------------------------- drawn latency, delayed observations
+DRAWN = dict(latency=2, latency_probs=latency_distribution("geometric", 12, mean=4.0), obs_delay=6)
+
+
+def test_conservation_with_drawn_latency_and_delayed_observations(data):
+    """The conservation checks with every agent's orders landing 2..14 messages after its decision (a delay
+    drawn per agent and step) and observations 6 messages old; the same key gives the same rollout."""
+    env = MarketEnv(_world(**DRAWN))
+    params = env.default_params(data, exec_side=0, agent={"noise": {"market_prob": 0.4}})
+    _, traj = rollout(env, params, WORLD_KEY, num_steps=3 * T + 5, num_envs=4)
+    traj = jax.tree.map(np.asarray, traj)
+    check_conservation(env, params, traj)
+    lat = traj["info"]["agents"]["latency"]
+    assert lat.min() >= 2 and lat.max() <= 14 and len(np.unique(lat)) > 5
+    _, again = rollout(env, params, WORLD_KEY, num_steps=3 * T + 5, num_envs=4)
+    np.testing.assert_array_equal(lat, np.asarray(again["info"]["agents"]["latency"]))
+    np.testing.assert_array_equal(traj["info"]["agents"]["cash_total"], np.asarray(again["info"]["agents"]["cash_total"]))
+
+
+def _split_delays(env, params, state):
+    """The first step (keys 100, 101, ...) whose two agents draw different delays: ``step_env``'s outputs."""
+    for i in range(64):
+        out = env.step_env(jax.random.PRNGKey(100 + i), state, {}, params)
+        lat = np.asarray(out[4]["agents"]["latency"])
+        if lat[0] != lat[1]:
+            return out
+    raise AssertionError("no step in 64 keys drew two different delays")
+
+
+def test_orders_with_drawn_latency_land_after_their_own_delays(data):
+    """Each agent's orders reach the book right after its own drawn number of historical messages: the
+    step equals the block cut at the two delays with each agent's orders between the pieces."""
+    from hftlab.env.market import replay_historical
+
+    env = MarketEnv(_world(agents={"twap_far": 1, "fixed_spread": 1}, latency=1,
+                           latency_probs=latency_distribution("uniform", 20), debug=True))
+    params = env.default_params(data, exec_side=1)
+    _, state = env.reset_window(jax.random.PRNGKey(0), params, 3)
+    _, state, _, _, _ = env.step_env(jax.random.PRNGKey(1), state, {}, params)  # quotes rest in the book
+    book0, oid0 = state.book, state.oid
+    _, state2, _, _, info = _split_delays(env, params, state)
+    lat = np.asarray(info["agents"]["latency"])
+    hist = np.asarray(info["historical_messages"])
+    rows = np.asarray(info["agent_messages"])  # each agent's rows, in order of arrival
+    first, second = np.argsort(lat, kind="stable")
+    mine = lambda a: rows[rows[:, M_TRADER] == a + 1]  # noqa: E731
+    oid_mid = np.where(np.arange(2)[:, None] == first, np.asarray(state2.oid), np.asarray(oid0))
+    book, _, _ = replay_historical(book0, jnp.asarray(hist[: lat[first]]), oid0)
+    book, _ = engine.replay(book, jnp.asarray(mine(first)), max_trades=16, trades=True)
+    book, _, _ = replay_historical(book, jnp.asarray(hist[lat[first]: lat[second]]), jnp.asarray(oid_mid))
+    book, _ = engine.replay(book, jnp.asarray(mine(second)), max_trades=16, trades=True)
+    book, _, _ = replay_historical(book, jnp.asarray(hist[lat[second]:]), state2.oid)
+    np.testing.assert_array_equal(np.asarray(book.orders), np.asarray(state2.book.orders),
+                                  err_msg=f"delays {lat.tolist()}")
+    assert len(mine(0)) and len(mine(1))  # both agents sent orders in that step
+    # had both landed after the first delay, the book would differ: the check above can tell them apart
+    both, _, _ = replay_historical(book0, jnp.asarray(hist[: lat[first]]), oid0)
+    both, _ = engine.replay(both, jnp.asarray(rows), max_trades=16, trades=True)
+    both, _, _ = replay_historical(both, jnp.asarray(hist[lat[first]:]), state2.oid)
+    assert not np.array_equal(np.asarray(both.orders), np.asarray(state2.book.orders))
+
+
+def test_drawn_latency_fills_match_reference_book(data):
+    """Every row of a step in the order it went through the book (agent orders between historical segments),
+    through the plain-Python reference book, gives the agents' fills the environment reports."""
+    env = MarketEnv(_world(debug=True, **DRAWN))
+    params = env.default_params(data, exec_side=0, agent={"noise": {"market_prob": 0.4}})
+    _, traj = rollout(env, params, WORLD_KEY, num_steps=T - 1, num_envs=2)
+    traj = jax.tree.map(np.asarray, traj)
+    A = env.A
+    for e in range(2):
+        w = int(traj["info"]["market"]["window"][0, e])
+        ref = ReferenceBook.from_l2(data.seeds[w], capacity=env.config.capacity, max_trades=env.config.max_trades)
+        for s in range(T - 1):
+            bought, sold = np.zeros(A + 1, np.int64), np.zeros(A + 1, np.int64)
+            for msg in traj["info"]["book_messages"][s, e]:
+                for tr in ref.apply(msg):
+                    price, qty, _, _, ptr, atr, _, _, aside = tr[:9]
+                    buyer, seller = (atr, ptr) if aside > 0 else (ptr, atr)
+                    bought[buyer] += qty
+                    sold[seller] += qty
+            np.testing.assert_array_equal(bought[1:], traj["info"]["agents"]["bought"][s, e], err_msg=f"step {s}")
+            np.testing.assert_array_equal(sold[1:], traj["info"]["agents"]["sold"][s, e], err_msg=f"step {s}")
+        assert traj["info"]["agents"]["bought"][:, e].sum() > 0
+
+
+def test_delayed_observations_are_the_book_that_many_messages_earlier(data):
+    """With obs_delay e the market the agents see (and quote from) is the book after all but the last e
+    messages of the step; rewards still mark to the current book."""
+    from hftlab.env.market import _masked_views, replay_historical
+
+    e = 20
+    env = MarketEnv(_world(agents={"twap_far": 1, "fixed_spread": 1}, obs_delay=e, debug=True))
+    params = env.default_params(data, exec_side=1)
+    _, state = env.reset_window(jax.random.PRNGKey(0), params, 3)
+    seen_differs = False
+    for i in range(6):
+        book0, oid0 = state.book, state.oid
+        _, state, _, _, info = env.step_env(jax.random.PRNGKey(1 + i), state, {}, params)
+        hist = np.asarray(info["historical_messages"])
+        book, _ = engine.replay(book0, info["agent_messages"], max_trades=16, trades=True)
+        book, _, _ = replay_historical(book, jnp.asarray(hist[: K - e]), state.oid)
+        views = _masked_views(book, state.seen.mid, params.tick, env.config.obs_levels, env.A)
+        for f in ("bid", "ask", "bid_depth", "ask_depth"):
+            np.testing.assert_array_equal(np.asarray(getattr(views, f)), np.asarray(getattr(state.seen, f)), err_msg=f)
+        seen_differs |= not np.array_equal(np.asarray(state.seen.bid_depth), np.asarray(state.view.bid_depth))
+        np.testing.assert_allclose(np.asarray(info["market"]["mid"]), np.asarray(state.view.mid[0]))
+    assert seen_differs  # the last e messages did change what a current observer would see
+
+
+def test_latency_configuration_errors():
+    with pytest.raises(InputError, match="latency_probs must be non-negative and sum to 1"):
+        _world(latency_probs=(0.5, 0.2))
+    with pytest.raises(InputError, match="latency_probs must be a sequence"):
+        _world(latency_probs="fast")
+    with pytest.raises(InputError, match=r"longest latency \(49\) plus obs_delay \(1\)"):
+        _world(latency=40, latency_probs=latency_distribution("uniform", 9), obs_delay=1)
+    with pytest.raises(InputError, match="obs_delay must be"):
+        _world(obs_delay=-1)
+    with pytest.raises(InputError, match="unknown kind"):
+        latency_distribution("normal", 3)
+    with pytest.raises(InputError, match="positive mean"):
+        latency_distribution("geometric", 3)
+    assert latency_distribution("uniform", 3) == (0.25, 0.25, 0.25, 0.25)
+    assert not _world(latency=3, latency_probs=(1.0,)).random_latency

@@ -73,8 +73,25 @@ class EnvConfig:
         book (0 ≤ latency < messages_per_step; default 0): in each step the first ``latency``
         messages of the step's block are replayed before the agents' orders (their resting
         orders can be filled by them), the rest after. The agents decide on the book as it
-        stood at the start of the step. Constant; not drawn per order.
-      debug: put each step's agent messages in ``info['agent_messages']`` (tests).
+        stood at the start of the step. With ``latency_probs`` it is the smallest delay.
+      latency_probs: a distribution of the delay, drawn per agent and step: the orders an
+        agent sends in one step (its cancels and new orders, travelling together) reach the
+        book after ``latency + j`` historical messages with probability ``latency_probs[j]``
+        (``j = 0 .. len - 1``; they must sum to 1). ``()`` (default): every agent's orders
+        wait exactly ``latency`` messages. Agents whose orders land at the same message
+        arrive in agent order. :func:`latency_distribution` builds uniform and geometric
+        ones. Each agent's delay of the step is ``info['agents']['latency']``.
+      obs_delay: historical messages by which the market data the agents observe and act
+        on (touch, mid, depth, imbalance, the shares ahead of their orders) lag the book:
+        at the end of a step they see the book as it stood ``obs_delay`` messages before
+        the step's last message. Their own inventory, cash and resting orders are known
+        without delay, and rewards mark to the current book. Needs
+        ``latency + len(latency_probs) - 1 + obs_delay < messages_per_step`` (max(0, len - 1)
+        for an empty ``latency_probs``), so every order lands before the observation is taken.
+      debug: put each step's agent messages in ``info['agent_messages']``, its historical
+        block in ``info['historical_messages']``, the historical rows as replayed in
+        ``info['replayed_messages']`` and every row in the order it went through the book in
+        ``info['book_messages']`` (tests).
       allow_no_agents: permit a world of historical flow only (plain replay); otherwise
         zero agents is a configuration error.
     """
@@ -95,6 +112,8 @@ class EnvConfig:
     passive_ticks: int = 2
     fills: str = "aggressive"
     latency: int = 0
+    latency_probs: tuple = ()
+    obs_delay: int = 0
     debug: bool = False
     allow_no_agents: bool = False
 
@@ -126,10 +145,21 @@ class EnvConfig:
             v = getattr(self, name)
             if not isinstance(v, (int, np.integer)) or isinstance(v, bool) or v < lo:
                 bad(f"{name} must be an integer >= {lo}, got {v!r}")
-        if not isinstance(self.latency, (int, np.integer)) or isinstance(self.latency, bool) or \
-                not 0 <= self.latency < self.messages_per_step:
-            bad(f"latency must be an integer in 0..messages_per_step - 1 = {self.messages_per_step - 1}, "
-                f"got {self.latency!r}")
+        for name in ("latency", "obs_delay"):
+            v = getattr(self, name)
+            if not isinstance(v, (int, np.integer)) or isinstance(v, bool) or not 0 <= v < self.messages_per_step:
+                bad(f"{name} must be an integer in 0..messages_per_step - 1 = {self.messages_per_step - 1}, got {v!r}")
+        probs = self.latency_probs
+        try:
+            probs = tuple(float(x) for x in probs)
+        except (TypeError, ValueError):
+            bad(f"latency_probs must be a sequence of probabilities, got {self.latency_probs!r}")
+        if any(not np.isfinite(x) or x < 0 for x in probs) or (probs and abs(sum(probs) - 1.0) > 1e-6):
+            bad(f"latency_probs must be non-negative and sum to 1, got {self.latency_probs!r}")
+        object.__setattr__(self, "latency_probs", probs)
+        if self.max_latency + self.obs_delay >= self.messages_per_step:
+            bad(f"the longest latency ({self.max_latency}) plus obs_delay ({self.obs_delay}) must be less than "
+                f"messages_per_step ({self.messages_per_step})")
         for name, allowed in (("execution_actions", EXECUTION_ACTIONS), ("mm_actions", MM_ACTIONS),
                               ("observation", OBSERVATIONS), ("inventory_penalty", PENALTIES),
                               ("fills", FILL_RULES)):
@@ -146,6 +176,16 @@ class EnvConfig:
             bad(f"mm_offsets must be numbers, got {self.mm_offsets}")
         if self.mm_actions == "half_spread" and any(x < 0 for x in self.mm_offsets):
             bad(f"mm_offsets of variant half_spread must be non-negative, got {self.mm_offsets}")
+
+    @property
+    def max_latency(self) -> int:
+        """The longest delay, in historical messages, of an agent's orders."""
+        return int(self.latency) + max(len(self.latency_probs) - 1, 0)
+
+    @property
+    def random_latency(self) -> bool:
+        """Whether delays are drawn (more than one delay has a positive probability)."""
+        return sum(x > 0 for x in self.latency_probs) > 1
 
     # ---- layout
     def count(self, t: str) -> int:
@@ -192,6 +232,29 @@ class EnvConfig:
     def market_replay(cls, **kw) -> "EnvConfig":
         """A world with no agents (historical flow only)."""
         return cls(agents=(), allow_no_agents=True, **kw)
+
+
+def latency_distribution(kind: str, extra: int, mean: float | None = None) -> tuple[float, ...]:
+    """``EnvConfig.latency_probs`` over ``0..extra`` extra messages of delay.
+
+    ``"uniform"``: every extra delay equally likely. ``"geometric"``: ``P(j)`` proportional
+    to ``(1 - 1/(1 + mean))**j`` (a geometric law of mean ``mean`` before truncation at
+    ``extra``; the usual long-tailed shape of network delays). The result is a tuple of
+    floats summing to 1, ready for the configuration (and for a TOML file as a list).
+    """
+    if not isinstance(extra, (int, np.integer)) or isinstance(extra, bool) or extra < 0:
+        raise InputError(f"latency_distribution: extra must be a non-negative integer, got {extra!r}")
+    j = np.arange(extra + 1, dtype=np.float64)
+    if kind == "uniform":
+        w = np.ones_like(j)
+    elif kind == "geometric":
+        if mean is None or not np.isfinite(mean) or mean <= 0:
+            raise InputError(f"latency_distribution: geometric needs a positive mean, got {mean!r}")
+        w = (1.0 - 1.0 / (1.0 + float(mean))) ** j
+    else:
+        raise InputError(f"latency_distribution: unknown kind {kind!r} (choose from uniform, geometric)")
+    w = w / w.sum()
+    return tuple(float(x) for x in w)
 
 
 @struct.dataclass

@@ -30,7 +30,13 @@ historical order flow and against each other. One environment step (:meth:`Marke
 
 Latency (``EnvConfig.latency`` = d > 0): the first d historical messages of the step are
 replayed (under the same fill rule) between the agents' decisions and their orders, which
-then meet the book as it is after those messages; the rest of the block follows.
+then meet the book as it is after those messages; the rest of the block follows. With
+``latency_probs`` each agent's delay is drawn every step: the block is replayed in
+segments between the agents' landing messages (in order of arrival, ties in agent order),
+each agent's orders meeting the book as it is when they land (``info['agents']['latency']``
+holds the delays). This costs one masked pass over the step's messages per agent.
+Delayed observations (``obs_delay`` = e > 0): the market data agents observe and act on are
+taken e messages before the end of the step's block; rewards and marks use the current book.
 
 Own-order masking: every price an agent acts on, observes or is marked to (touch, mid,
 depth, quote reference, deadline price) comes from the book without that agent's own
@@ -77,6 +83,7 @@ class EnvState:
 
     book: engine.Book
     view: View  # (A + 1,) views of ``book``: [0] without any agent's orders, [1 + a] without agent a's own
+    seen: View  # ``view`` as the agents observe it: ``obs_delay`` messages old (``view`` itself when 0)
     t: jnp.ndarray  # step within the episode
     ptr: jnp.ndarray  # next historical message
     window: jnp.ndarray
@@ -407,7 +414,7 @@ class MarketEnv(MultiAgentEnv):
         zi = jnp.zeros((A,), jnp.int32)
         zf = jnp.zeros((A,), jnp.float32)
         return EnvState(
-            book=book, view=view, t=jnp.int32(0), ptr=start, window=w, ref=ref, arrival=market.mid, side=side,
+            book=book, view=view, seen=view, t=jnp.int32(0), ptr=start, window=w, ref=ref, arrival=market.mid, side=side,
             inv=zi, cash=zi, hist_inv=jnp.int32(0), hist_cash=jnp.int32(0), oid=jnp.zeros((A, 2), jnp.int32),
             counter=zi, bought=zi, sold=zi, last_fill=zi, inv_sum=zf, inv_sq=zf, ret_sum=zf, ret_sq=zf, virtual=zi,
             volume=jnp.int32(0),
@@ -424,7 +431,7 @@ class MarketEnv(MultiAgentEnv):
         remaining = jnp.where(d != 0, jnp.maximum(params.exec_qty - executed, 0), 0)
         slots = self.specs[t].slots
         return AgentInput(
-            n=cfg.count(t), t=state.t, T=cfg.episode_steps, view=jax.tree.map(lambda x: x[1:][s], state.view), inv=inv, cash=state.cash[s], side=d,
+            n=cfg.count(t), t=state.t, T=cfg.episode_steps, view=jax.tree.map(lambda x: x[1:][s], state.seen), inv=inv, cash=state.cash[s], side=d,
             executed=executed, remaining=remaining, rest_qty=rest_qty[s, :slots], rest_price=rest_price[s, :slots],
             queue_ahead=ahead[s, :slots],
             last_fill=state.last_fill[s], arrival=state.arrival, volume=state.volume, params=params,
@@ -500,25 +507,23 @@ class MarketEnv(MultiAgentEnv):
         for t in self.learning_types:
             if t not in actions:
                 raise InputError(f"step: actions has no entry for learning type {t!r}")
-        k_pol = key
+        cfg_lat = cfg.random_latency and A > 0
+        k_pol, k_lat = jax.random.split(key) if cfg_lat else (key, None)
         k = cfg.messages_per_step
         tick = params.tick
         hist = jax.lax.dynamic_slice(params.messages, (state.ptr, 0), (k, M.N_MSG_FIELDS))
         book0 = state.book
         last = state.t >= T - 1
         ids = jnp.arange(A + 1, dtype=jnp.int32)
+        z = jnp.zeros((A,), jnp.int32)
+        # running sums of the step: index 0 of the (A + 1,) arrays is the historical flow, a + 1 agent a
+        acc = dict(d_inv=jnp.zeros((A + 1,), jnp.int32), d_cash=jnp.zeros((A + 1,), jnp.int32),
+                   d_buy=jnp.zeros((A + 1,), jnp.int32), d_sell=jnp.zeros((A + 1,), jnp.int32),  # gross shares
+                   from_exec=z, from_cross=z, from_agents=z, taken=z, at_fill=z, trade_over=jnp.int32(0))
 
-        d_inv = jnp.zeros((A + 1,), jnp.int32)  # index 0: historical flow, a + 1: agent a
-        d_cash = jnp.zeros((A + 1,), jnp.int32)
-        d_buy = jnp.zeros((A + 1,), jnp.int32)  # gross shares bought / sold this step
-        d_sell = jnp.zeros((A + 1,), jnp.int32)
-        trade_over = jnp.int32(0)
-        submitted = jnp.zeros((A,), jnp.int32)
-        oid = state.oid
-        block = jnp.zeros((0, M.N_MSG_FIELDS), jnp.int32)
-        from_exec = from_cross = from_agents = taken = at_fill = jnp.zeros((A,), jnp.int32)
-        lat = cfg.latency
-        pre, hist_main = hist[:lat], hist[lat:]
+        def add(**kw):
+            for name, v in kw.items():
+                acc[name] = acc[name] + v
 
         def historical(book, rows, ids_, resting=None):
             """The historical ``rows`` through ``book`` under the fill rule: ``(book, replayed, took (A, 2))``;
@@ -528,40 +533,30 @@ class MarketEnv(MultiAgentEnv):
             out, _ = engine.replay(book, rows, max_trades=1, trades=False)
             return out, rows, jnp.zeros((A, 2), jnp.int32)
 
-        def credit(before, after_qty, took, ahead_):
-            """Passive fills of the agents' resting orders (qty, price, side ``before``) whose quantities fell to
-            ``after_qty``: increments of (inventory, cash, bought, sold) with index 0 the flow, and by source."""
-            qb, pb, sb = before
-            passive = jnp.maximum(qb - after_qty, 0)
+        def through_history(book, rows, oid_, look, ahead_):
+            """Historical ``rows`` through ``book``; the agents' resting orders ``oid_`` (looked up: ``look``, with
+            ``ahead_`` shares ahead of each) are filled passively, and their fills credited.
+            Returns ``(book, replayed rows, look after)``."""
+            out, replayed_, took = historical(book, rows, oid_, look)
+            if A == 0:
+                return out, replayed_, None
+            after = _lookup(out, oid_)
+            qb, pb, sb = look[:3]
+            passive = jnp.maximum(qb - after[0], 0)
             pi = jnp.sum(sb * passive, axis=1)
             pc = -jnp.sum(sb * passive * ((pb - state.ref) // tick), axis=1)
             b_ = jnp.sum(jnp.where(sb > 0, passive, 0), axis=1)
             s_ = jnp.sum(jnp.where(sb < 0, passive, 0), axis=1)
             ex_ = jnp.sum(took, axis=1)
             flow = lambda x, y: jnp.concatenate([-jnp.sum(x, keepdims=True), y])  # noqa: E731
-            return ((flow(pi, pi), flow(pc, pc), jnp.concatenate([jnp.sum(s_, keepdims=True), b_]),
-                     jnp.concatenate([jnp.sum(b_, keepdims=True), s_])),
-                    ex_, jnp.sum(passive, axis=1) - ex_, jnp.sum(passive * ahead_, axis=1))
+            add(d_inv=flow(pi, pi), d_cash=flow(pc, pc), d_buy=jnp.concatenate([jnp.sum(s_, keepdims=True), b_]),
+                d_sell=jnp.concatenate([jnp.sum(b_, keepdims=True), s_]), from_exec=ex_,
+                from_cross=jnp.sum(passive, axis=1) - ex_, at_fill=jnp.sum(passive * ahead_, axis=1))
+            return out, replayed_, after
 
-        replayed_pre = pre
-        book_a = book0
-        if A > 0:  # the agents' resting orders as they decide (qty, price, side, arrival) and the shares ahead
-            look0, ahead0 = _lookup(book0, state.oid), _queue_ahead(book0, state.oid)
-        if lat > 0:  # latency: the first `lat` historical messages reach the book before the agents' orders
-            book_a, replayed_pre, took_a = historical(book0, pre, state.oid, look0 if A > 0 else None)
-            if A > 0:
-                (di, dc, db, ds), ex_a, cr_a, af_a = credit(look0[:3], _lookup(book_a, state.oid)[0], took_a, ahead0)
-                d_inv, d_cash, d_buy, d_sell = d_inv + di, d_cash + dc, d_buy + db, d_sell + ds
-                from_exec, from_cross, at_fill = from_exec + ex_a, from_cross + cr_a, at_fill + af_a
-        book1 = book_a
-        t_s, t_ns = hist_main[0, M.TIME_S], hist_main[0, M.TIME_NS]
-        if A > 0:
-            rest0 = look0[:3]  # what the agents decided on
-            o = self._desired(k_pol, state, actions, params, rest0[:2] + (ahead0,))
-            rest_a = _lookup(book_a, state.oid)[:3] if lat > 0 else rest0  # what still rests when the orders land
-            block, oid, submitted = self._agent_block(state, o, rest_a, t_s, t_ns)
-            book1, tr = engine.replay(book_a, block, max_trades=cfg.max_trades, trades=True)
-            trade_over = book1.trade_overflow - book_a.trade_overflow
+        def agent_rows(book, block):
+            """The agents' ``block`` through ``book`` with its trades attributed by trader id."""
+            out, tr = engine.replay(book, block, max_trades=cfg.max_trades, trades=True)
             tr = tr.reshape(-1, M.N_TRADE_FIELDS)
             q = tr[:, M.T_QTY]
             buy_aggr = tr[:, M.T_AGGR_SIDE] > 0
@@ -570,30 +565,95 @@ class MarketEnv(MultiAgentEnv):
             c = q * ((tr[:, M.T_PRICE] - state.ref) // tick)
             ohb = (buyer[:, None] == ids[None]).astype(jnp.int32)
             ohs = (seller[:, None] == ids[None]).astype(jnp.int32)
-            d_buy, d_sell = d_buy + q @ ohb, d_sell + q @ ohs
-            d_inv = d_inv + q @ ohb - q @ ohs
-            d_cash = d_cash + c @ ohs - c @ ohb
             # fills by source: between two agents, or an agent taking historical resting orders
             both = (buyer > 0) & (seller > 0)
-            from_agents = (q * both) @ ohb[:, 1:] + (q * both) @ ohs[:, 1:]
-            taken = (q * ~both) @ ohb[:, 1:] + (q * ~both) @ ohs[:, 1:]
-            look1 = _lookup(book1, oid)
-            q1, p1, s1, _ = look1
-            ahead1 = _queue_ahead(book1, oid)  # queue position when the historical block begins
+            add(d_buy=q @ ohb, d_sell=q @ ohs, d_inv=q @ ohb - q @ ohs, d_cash=c @ ohs - c @ ohb,
+                from_agents=(q * both) @ ohb[:, 1:] + (q * both) @ ohs[:, 1:],
+                taken=(q * ~both) @ ohb[:, 1:] + (q * ~both) @ ohs[:, 1:],
+                trade_over=out.trade_overflow - book.trade_overflow)
+            return out
+
+        # The step's historical messages in segments: before the agents' orders land (latency), after
+        # them up to the message the agents' next observation is taken at (obs_delay), and the rest.
+        p_obs = k - cfg.obs_delay
+        book, look, ahead, oid = book0, None, None, state.oid
+        submitted, delay = z, jnp.full((A,), cfg.latency, jnp.int32)
+        parts, sequence, seen_at = [], [], None
+        block = jnp.zeros((0, M.N_MSG_FIELDS), jnp.int32)
+        if A > 0:  # the agents' resting orders as they decide (qty, price, side, arrival) and the shares ahead
+            look, ahead = _lookup(book0, state.oid), _queue_ahead(book0, state.oid)
+            o = self._desired(k_pol, state, actions, params, look[:2] + (ahead,))
+        if not cfg_lat:
+            lat = cfg.latency
+            if lat > 0:  # the first `lat` historical messages reach the book before the agents' orders
+                book, rep, look = through_history(book, hist[:lat], state.oid, look, ahead)
+                parts.append(rep)
+                sequence.append(rep)
+            if A > 0:  # the orders meet the book as it is when they land
+                block, oid, submitted = self._agent_block(state, o, look[:3], hist[lat, M.TIME_S], hist[lat, M.TIME_NS])
+                book = agent_rows(book, block)
+                sequence.append(block)
+                look, ahead = _lookup(book, oid), _queue_ahead(book, oid)
+            start = lat
+        else:  # each agent's orders land after its own delay, in order of arrival
+            extra = jax.random.choice(k_lat, len(cfg.latency_probs), (A,), p=jnp.asarray(cfg.latency_probs, jnp.float32))
+            delay = (cfg.latency + extra).astype(jnp.int32)
+            order = jnp.argsort(delay, stable=True)
+            at = jnp.arange(k)
+            agent_ids = jnp.arange(A)
+            noop = jnp.zeros((M.N_MSG_FIELDS,), jnp.int32)
+            prev = jnp.int32(0)
+            blocks = []
+            for j in range(A):
+                a, d_a = order[j], delay[order[j]]
+                seg = jnp.where(((at >= prev) & (at < d_a))[:, None], hist, noop)  # messages prev .. d_a - 1
+                book, rep, look = through_history(book, seg, oid, look, ahead)
+                parts.append(rep)
+                sequence.append(rep)
+                rows, oid_a, sub_a = self._agent_block(state, o, look[:3], hist[d_a, M.TIME_S], hist[d_a, M.TIME_NS])
+                rows = jnp.where((rows[:, M.TRADER] == a + 1)[:, None], rows, noop)  # agent a's rows only
+                book = agent_rows(book, rows)
+                blocks.append(rows)
+                sequence.append(rows)
+                oid = jnp.where((agent_ids == a)[:, None], oid_a, oid)
+                submitted = jnp.where(agent_ids == a, sub_a, submitted)
+                look, ahead = _lookup(book, oid), _queue_ahead(book, oid)
+                prev = d_a
+            block = jnp.concatenate(blocks, axis=0)
+            seg = jnp.where(((at >= prev) & (at < p_obs))[:, None], hist, noop)
+            book, rep, look = through_history(book, seg, oid, look, ahead)
+            parts.append(rep)
+            sequence.append(rep)
+            ahead = _queue_ahead(book, oid)
+            start = p_obs
         # the historical block (no trades recorded): agents are filled passively, by the executions
-        # that meet their orders first (executed here, ahead of the block) and by crossing limit orders
-        book2, replayed, took = historical(book1, hist_main, oid, look1 if A > 0 else None)
-        replayed = jnp.concatenate([replayed_pre, replayed], axis=0)
-        rest_qty = rest_price = ahead = jnp.zeros((A, 2), jnp.int32)
+        # that meet their orders first (executed ahead of each segment) and by crossing limit orders
+        for lo, hi in ((start, p_obs), (p_obs, k)):
+            if hi > lo:
+                book, rep, look = through_history(book, hist[lo:hi], oid, look, ahead)
+                parts.append(rep)
+                sequence.append(rep)
+                if A > 0:
+                    ahead = _queue_ahead(book, oid)
+            if hi == p_obs and cfg.obs_delay > 0:  # what the agents will observe
+                seen_at = (book, (look[0], look[1], ahead) if A > 0 else None)
+        book2 = book
+        replayed = jnp.concatenate(parts, axis=0) if parts else hist[:0]
+        d_inv, d_cash, d_buy, d_sell = acc["d_inv"], acc["d_cash"], acc["d_buy"], acc["d_sell"]
+        trade_over = acc["trade_over"]
+        rest_qty = rest_price = jnp.zeros((A, 2), jnp.int32)
         if A > 0:
-            q2, p2, _, _ = _lookup(book2, oid)
-            (di, dc, db, ds), ex_m, cr_m, af_m = credit((q1, p1, s1), q2, took, ahead1)
-            d_inv, d_cash, d_buy, d_sell = d_inv + di, d_cash + dc, d_buy + db, d_sell + ds
-            from_exec, from_cross, at_fill = from_exec + ex_m, from_cross + cr_m, at_fill + af_m
-            rest_qty, rest_price, ahead = q2, p2, _queue_ahead(book2, oid)
+            rest_qty, rest_price = look[0], look[1]
+        else:
+            ahead = jnp.zeros((A, 2), jnp.int32)
         view2 = _masked_views(book2, state.view.mid, tick, cfg.obs_levels, A)
         mid2, bid2, ask2 = view2.mid[1:], view2.bid[1:], view2.ask[1:]  # what each agent sees (own orders masked)
         market = jax.tree.map(lambda x: x[0], view2)
+        if seen_at is None:
+            seen, rest_seen = view2, (rest_qty, rest_price, ahead)
+        else:
+            seen = _masked_views(seen_at[0], state.seen.mid, tick, cfg.obs_levels, A)
+            rest_seen = seen_at[1] if A > 0 else (rest_qty, rest_price, ahead)
 
         # deadline: execution remainder / market-maker inventory at the far touch + penalty, vs the flow
         inv_now = state.inv + d_inv[1:]
@@ -623,7 +683,7 @@ class MarketEnv(MultiAgentEnv):
         v_new = mm.value(inv, cash, mid2, state.ref, tick)
         dv = v_new - v_old
         new_state = state.replace(
-            book=book2, view=view2, t=state.t + 1, ptr=state.ptr + k, inv=inv, cash=cash,
+            book=book2, view=view2, seen=seen, t=state.t + 1, ptr=state.ptr + k, inv=inv, cash=cash,
             hist_inv=state.hist_inv + d_inv[0], hist_cash=state.hist_cash + d_cash[0], oid=oid,
             counter=state.counter + 1, bought=state.bought + d_buy[1:], sold=state.sold + d_sell[1:],
             last_fill=fill, inv_sum=state.inv_sum + inv, inv_sq=state.inv_sq + inv.astype(jnp.float32) ** 2,
@@ -659,17 +719,22 @@ class MarketEnv(MultiAgentEnv):
         }
         info["agents"] = {"fill": fill, "bought": d_buy[1:], "sold": d_sell[1:], "cash": d_cash[1:], "inventory": inv, "cash_total": cash,
                           "submitted": submitted, "queue_ahead": ahead,
+                          # historical messages this step's orders waited before reaching the book
+                          "latency": delay,
                           # shares filled this step by source (unsigned; they sum to |bought| + |sold|)
-                          "filled_by_executions": from_exec, "filled_by_crossing": from_cross,
-                          "filled_by_agents": from_agents, "filled_taking": taken, "filled_at_deadline": jnp.abs(resid),
+                          "filled_by_executions": acc["from_exec"], "filled_by_crossing": acc["from_cross"],
+                          "filled_by_agents": acc["from_agents"], "filled_taking": acc["taken"],
+                          "filled_at_deadline": jnp.abs(resid),
                           # sum over passive fills of shares x the shares ahead of the filled order
-                          "queue_ahead_x_filled": at_fill}
+                          "queue_ahead_x_filled": acc["at_fill"]}
         if cfg.debug:
             info["agent_messages"] = block
             info["historical_messages"] = hist
             info["replayed_messages"] = replayed
+            # every row in the order it went through the book (agent blocks between historical segments)
+            info["book_messages"] = jnp.concatenate(sequence, axis=0)
 
-        obs = self._observe(new_state, params, (rest_qty, rest_price, ahead))
+        obs = self._observe(new_state, params, rest_seen)
         dones = {t: jnp.full((cfg.count(t),), done) for t in self.learning_types}
         dones["__all__"] = done
         return obs, new_state, rewards, dones, info
