@@ -26,3 +26,10 @@ def pytest_runtest_teardown(item, nextitem):
     process otherwise keeps every executable it ever compiled."""
     if nextitem is None or nextitem.path != item.path:
         jax.clear_caches()
+
+
+def pytest_collection_modifyitems(session, config, items):
+    """The browser tests run last. Each runs a notebook in JupyterLab against a time limit, and by
+    then the headless notebook runs and the CLI tests have filled the shared JAX cache above with
+    the same programs, so what they time is the notebook, not a cold compilation."""
+    items.sort(key=lambda item: item.get_closest_marker("browser") is not None)  # stable: order kept otherwise
