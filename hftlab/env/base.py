@@ -94,6 +94,12 @@ class MultiAgentEnv:
     def default_params(self, *args, **kwargs):  # pragma: no cover - abstract
         raise NotImplementedError
 
+    def episode_params(self, params, windows):
+        """``(params, windows)`` for running one episode from each of ``windows``: an environment may
+        return parameters holding only what those episodes read, with the windows re-indexed in them,
+        so that evaluations on any data share compiled programs. Default: unchanged."""
+        return params, windows
+
     # ---- dynamics
     def reset(self, key, params):
         """``(obs, state)`` of a new episode."""
@@ -158,6 +164,9 @@ class Wrapper(MultiAgentEnv):
 
     def default_params(self, *args, **kwargs):
         return self.env.default_params(*args, **kwargs)
+
+    def episode_params(self, params, windows):
+        return self.env.episode_params(params, windows)
 
     def rewrap(self, env: MultiAgentEnv) -> MultiAgentEnv:  # pragma: no cover - abstract
         raise NotImplementedError

@@ -154,6 +154,13 @@ def _queue_ahead(book: engine.Book, oid):
     return jnp.sum(jnp.where(on[..., None] & (q > 0) & (better | first), q, 0), axis=(-2, -1))
 
 
+@partial(jax.jit, static_argnums=4)
+def _window_rows(messages, seeds, starts, windows, length: int):
+    """The ``length`` messages from each window's start, one window after another, and the windows' seed rows."""
+    rows = jax.vmap(lambda s: jax.lax.dynamic_slice(messages, (s, 0), (length, messages.shape[1])))(starts[windows])
+    return rows.reshape(-1, messages.shape[1]), seeds[windows]
+
+
 def _lookup(book: engine.Book, oid):
     """Resting (qty, price, side, arrival number) of the orders ``oid`` (A, 2); 0s where none rests."""
     ids = book.orders[:, engine.OID]  # (2, C)
@@ -382,6 +389,18 @@ class MarketEnv(MultiAgentEnv):
         if int(values["exec_qty"]) < 1 or int(values["mm_size"]) < 1:
             raise InputError("default_params: exec_qty and mm_size must be positive")
         return EnvParams(**values)
+
+    def episode_params(self, params: EnvParams, windows):
+        """``(params, local)``: ``params`` holding only the messages and seed rows that episodes starting at
+        ``windows`` read (each window's ``episode_steps x messages_per_step`` messages, one after another),
+        and the windows' indices in them (``0 .. n - 1``). An episode there is the same episode, and any
+        ``n`` windows of any day run through one compiled program."""
+        w = jnp.asarray(windows, jnp.int32)
+        n, length = int(w.shape[0]), self.config.episode_steps * self.config.messages_per_step
+        messages, seeds = _window_rows(params.messages, params.seeds, params.starts, w, length)
+        local = jnp.arange(n, dtype=jnp.int32)
+        return params.replace(messages=messages, seeds=seeds, starts=local * length, window_lo=jnp.int32(0),
+                              window_hi=jnp.int32(n)), local
 
     # ------------------------------------------------------------------ reset
     def reset(self, key, params: EnvParams):

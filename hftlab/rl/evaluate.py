@@ -94,10 +94,12 @@ def episode_runner(config: TrainConfig, env, report: tuple[tuple[str, str], ...]
 EVAL_CHUNK = 16  # windows per compiled call: every window count reuses one compiled runner per environment
 
 
-def run_windows(run, params, env_params, windows, keys, chunk: int = EVAL_CHUNK):
+def run_windows(run, params, env_params, windows, keys, chunk: int = EVAL_CHUNK, env=None):
     """``run`` (an :func:`episode_runner`) over ``windows`` / ``keys`` in calls of exactly ``chunk`` windows
     (the last one padded by repeating its final window, the padding dropped), outputs concatenated
-    on the host. A window's result does not depend on the others in its call."""
+    on the host. A window's result does not depend on the others in its call. With ``env``, each call
+    gets ``env.episode_params`` of its windows: the market's then holds only those windows' messages,
+    so evaluations on training, validation and held-out data of any size share one compiled runner."""
     w = np.asarray(windows, np.int32)
     keys = np.asarray(keys)
     n = w.shape[0]
@@ -105,8 +107,12 @@ def run_windows(run, params, env_params, windows, keys, chunk: int = EVAL_CHUNK)
     if pad:
         w = np.concatenate([w, np.repeat(w[-1:], pad)])
         keys = np.concatenate([keys, np.repeat(keys[-1:], pad, axis=0)])
-    parts = [jax.device_get(run(params, env_params, jnp.asarray(w[i:i + chunk]), jnp.asarray(keys[i:i + chunk])))
-             for i in range(0, w.shape[0], chunk)]
+    parts = []
+    for i in range(0, w.shape[0], chunk):
+        p_i, w_i = env_params, jnp.asarray(w[i:i + chunk])
+        if env is not None:
+            p_i, w_i = env.episode_params(env_params, w_i)
+        parts.append(jax.device_get(run(params, p_i, w_i, jnp.asarray(keys[i:i + chunk]))))
     out = jax.tree_util.tree_map(lambda *xs: np.concatenate(xs, axis=0), *parts)
     return jax.tree_util.tree_map(lambda x: x[:n], out)
 
@@ -150,7 +156,7 @@ def greedy_episodes(params, config: TrainConfig, env, env_params, windows, key, 
     w = check_windows(windows, env_params)
     run = episode_runner(config, env, None, columns is not None)
     keys = jax.random.split(key, w.shape[0])
-    out = run_windows(run, params, env_params, w, keys)
+    out = run_windows(run, params, env_params, w, keys, env=env)
     if columns is not None:
         out, trace = out
         out = {t: {**m, **columns(trace, agents_of(env, t))} for t, m in out.items()}

@@ -84,7 +84,7 @@ def evaluate(params, env, windows, key, env_params=None, config: TrainConfig | N
     if baselines:
         for lt, b, benv in baseline_runs(env):
             run = episode_runner(config, benv, ((lt, b),), fills)
-            out = run_windows(run, {t: params[t] for t in benv.learning_types}, env_params, w, keys)
+            out = run_windows(run, {t: params[t] for t in benv.learning_types}, env_params, w, keys, env=benv)
             if fills:
                 out, trace = out
             # the replacing agents are the last ones of their fixed type
@@ -126,7 +126,7 @@ def inventory_paths(params, env, windows, key, env_params, config: TrainConfig |
     frames = []
     for policy, e, idx, report in runs:
         run = episode_runner(config, e, report, True)
-        _, trace = run_windows(run, {t: params[t] for t in e.learning_types}, env_params, w, keys)
+        _, trace = run_windows(run, {t: params[t] for t in e.learning_types}, env_params, w, keys, env=e)
         inv = np.asarray(trace["agents"]["inventory"])[:, :, idx]  # (W, T, n)
         W_, T, n = inv.shape
         frames.append(pd.DataFrame({"policy": policy, "window": np.repeat(w, T * n),
