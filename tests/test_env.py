@@ -416,3 +416,26 @@ def test_latency_configuration_errors():
         latency_distribution("geometric", 3)
     assert latency_distribution("uniform", 3) == (0.25, 0.25, 0.25, 0.25)
     assert not _world(latency=3, latency_probs=(1.0,)).random_latency
+
+
+def test_episode_params_hold_only_the_windows_and_give_the_same_episodes(data):
+    """``MarketEnv.episode_params``: parameters with just the given windows' T x k messages (re-indexed
+    0..n-1) run exactly the episodes the full data runs, so evaluations of any data share one program."""
+    from hftlab.rl.config import TrainConfig
+    from hftlab.rl.evaluate import episode_runner, run_windows
+
+    env = MarketEnv(_world(agents={"twap_far": 1, "fixed_spread": 1, "noise": 1}))
+    params = env.default_params(data, exec_side=0)
+    windows = np.array([0, 5, 2, data.num_windows - 1], np.int32)
+    small, local = env.episode_params(params, windows)
+    assert small.messages.shape == (4 * T * K, params.messages.shape[1]) and small.seeds.shape[0] == 4
+    np.testing.assert_array_equal(np.asarray(local), np.arange(4))
+    start = int(np.asarray(params.starts)[windows[1]])
+    np.testing.assert_array_equal(np.asarray(small.messages[T * K: 2 * T * K]),
+                                  np.asarray(params.messages[start:start + T * K]))
+    run = episode_runner(TrainConfig(), env, (("fixed_spread", "fixed_spread"), ("twap_far", "twap_far")), True)
+    keys = jax.random.split(jax.random.PRNGKey(7), windows.size)
+    full = run_windows(run, {}, params, windows, keys)
+    compact = run_windows(run, {}, params, windows, keys, env=env)
+    jax.tree.map(np.testing.assert_array_equal, full, compact)
+    assert np.abs(full[0]["fixed_spread"]["pnl"]).sum() > 0
