@@ -526,8 +526,8 @@ class MarketEnv(MultiAgentEnv):
         for t in self.learning_types:
             if t not in actions:
                 raise InputError(f"step: actions has no entry for learning type {t!r}")
-        cfg_lat = cfg.random_latency and A > 0
-        k_pol, k_lat = jax.random.split(key) if cfg_lat else (key, None)
+        drawn = cfg.random_latency and A > 0  # each agent's delay drawn this step
+        k_pol, k_lat = jax.random.split(key) if drawn else (key, None)
         k = cfg.messages_per_step
         tick = params.tick
         hist = jax.lax.dynamic_slice(params.messages, (state.ptr, 0), (k, M.N_MSG_FIELDS))
@@ -597,21 +597,20 @@ class MarketEnv(MultiAgentEnv):
         p_obs = k - cfg.obs_delay
         book, look, ahead, oid = book0, None, None, state.oid
         submitted, delay = z, jnp.full((A,), cfg.latency, jnp.int32)
-        parts, sequence, seen_at = [], [], None
+        sequence, seen_at = [], None  # (historical?, rows) in the order they went through the book
         block = jnp.zeros((0, M.N_MSG_FIELDS), jnp.int32)
         if A > 0:  # the agents' resting orders as they decide (qty, price, side, arrival) and the shares ahead
             look, ahead = _lookup(book0, state.oid), _queue_ahead(book0, state.oid)
             o = self._desired(k_pol, state, actions, params, look[:2] + (ahead,))
-        if not cfg_lat:
+        if not drawn:
             lat = cfg.latency
             if lat > 0:  # the first `lat` historical messages reach the book before the agents' orders
                 book, rep, look = through_history(book, hist[:lat], state.oid, look, ahead)
-                parts.append(rep)
-                sequence.append(rep)
+                sequence.append((True, rep))
             if A > 0:  # the orders meet the book as it is when they land
                 block, oid, submitted = self._agent_block(state, o, look[:3], hist[lat, M.TIME_S], hist[lat, M.TIME_NS])
                 book = agent_rows(book, block)
-                sequence.append(block)
+                sequence.append((False, block))
                 look, ahead = _lookup(book, oid), _queue_ahead(book, oid)
             start = lat
         else:  # each agent's orders land after its own delay, in order of arrival
@@ -627,13 +626,12 @@ class MarketEnv(MultiAgentEnv):
                 a, d_a = order[j], delay[order[j]]
                 seg = jnp.where(((at >= prev) & (at < d_a))[:, None], hist, noop)  # messages prev .. d_a - 1
                 book, rep, look = through_history(book, seg, oid, look, ahead)
-                parts.append(rep)
-                sequence.append(rep)
+                sequence.append((True, rep))
                 rows, oid_a, sub_a = self._agent_block(state, o, look[:3], hist[d_a, M.TIME_S], hist[d_a, M.TIME_NS])
                 rows = jnp.where((rows[:, M.TRADER] == a + 1)[:, None], rows, noop)  # agent a's rows only
                 book = agent_rows(book, rows)
                 blocks.append(rows)
-                sequence.append(rows)
+                sequence.append((False, rows))
                 oid = jnp.where((agent_ids == a)[:, None], oid_a, oid)
                 submitted = jnp.where(agent_ids == a, sub_a, submitted)
                 look, ahead = _lookup(book, oid), _queue_ahead(book, oid)
@@ -641,8 +639,7 @@ class MarketEnv(MultiAgentEnv):
             block = jnp.concatenate(blocks, axis=0)
             seg = jnp.where(((at >= prev) & (at < p_obs))[:, None], hist, noop)
             book, rep, look = through_history(book, seg, oid, look, ahead)
-            parts.append(rep)
-            sequence.append(rep)
+            sequence.append((True, rep))
             ahead = _queue_ahead(book, oid)
             start = p_obs
         # the historical block (no trades recorded): agents are filled passively, by the executions
@@ -650,14 +647,13 @@ class MarketEnv(MultiAgentEnv):
         for lo, hi in ((start, p_obs), (p_obs, k)):
             if hi > lo:
                 book, rep, look = through_history(book, hist[lo:hi], oid, look, ahead)
-                parts.append(rep)
-                sequence.append(rep)
+                sequence.append((True, rep))
                 if A > 0:
                     ahead = _queue_ahead(book, oid)
             if hi == p_obs and cfg.obs_delay > 0:  # what the agents will observe
                 seen_at = (book, (look[0], look[1], ahead) if A > 0 else None)
         book2 = book
-        replayed = jnp.concatenate(parts, axis=0) if parts else hist[:0]
+        replayed = jnp.concatenate([rows for from_hist, rows in sequence if from_hist], axis=0)
         d_inv, d_cash, d_buy, d_sell = acc["d_inv"], acc["d_cash"], acc["d_buy"], acc["d_sell"]
         trade_over = acc["trade_over"]
         rest_qty = rest_price = jnp.zeros((A, 2), jnp.int32)
@@ -751,7 +747,7 @@ class MarketEnv(MultiAgentEnv):
             info["historical_messages"] = hist
             info["replayed_messages"] = replayed
             # every row in the order it went through the book (agent blocks between historical segments)
-            info["book_messages"] = jnp.concatenate(sequence, axis=0)
+            info["book_messages"] = jnp.concatenate([rows for _, rows in sequence], axis=0)
 
         obs = self._observe(new_state, params, rest_seen)
         dones = {t: jnp.full((cfg.count(t),), done) for t in self.learning_types}
