@@ -137,6 +137,47 @@ def check_fills_against_reference(env, data, traj, envs, rows):
         assert traj["info"]["agents"]["bought"][: T - 1, e].sum() > 0
 
 
+def test_stream_positions_order_agents_and_named_orders_as_the_book_does(data):
+    """The environment times an execution's named order by the stream position of the message that
+    submitted it (``params.named_age``) and each agent order by the position it landed at; stepping
+    a touch quoter's episodes and redoing every step with the book's own arrival numbers
+    (:func:`~hftlab.env.market.named_arrival`) gives the same books, including executions at the
+    agents' own prices."""
+    from hftlab.env.market import replay_historical
+
+    env = MarketEnv(_world(agents={"market_making": 1, "twap_near": 1, "fixed_spread": 1}, debug=True))
+    params = env.default_params(data, exec_side=0, agent={"fixed_spread": {"half_spread": 1.0}})
+    step = jax.jit(env.step_env)
+    policy = constant_policy(env)  # the market maker quotes at the touch
+    at_price = 0
+    for w in (2, 7):
+        _, state = env.reset_window(jax.random.PRNGKey(w), params, w)
+        for s in range(T - 1):
+            before = state.book
+            _, state, _, _, info = step(jax.random.PRNGKey(100 + s), state, policy(None, None), params)
+            book, _ = engine.replay(before, info["agent_messages"], max_trades=env.config.max_trades, trades=True)
+            hist = info["historical_messages"]
+            book, replayed, took = replay_historical(book, hist, state.oid)  # times from the book
+            np.testing.assert_array_equal(np.asarray(book.orders), np.asarray(state.book.orders), err_msg=f"window {w} step {s}")
+            rows, h = np.asarray(replayed)[: 2 * env.A], np.asarray(hist)
+            for r in rows[rows[:, 0] == 4]:  # an agent order executed: was an execution at its own price?
+                at_price += int(np.any((h[:, 0] == 4) & (h[:, 2] == r[2]) & (h[:, 1] == r[1])))
+    assert at_price > 0
+
+
+def test_named_ages_count_back_to_the_submission():
+    from hftlab.env.data import NO_CREATION, named_ages
+    from hftlab.lob import messages as M
+
+    rows = [(M.LIMIT, 5), (M.LIMIT, 6), (M.EXECUTE, 5), (M.DELETE, 9), (M.CANCEL, 6), (M.LIMIT, 5), (M.EXECUTE, 5),
+            (M.HIDDEN, 5), (M.EXECUTE, 0)]
+    m = np.zeros((len(rows), 8), np.int32)
+    m[:, 0], m[:, 4] = np.array(rows).T
+    # id 5 submitted at 0 and again at 5: the execution at 6 names the later one; 9 was never submitted
+    np.testing.assert_array_equal(named_ages(m), [NO_CREATION, NO_CREATION, 2, NO_CREATION, 3, NO_CREATION, 1,
+                                                  NO_CREATION, NO_CREATION])
+
+
 def test_execution_completes_by_deadline(world):
     env, params, traj = world
     done = traj["dones"]["__all__"]

@@ -162,3 +162,24 @@ def test_queue_position_counts_the_shares_ahead():
                      (-1, P100 + 4 * TICK, 50, 9), (-1, P100 + 3 * TICK, 20, a1, 2))
     ahead = np.asarray(_queue_ahead(book, jnp.asarray([[a0, 0], [a1, 0]], jnp.int32)))
     np.testing.assert_array_equal(ahead, [[140, 0], [0, 0]], err_msg=draw(book))  # the better ask is first
+
+
+def test_executing_agent_orders_in_place_equals_replaying_their_rows():
+    """The agents' executions change the book as the type-4 rows on their ids would in the engine
+    (quantities, emptied slots, event counts), for a partial fill, a whole fill and no fill."""
+    from hftlab.env.market import _execute_agent_orders
+
+    a0, a1, a2 = agent_oid(0), agent_oid(1), agent_oid(2)
+    book = book_with((M.BUY, P100, 100, 11), (M.BUY, P100 - TICK, 50, a0), (M.SELL, P100 + TICK, 80, a1),
+                     (M.SELL, P100 + 2 * TICK, 30, a2))
+    oid = jnp.asarray([[a0, 0], [a1, 0], [a2, 0]], jnp.int32)
+    took = jnp.asarray([[20, 0], [80, 0], [0, 0]], jnp.int32)
+    rows = [msg(M.EXECUTE if t else M.NOOP, s, p, t, o, trader=a + 1)
+            for a, (o, s, p, t) in enumerate([(a0, M.BUY, P100 - TICK, 20), (a1, M.SELL, P100 + TICK, 80),
+                                              (a2, M.SELL, P100 + 2 * TICK, 0)])]
+    rows = [r for pair in zip(rows, [msg(M.NOOP, 1, 0, 0, 0)] * 3) for r in pair]
+    want, _ = engine.replay(book, jnp.asarray(rows, jnp.int32), max_trades=1, trades=False)
+    got = _execute_agent_orders(book, oid, took)
+    np.testing.assert_array_equal(np.asarray(got.orders), np.asarray(want.orders), err_msg=draw(got))
+    np.testing.assert_array_equal(np.asarray(got.events), np.asarray(want.events))
+    assert qty_of(got, a0) == 30 and qty_of(got, a1) == 0 and qty_of(got, a2) == 30

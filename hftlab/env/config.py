@@ -261,7 +261,8 @@ def latency_distribution(kind: str, extra: int, mean: float | None = None) -> tu
 class EnvParams:
     """Run parameters of :class:`hftlab.env.MarketEnv` (a pytree; never closed over).
 
-    Market data: ``messages`` int32 ``(N, 8)``, ``seeds`` int32 ``(W, 4L)`` (the orderbook
+    Market data: ``messages`` int32 ``(N, 8)`` and ``named_age`` int32 ``(N,)`` (how many messages
+    before each one the order it names was submitted, :func:`hftlab.env.data.named_ages`), ``seeds`` int32 ``(W, 4L)`` (the orderbook
     row before each window), ``starts`` int32 ``(W,)``; episodes sample a window in
     ``[window_lo, window_hi)``. ``tick``: the price grid. Prices are in the data's units
     (dollars x 10 000); rewards are in ticks (execution: per task share; market making:
@@ -280,6 +281,7 @@ class EnvParams:
     """
 
     messages: jnp.ndarray
+    named_age: jnp.ndarray
     seeds: jnp.ndarray
     starts: jnp.ndarray
     window_lo: jnp.ndarray

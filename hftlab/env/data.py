@@ -55,6 +55,34 @@ class MarketData:
                 f"{self.window_len}, {self.levels} levels, tick {self.tick}, peak {self.peak_orders} orders/side)")
 
 
+NO_CREATION = 2**30  # :func:`named_ages` of a message whose order was not created by an earlier message
+
+
+def named_ages(messages: np.ndarray) -> np.ndarray:
+    """int32 ``(N,)``: for each message that names a resting order (cancel, delete, execution),
+    how many messages earlier the limit order with its id was submitted (the latest such
+    submission before it); :data:`NO_CREATION` where no earlier message submitted it (the order
+    rested before the data began) and for every other message.
+
+    It is relative, so it holds in any run of consecutive messages: the environment compares
+    the arrival of an execution's named order with its agents' orders from it
+    (:func:`hftlab.env.market.executions_meet_agents`) without searching the book.
+    """
+    m = np.asarray(messages)
+    n = m.shape[0]
+    typ, oid = m[:, M.TYPE], m[:, M.OID]
+    pos = np.arange(n)
+    order = np.lexsort((pos, oid))  # by id, then arrival
+    sid = oid[order]
+    first = np.maximum.accumulate(np.where(np.r_[True, sid[1:] != sid[:-1]], pos, 0))  # start of each id's run
+    made = np.maximum.accumulate(np.where(typ[order] == M.LIMIT, pos, -1))  # latest submission so far
+    age = np.where(made >= first, order - order[np.maximum(made, 0)], NO_CREATION)
+    out = np.empty(n, np.int64)
+    out[order] = age
+    names = (typ == M.CANCEL) | (typ == M.DELETE) | (typ == M.EXECUTE)
+    return np.where(names & (out > 0), out, NO_CREATION).astype(np.int32)
+
+
 def _clip_rows(rows: np.ndarray) -> np.ndarray:
     return np.clip(np.asarray(rows, np.int64), -(2**31) + 1, 2**31 - 1).astype(np.int32)
 

@@ -54,6 +54,7 @@ agent consumed them) change nothing and are counted by the engine
 
 from __future__ import annotations
 
+import weakref
 from functools import partial
 
 import jax
@@ -69,7 +70,7 @@ from hftlab.env.agents.common import Orders, View, grid_down
 from hftlab.env.agents.registry import AgentInput, Outcome
 from hftlab.env.base import Box, Discrete, MultiAgentEnv
 from hftlab.env.config import EnvConfig, EnvParams
-from hftlab.env.data import MarketData
+from hftlab.env.data import MarketData, named_ages
 from hftlab.errors import InputError
 from hftlab.lob import engine
 from hftlab.lob import messages as M
@@ -95,6 +96,7 @@ class EnvState:
     hist_inv: jnp.ndarray  # the historical flow's side of all agent trades
     hist_cash: jnp.ndarray
     oid: jnp.ndarray  # (A, 2) order id per slot (0: none)
+    landed: jnp.ndarray  # (A, 2) position in ``params.messages`` of the message each slot's order landed before
     counter: jnp.ndarray  # (A,) order-id counter
     bought: jnp.ndarray  # (A,) shares bought this episode
     sold: jnp.ndarray  # (A,)
@@ -139,42 +141,64 @@ def _masked_views(book: engine.Book, last_mid, tick, levels: int, num_agents: in
     return jax.vmap(one)(viewers, jnp.broadcast_to(last_mid, (num_agents + 1,)))
 
 
-def _queue_ahead(book: engine.Book, oid):
+def _queue_ahead(book: engine.Book, oid, look=None):
     """Shares resting ahead of each order ``oid`` (A, 2) in its queue: same side, a better price, or the
-    same price and earlier arrival (0 where no order rests)."""
+    same price and earlier arrival (0 where no order rests). ``look``: ``_lookup(book, oid)`` if known."""
+    qty, price, side, seq = _lookup(book, oid) if look is None else look
     o = book.orders
-    eq = (o[:, engine.OID][None, None] == oid[:, :, None, None]) & (oid >= C.AGENT_OID_BASE)[:, :, None, None]
-    mine = lambda f: jnp.sum(jnp.where(eq, o[:, f][None, None], 0), axis=(-2, -1))  # noqa: E731
-    price, seq = mine(engine.PRICE), mine(engine.SEQ)
-    on = jnp.any(eq, axis=-1)  # (A, 2, 2): which side each order rests on
-    sign = jnp.asarray([1, -1], jnp.int32)[None, None, :, None]  # bids: higher is better; asks: lower
-    p, q, sq = o[:, engine.PRICE][None, None], o[:, engine.QTY][None, None], o[:, engine.SEQ][None, None]
-    better = sign * (p - price[..., None, None]) > 0
-    first = (p == price[..., None, None]) & (sq < seq[..., None, None])
-    return jnp.sum(jnp.where(on[..., None] & (q > 0) & (better | first), q, 0), axis=(-2, -1))
+    row = lambda f: jnp.where((side > 0)[..., None], o[engine.BID, f], o[engine.ASK, f])  # noqa: E731 (A, 2, C)
+    p, q, sq = row(engine.PRICE), row(engine.QTY), row(engine.SEQ)
+    better = side[..., None] * (p - price[..., None]) > 0  # bids: higher is better; asks: lower
+    first = (p == price[..., None]) & (sq < seq[..., None])
+    return jnp.sum(jnp.where((qty > 0)[..., None] & (q > 0) & (better | first), q, 0), axis=-1)
 
 
-@partial(jax.jit, static_argnums=4)
-def _window_rows(messages, seeds, starts, windows, length: int):
-    """The ``length`` messages from each window's start, one window after another, and the windows' seed rows."""
+@partial(jax.jit, static_argnums=5)
+def _window_rows(messages, ages, seeds, starts, windows, length: int):
+    """The ``length`` messages (and their named ages) from each window's start, one window after another,
+    and the windows' seed rows."""
     rows = jax.vmap(lambda s: jax.lax.dynamic_slice(messages, (s, 0), (length, messages.shape[1])))(starts[windows])
-    return rows.reshape(-1, messages.shape[1]), seeds[windows]
+    age = jax.vmap(lambda s: jax.lax.dynamic_slice(ages, (s,), (length,)))(starts[windows])
+    return rows.reshape(-1, messages.shape[1]), age.reshape(-1), seeds[windows]
 
 
 def _lookup(book: engine.Book, oid):
-    """Resting (qty, price, side, arrival number) of the orders ``oid`` (A, 2); 0s where none rests."""
-    ids = book.orders[:, engine.OID]  # (2, C)
-    eq = (ids[None, None] == oid[:, :, None, None]) & (oid >= C.AGENT_OID_BASE)[:, :, None, None]
-    qty = jnp.sum(jnp.where(eq, book.orders[:, engine.QTY][None, None], 0), axis=(-2, -1))
-    price = jnp.sum(jnp.where(eq, book.orders[:, engine.PRICE][None, None], 0), axis=(-2, -1))
-    on_bid = jnp.any(eq[:, :, engine.BID], axis=-1)
-    on_ask = jnp.any(eq[:, :, engine.ASK], axis=-1)
-    side = jnp.where(on_bid, 1, jnp.where(on_ask, -1, 0)).astype(jnp.int32)
-    seq = jnp.sum(jnp.where(eq, book.orders[:, engine.SEQ][None, None], 0), axis=(-2, -1))
-    return qty, price, side, seq
+    """Resting (qty, price, side, arrival number) of the orders ``oid`` (A, 2); 0s where none rests.
+    One pass over the book's ids finds each order's slot; its fields are then gathered."""
+    A, cap = oid.shape[0], book.orders.shape[2]
+    flat = book.orders.transpose(1, 0, 2).reshape(book.orders.shape[1], 2 * cap)  # field x (bids, asks)
+    o = oid.reshape(-1)
+    eq = flat[engine.OID][None] == o[:, None]  # (2A, 2C)
+    slot = jnp.argmax(eq, axis=1)
+    found = jnp.take_along_axis(eq, slot[:, None], axis=1)[:, 0] & (o >= C.AGENT_OID_BASE)
+    f = flat[:, slot]
+
+    def pick(x):
+        return jnp.where(found, x, 0).reshape(A, 2)
+
+    side = pick(jnp.where(slot < cap, 1, -1)).astype(jnp.int32)
+    return pick(f[engine.QTY]), pick(f[engine.PRICE]), side, pick(f[engine.SEQ])
 
 
-def executions_meet_agents(hist, book, oid, qty, price, side, seq_of):
+def named_arrival(book: engine.Book, hist):
+    """``(k,)`` the arrival number in ``book`` of the order each message of ``hist`` names: its ``seq``
+    if it rests in ``book`` (looked up on the message's resting side), later than every order of
+    ``book`` when a message of ``hist`` before it submits it, else -1 (it rested before them all).
+
+    The time :func:`executions_meet_agents` compares agents' arrival numbers with when the block is
+    taken on its own (:func:`replay_historical` without ``timing``); the environment reads the
+    same order of arrival from ``params.named_age`` instead (:func:`hftlab.env.data.named_ages`)."""
+    k = hist.shape[0]
+    typ, d, hid = hist[:, M.TYPE], hist[:, M.SIDE], hist[:, M.OID]
+    rest_side = jnp.where(d > 0, engine.BID, engine.ASK)
+    ids, seqs = book.orders[rest_side, engine.OID], book.orders[rest_side, engine.SEQ]  # (k, C)
+    named = jnp.max(jnp.where(ids == hid[:, None], seqs, -1), axis=1)
+    earlier = jnp.tril(jnp.ones((k, k), bool), -1)  # [i, j]: j before i
+    arrives = jnp.any(earlier & (typ[None] == M.LIMIT) & (hid[None] == hid[:, None]), axis=1)
+    return jnp.where(named >= 0, named, jnp.where(arrives, jnp.iinfo(jnp.int32).max, -1))
+
+
+def executions_meet_agents(hist, qty, price, side, seq_of, named_time, agent_time):
     """Historical executions as the aggressive orders they record (the fill rule of the market).
 
     A type-4 message (size ``s``, price ``p``, resting side ``d``) was an order on side
@@ -184,38 +208,31 @@ def executions_meet_agents(hist, book, oid, qty, price, side, seq_of):
     earliest), and the named order is executed only by what is left. A type-5 (hidden)
     execution at ``p`` fills agent orders priced strictly better than ``p`` first (a
     visible order at ``p`` was not hit by it, so neither is an agent's at ``p``); the book is
-    unchanged by the hidden part, as before. The named order's time is its arrival number
-    in ``book`` (before the historical block), or later than every agent order when it
-    arrives within the block.
+    unchanged by the hidden part, as before.
 
-    ``oid``, ``qty``, ``price``, ``side``: the agents' resting orders ``(A, 2)`` in ``book``;
-    ``seq_of``: their arrival numbers. Returns ``(hist, fills)``: the block with each
-    execution's size reduced by what agents took (a type 4 left with nothing becomes a
-    no-op) and ``fills`` ``(k, A, 2)``, the shares each agent order took from each message.
-    With no agent orders the block is returned unchanged.
+    ``qty``, ``price``, ``side``: the agents' resting orders ``(A, 2)`` (0s where none rests);
+    ``seq_of``: their arrival numbers in the book (their order among themselves). Time
+    against the named order: an agent order is earlier when ``agent_time < named_time``
+    (``named_time`` ``(k,)`` per message, ``agent_time`` ``(A, 2)``, in one unit: arrival numbers,
+    :func:`named_arrival`, or positions in the message stream, as the environment keeps them).
+    Returns ``(hist, fills)``: the block with each execution's size reduced by what agents
+    took (a type 4 left with nothing becomes a no-op) and ``fills`` ``(k, A, 2)``, the shares
+    each agent order took from each message. With no agent orders the block is returned unchanged.
     """
     k = hist.shape[0]
-    A = oid.shape[0]
-    typ, d, p, size, hid = (hist[:, M.TYPE], hist[:, M.SIDE], hist[:, M.PRICE], hist[:, M.SIZE], hist[:, M.OID])
+    A = qty.shape[0]
+    typ, d, p, size = hist[:, M.TYPE], hist[:, M.SIDE], hist[:, M.PRICE], hist[:, M.SIZE]
     is4, is5 = typ == M.EXECUTE, typ == M.HIDDEN
-    # time of the named order: its arrival number if it rests now (looked up on the message's resting
-    # side only), else later than any agent's when it arrives within the block, else earlier
-    rest_side = jnp.where(d > 0, engine.BID, engine.ASK)
-    ids, seqs = book.orders[rest_side, engine.OID], book.orders[rest_side, engine.SEQ]  # (k, C)
-    named_seq = jnp.max(jnp.where(ids == hid[:, None], seqs, -1), axis=1)
-    earlier = jnp.tril(jnp.ones((k, k), bool), -1)  # [i, j]: j before i
-    arrives = jnp.any(earlier & (typ[None] == M.LIMIT) & (hid[None] == hid[:, None]), axis=1)
-    named_seq = jnp.where(named_seq >= 0, named_seq, jnp.where(arrives, jnp.iinfo(jnp.int32).max, -1))
     # the agents' orders as 2A slots. On each side, the orders an execution may meet are a prefix of
     # the side's price-time priority (better prices, then earlier at its price), and executions consume
     # that priority queue from its front: one running total per side says how much has been taken
-    q, pr, sd, sq = (x.reshape(-1) for x in (qty, price, side, seq_of))
+    q, pr, sd, sq, at = (x.reshape(-1) for x in (qty, price, side, seq_of, agent_time))
     live = q > 0
     better_price = sd[None] * (pr[None] - pr[:, None]) > 0  # [j, l]: l's price better than j's
     ahead = live[None] & (sd[None] == sd[:, None]) & (better_price | ((pr[None] == pr[:, None]) & (sq[None] < sq[:, None])))
     start = jnp.sum(jnp.where(ahead, q[None], 0), axis=1)  # shares of agent orders ahead of each slot
     better = d[:, None] * (pr[None] - p[:, None]) > 0
-    at_p_first = is4[:, None] & (pr[None] == p[:, None]) & (sq[None] < named_seq[:, None])
+    at_p_first = is4[:, None] & (pr[None] == p[:, None]) & (at[None] < named_time[:, None])
     eligible = (is4 | is5)[:, None] & (sd[None] == d[:, None]) & live[None] & (better | at_p_first)
     reach = jnp.sum(jnp.where(eligible, q[None], 0), axis=1)  # (k,): the prefix each message may consume
     bid_msg = d > 0
@@ -236,34 +253,63 @@ def executions_meet_agents(hist, book, oid, qty, price, side, seq_of):
     return hist, fills.reshape(k, A, 2)
 
 
-def replay_historical(book: engine.Book, hist, oid, resting=None):
+def _execute_agent_orders(book: engine.Book, oid, took):
+    """``book`` after each agent order ``oid`` ``(A, 2)`` is executed by ``took`` shares: the book (events
+    included) that replaying one type-4 row per order on its id (a no-op row where ``took`` is 0) gives."""
+    ids = book.orders[:, engine.OID]  # (2, C)
+    eq = (ids[None, None] == oid[:, :, None, None]) & (oid >= C.AGENT_OID_BASE)[:, :, None, None]
+    cut = jnp.sum(jnp.where(eq, took[:, :, None, None], 0), axis=(0, 1))  # (2, C)
+    q = book.orders[:, engine.QTY] - cut
+    gone = (cut > 0) & (q <= 0)
+    orders = book.orders.at[:, engine.QTY].set(jnp.maximum(q, 0)).at[:, engine.OID].set(jnp.where(gone, engine.EMPTY, ids))
+    n = jnp.sum(took > 0).astype(book.events.dtype)
+    events = book.events.at[M.EXECUTE].add(n).at[M.NOOP].add(took.size - n)
+    return book.replace(orders=orders, events=events)
+
+
+def replay_historical(book: engine.Book, hist, oid, resting=None, timing=None):
     """The historical block through ``book`` with the agents' resting orders ``oid`` ``(A, 2)`` in it.
 
     The executions that meet agent orders first (:func:`executions_meet_agents`) execute
-    those orders, as type-4 rows on the agents' ids, ahead of the block; then the block runs
-    with what they left (no trades recorded). Agents are filled passively here, by those
+    those orders ahead of the block (as type-4 rows on the agents' ids would); then the block
+    runs with what they left (no trades recorded). Agents are filled passively here, by those
     executions and by historical limit orders that cross their quotes. The executions are
     placed ahead of the block rather than at their messages: within one step a crossing
     limit order that reached an agent's order before the execution would, in the data's
     order, have taken those shares first; only when both would exhaust the same agent order
-    does that change who got them. Returns ``(book, replayed, took)``: the book after the
-    block, the rows replayed (agent executions, then the block), and the shares ``(A, 2)``
-    each agent order took from historical executions.
+    does that change who got them.
+
+    ``resting``: ``_lookup(book, oid)`` when already known. ``timing``: ``(named_time, agent_time)``
+    for :func:`executions_meet_agents` (default: arrival numbers in ``book``, :func:`named_arrival`).
+    Returns ``(book, replayed, took)``: the book after the block, the rows replayed (the
+    agents' executions as type-4 rows, then the block), and the shares ``(A, 2)`` each agent
+    order took from historical executions.
     """
     A = oid.shape[0]
     if A == 0:
         book, _ = engine.replay(book, hist, max_trades=1, trades=False)
         return book, hist, jnp.zeros((0, 2), jnp.int32)
     qty, price, side, seq = _lookup(book, oid) if resting is None else resting
-    block, fills = executions_meet_agents(hist, book, oid, qty, price, side, seq)
+    named_time, agent_time = (named_arrival(book, hist), seq) if timing is None else timing
+    block, fills = executions_meet_agents(hist, qty, price, side, seq, named_time, agent_time)
     took = jnp.sum(fills, axis=0)  # (A, 2)
     t_s, t_ns = hist[0, M.TIME_S], hist[0, M.TIME_NS]
     trader = jnp.broadcast_to(jnp.arange(1, A + 1, dtype=jnp.int32)[:, None], (A, 2))
     rows = jnp.stack([jnp.where(took > 0, M.EXECUTE, M.NOOP), jnp.where(side == 0, 1, side), price, took, oid, trader,
                       jnp.full_like(took, t_s), jnp.full_like(took, t_ns)], axis=-1).reshape(-1, M.N_MSG_FIELDS)
     replayed = jnp.concatenate([rows.astype(jnp.int32), block], axis=0)
-    book, _ = engine.replay(book, replayed, max_trades=1, trades=False)
+    book, _ = engine.replay(_execute_agent_orders(book, oid, took), block, max_trades=1, trades=False)
     return book, replayed, took
+
+
+_AGES: "weakref.WeakKeyDictionary" = weakref.WeakKeyDictionary()
+
+
+def _named_ages(data: MarketData):
+    """:func:`hftlab.env.data.named_ages` of ``data``'s messages, computed once per data object."""
+    if data not in _AGES:
+        _AGES[data] = named_ages(data.messages)
+    return _AGES[data]
 
 
 class MarketEnv(MultiAgentEnv):
@@ -364,7 +410,7 @@ class MarketEnv(MultiAgentEnv):
                              f"0..{data.num_windows}")
         f32, i32 = jnp.float32, jnp.int32
         values = dict(
-            messages=jnp.asarray(data.messages, i32), seeds=jnp.asarray(data.seeds, i32),
+            messages=jnp.asarray(data.messages, i32), named_age=jnp.asarray(_named_ages(data), i32), seeds=jnp.asarray(data.seeds, i32),
             starts=jnp.asarray(data.starts, i32), window_lo=jnp.asarray(lo, i32), window_hi=jnp.asarray(hi, i32),
             tick=jnp.asarray(data.tick, i32), exec_qty=jnp.asarray(500, i32), exec_side=jnp.asarray(1, i32),
             drift_weight=jnp.asarray(1.0, f32), deadline_penalty_ticks=jnp.asarray(5, i32),
@@ -397,9 +443,9 @@ class MarketEnv(MultiAgentEnv):
         ``n`` windows of any day run through one compiled program."""
         w = jnp.asarray(windows, jnp.int32)
         n, length = int(w.shape[0]), self.config.episode_steps * self.config.messages_per_step
-        messages, seeds = _window_rows(params.messages, params.seeds, params.starts, w, length)
+        messages, ages, seeds = _window_rows(params.messages, params.named_age, params.seeds, params.starts, w, length)
         local = jnp.arange(n, dtype=jnp.int32)
-        return params.replace(messages=messages, seeds=seeds, starts=local * length, window_lo=jnp.int32(0),
+        return params.replace(messages=messages, named_age=ages, seeds=seeds, starts=local * length, window_lo=jnp.int32(0),
                               window_hi=jnp.int32(n)), local
 
     # ------------------------------------------------------------------ reset
@@ -435,6 +481,7 @@ class MarketEnv(MultiAgentEnv):
         return EnvState(
             book=book, view=view, seen=view, t=jnp.int32(0), ptr=start, window=w, ref=ref, arrival=market.mid, side=side,
             inv=zi, cash=zi, hist_inv=jnp.int32(0), hist_cash=jnp.int32(0), oid=jnp.zeros((A, 2), jnp.int32),
+            landed=jnp.zeros((A, 2), jnp.int32),
             counter=zi, bought=zi, sold=zi, last_fill=zi, inv_sum=zf, inv_sq=zf, ret_sum=zf, ret_sq=zf, virtual=zi,
             volume=jnp.int32(0),
         )
@@ -480,8 +527,9 @@ class MarketEnv(MultiAgentEnv):
             parts.append(o)
         return jax.tree.map(lambda *xs: jnp.concatenate(xs, axis=0), *parts)
 
-    def _agent_block(self, state: EnvState, o: Orders, rest, time_s, time_ns):
-        """(rows (R, 8), new slot oids (A, 2), shares submitted (A,))."""
+    def _agent_block(self, state: EnvState, o: Orders, rest, time_s, time_ns, land):
+        """(rows (R, 8), new slot oids (A, 2), shares submitted (A,), landing positions (A, 2)); the
+        block lands before message ``land`` of ``params.messages``."""
         rq, rp, rs = rest
         sa, ss, ma = self._slot_agent, self._slot_idx, self._mkt_agent
         want, side, price, qty, mkt = o.want[sa, ss], o.side[sa, ss], o.price[sa, ss], o.qty[sa, ss], o.market[sa, ss]
@@ -513,11 +561,12 @@ class MarketEnv(MultiAgentEnv):
         block = jnp.concatenate(blocks, axis=0)
         slot_new = jnp.where(change, jnp.where(send & ~mkt, new_oid, 0), oid0)
         oid = state.oid.at[sa, ss].set(slot_new)
+        landed = state.landed.at[sa, ss].set(jnp.where(change & send & ~mkt, land, state.landed[sa, ss]))
         onehot = jnp.asarray(np.eye(self.A, dtype=np.int32)[sa].T)  # (A, n_slots)
         submitted = onehot @ jnp.where(send, qty, 0)
         if ma.size:
             submitted = submitted.at[ma].add(jnp.abs(o.flat[ma]))
-        return block, oid, submitted
+        return block, oid, submitted, landed
 
     def step_env(self, key, state: EnvState, actions, params: EnvParams):
         """One step of every agent: ``(obs, state, rewards, dones, info)``; ``step`` adds the auto-reset."""
@@ -531,6 +580,10 @@ class MarketEnv(MultiAgentEnv):
         k = cfg.messages_per_step
         tick = params.tick
         hist = jax.lax.dynamic_slice(params.messages, (state.ptr, 0), (k, M.N_MSG_FIELDS))
+        # the time of each message's named order, against the agents' landing positions: one past the
+        # position of the message that submitted it (negative if it rested before the window began)
+        at = jnp.arange(k, dtype=jnp.int32)
+        named_t = state.ptr + at + 1 - jax.lax.dynamic_slice(params.named_age, (state.ptr,), (k,))
         book0 = state.book
         last = state.t >= T - 1
         ids = jnp.arange(A + 1, dtype=jnp.int32)
@@ -544,19 +597,19 @@ class MarketEnv(MultiAgentEnv):
             for name, v in kw.items():
                 acc[name] = acc[name] + v
 
-        def historical(book, rows, ids_, resting=None):
+        def historical(book, rows, ids_, resting, timing):
             """The historical ``rows`` through ``book`` under the fill rule: ``(book, replayed, took (A, 2))``;
-            ``resting``: ``_lookup(book, ids_)`` when already known."""
+            ``resting``: ``_lookup(book, ids_)``; ``timing``: the rows' named times and the agents' landings."""
             if cfg.fills == "aggressive":
-                return replay_historical(book, rows, ids_, resting)
+                return replay_historical(book, rows, ids_, resting, timing)
             out, _ = engine.replay(book, rows, max_trades=1, trades=False)
             return out, rows, jnp.zeros((A, 2), jnp.int32)
 
-        def through_history(book, rows, oid_, look, ahead_):
+        def through_history(book, rows, oid_, look, ahead_, timing):
             """Historical ``rows`` through ``book``; the agents' resting orders ``oid_`` (looked up: ``look``, with
-            ``ahead_`` shares ahead of each) are filled passively, and their fills credited.
-            Returns ``(book, replayed rows, look after)``."""
-            out, replayed_, took = historical(book, rows, oid_, look)
+            ``ahead_`` shares ahead of each; ``timing``: the rows' named times and the agents' landing
+            positions) are filled passively, and their fills credited. Returns ``(book, replayed rows, look after)``."""
+            out, replayed_, took = historical(book, rows, oid_, look, timing)
             if A == 0:
                 return out, replayed_, None
             after = _lookup(out, oid_)
@@ -595,29 +648,31 @@ class MarketEnv(MultiAgentEnv):
         # The step's historical messages in segments: before the agents' orders land (latency), after
         # them up to the message the agents' next observation is taken at (obs_delay), and the rest.
         p_obs = k - cfg.obs_delay
-        book, look, ahead, oid = book0, None, None, state.oid
+        book, look, ahead, oid, landed = book0, None, None, state.oid, state.landed
         submitted, delay = z, jnp.full((A,), cfg.latency, jnp.int32)
         sequence, seen_at = [], None  # (historical?, rows) in the order they went through the book
         block = jnp.zeros((0, M.N_MSG_FIELDS), jnp.int32)
         if A > 0:  # the agents' resting orders as they decide (qty, price, side, arrival) and the shares ahead
-            look, ahead = _lookup(book0, state.oid), _queue_ahead(book0, state.oid)
+            look = _lookup(book0, state.oid)
+            ahead = _queue_ahead(book0, state.oid, look)
             o = self._desired(k_pol, state, actions, params, look[:2] + (ahead,))
         if not drawn:
             lat = cfg.latency
             if lat > 0:  # the first `lat` historical messages reach the book before the agents' orders
-                book, rep, look = through_history(book, hist[:lat], state.oid, look, ahead)
+                book, rep, look = through_history(book, hist[:lat], state.oid, look, ahead, (named_t[:lat], landed))
                 sequence.append((True, rep))
             if A > 0:  # the orders meet the book as it is when they land
-                block, oid, submitted = self._agent_block(state, o, look[:3], hist[lat, M.TIME_S], hist[lat, M.TIME_NS])
+                block, oid, submitted, landed = self._agent_block(state, o, look[:3], hist[lat, M.TIME_S],
+                                                                  hist[lat, M.TIME_NS], state.ptr + lat)
                 book = agent_rows(book, block)
                 sequence.append((False, block))
-                look, ahead = _lookup(book, oid), _queue_ahead(book, oid)
+                look = _lookup(book, oid)
+                ahead = _queue_ahead(book, oid, look)
             start = lat
         else:  # each agent's orders land after its own delay, in order of arrival
             extra = jax.random.choice(k_lat, len(cfg.latency_probs), (A,), p=jnp.asarray(cfg.latency_probs, jnp.float32))
             delay = (cfg.latency + extra).astype(jnp.int32)
             order = jnp.argsort(delay, stable=True)
-            at = jnp.arange(k)
             agent_ids = jnp.arange(A)
             noop = jnp.zeros((M.N_MSG_FIELDS,), jnp.int32)
             prev = jnp.int32(0)
@@ -625,31 +680,34 @@ class MarketEnv(MultiAgentEnv):
             for j in range(A):
                 a, d_a = order[j], delay[order[j]]
                 seg = jnp.where(((at >= prev) & (at < d_a))[:, None], hist, noop)  # messages prev .. d_a - 1
-                book, rep, look = through_history(book, seg, oid, look, ahead)
+                book, rep, look = through_history(book, seg, oid, look, ahead, (named_t, landed))
                 sequence.append((True, rep))
-                rows, oid_a, sub_a = self._agent_block(state, o, look[:3], hist[d_a, M.TIME_S], hist[d_a, M.TIME_NS])
+                rows, oid_a, sub_a, land_a = self._agent_block(state, o, look[:3], hist[d_a, M.TIME_S],
+                                                               hist[d_a, M.TIME_NS], state.ptr + d_a)
                 rows = jnp.where((rows[:, M.TRADER] == a + 1)[:, None], rows, noop)  # agent a's rows only
                 book = agent_rows(book, rows)
                 blocks.append(rows)
                 sequence.append((False, rows))
                 oid = jnp.where((agent_ids == a)[:, None], oid_a, oid)
+                landed = jnp.where((agent_ids == a)[:, None], land_a, landed)
                 submitted = jnp.where(agent_ids == a, sub_a, submitted)
-                look, ahead = _lookup(book, oid), _queue_ahead(book, oid)
+                look = _lookup(book, oid)
+                ahead = _queue_ahead(book, oid, look)
                 prev = d_a
             block = jnp.concatenate(blocks, axis=0)
             seg = jnp.where(((at >= prev) & (at < p_obs))[:, None], hist, noop)
-            book, rep, look = through_history(book, seg, oid, look, ahead)
+            book, rep, look = through_history(book, seg, oid, look, ahead, (named_t, landed))
             sequence.append((True, rep))
-            ahead = _queue_ahead(book, oid)
+            ahead = _queue_ahead(book, oid, look)
             start = p_obs
         # the historical block (no trades recorded): agents are filled passively, by the executions
         # that meet their orders first (executed ahead of each segment) and by crossing limit orders
         for lo, hi in ((start, p_obs), (p_obs, k)):
             if hi > lo:
-                book, rep, look = through_history(book, hist[lo:hi], oid, look, ahead)
+                book, rep, look = through_history(book, hist[lo:hi], oid, look, ahead, (named_t[lo:hi], landed))
                 sequence.append((True, rep))
                 if A > 0:
-                    ahead = _queue_ahead(book, oid)
+                    ahead = _queue_ahead(book, oid, look)
             if hi == p_obs and cfg.obs_delay > 0:  # what the agents will observe
                 seen_at = (book, (look[0], look[1], ahead) if A > 0 else None)
         book2 = book
@@ -699,7 +757,7 @@ class MarketEnv(MultiAgentEnv):
         dv = v_new - v_old
         new_state = state.replace(
             book=book2, view=view2, seen=seen, t=state.t + 1, ptr=state.ptr + k, inv=inv, cash=cash,
-            hist_inv=state.hist_inv + d_inv[0], hist_cash=state.hist_cash + d_cash[0], oid=oid,
+            hist_inv=state.hist_inv + d_inv[0], hist_cash=state.hist_cash + d_cash[0], oid=oid, landed=landed,
             counter=state.counter + 1, bought=state.bought + d_buy[1:], sold=state.sold + d_sell[1:],
             last_fill=fill, inv_sum=state.inv_sum + inv, inv_sq=state.inv_sq + inv.astype(jnp.float32) ** 2,
             ret_sum=state.ret_sum + dv, ret_sq=state.ret_sq + dv * dv, virtual=state.virtual + jnp.abs(resid),
