@@ -410,6 +410,61 @@ def test_drawn_latency_fills_match_reference_book(data):
     check_fills_against_reference(env, data, traj, (0, 1), lambda s, e: traj["info"]["book_messages"][s, e])
 
 
+def _us_since_first(hist):
+    from hftlab.lob import messages as M
+
+    h = np.asarray(hist).astype(np.int64)
+    return (h[:, M.TIME_S] - h[0, M.TIME_S]) * 10**6 + (h[:, M.TIME_NS] - h[0, M.TIME_NS]) // 1000
+
+
+def test_orders_with_microsecond_latency_land_after_the_messages_stamped_before_them(data):
+    """latency_unit="us": the agents' orders reach the book d microseconds after the step's first message
+    and land after exactly the messages stamped earlier than that; the book equals the block cut there with
+    the orders between the pieces."""
+    from hftlab.env.market import replay_historical
+
+    agents = {"twap_far": 1, "fixed_spread": 1}
+    plain = MarketEnv(_world(agents=agents, debug=True))
+    params = plain.default_params(data, exec_side=1)
+    _, s0 = plain.reset_window(jax.random.PRNGKey(0), params, 3)
+    hist = np.asarray(plain.step_env(jax.random.PRNGKey(2), plain.step_env(jax.random.PRNGKey(1), s0, {}, params)[1],
+                                     {}, params)[4]["historical_messages"])  # the second step's messages
+    us = _us_since_first(hist)
+    d = int(us[8]) + 1  # microseconds: the orders arrive after the message 8 and any stamped with it
+    waited = int(np.sum(us < d))
+    assert 8 < waited < K - 1
+    env = MarketEnv(_world(agents=agents, latency=d, latency_unit="us", debug=True))
+    _, state = env.reset_window(jax.random.PRNGKey(0), params, 3)
+    _, state, _, _, _ = env.step_env(jax.random.PRNGKey(1), state, {}, params)
+    book0, oid0 = state.book, state.oid
+    _, state2, _, _, info = env.step_env(jax.random.PRNGKey(2), state, {}, params)
+    np.testing.assert_array_equal(np.asarray(info["historical_messages"]), hist)
+    np.testing.assert_array_equal(np.asarray(info["agents"]["latency"]), [waited, waited])
+    rows = np.asarray(info["agent_messages"])
+    assert (rows[:, 0] != 0).any()  # the agents did send orders in that step
+    book, _, _ = replay_historical(book0, jnp.asarray(hist[:waited]), oid0)
+    book, _ = engine.replay(book, jnp.asarray(rows), max_trades=16, trades=True)
+    book, _, _ = replay_historical(book, jnp.asarray(hist[waited:]), state2.oid)
+    np.testing.assert_array_equal(np.asarray(book.orders), np.asarray(state2.book.orders))
+
+
+def test_conservation_with_drawn_microsecond_latency(data):
+    """Delays drawn per agent and step in microseconds (0.5 to 4.5 ms): shares and cash are conserved,
+    every agent waits the messages stamped before its orders arrive, never past the observation point."""
+    e = 3
+    env = MarketEnv(_world(latency=500, latency_unit="us", latency_probs=latency_distribution("uniform", 4000),
+                           obs_delay=e, debug=True))
+    params = env.default_params(data, exec_side=0, agent={"noise": {"market_prob": 0.4}})
+    _, traj = rollout(env, params, WORLD_KEY, num_steps=3 * T + 5, num_envs=4)
+    traj = jax.tree.map(np.asarray, traj)
+    check_conservation(env, params, traj)
+    lat = traj["info"]["agents"]["latency"]
+    assert lat.min() >= 0 and lat.max() <= K - e - 1 and len(np.unique(lat)) > 3
+    for s in range(3 * T + 5):  # at least as many messages as those stamped before the shortest delay
+        us = _us_since_first(traj["info"]["historical_messages"][s, 0])
+        assert np.all(lat[s, 0] >= min(np.sum(us < 500), K - e - 1))
+
+
 def test_delayed_observations_are_the_book_that_many_messages_earlier(data):
     """With obs_delay e the market the agents see (and quote from) is the book after all but the last e
     messages of the step; rewards still mark to the current book."""
@@ -435,6 +490,9 @@ def test_delayed_observations_are_the_book_that_many_messages_earlier(data):
 
 
 def test_latency_configuration_errors():
+    with pytest.raises(InputError, match="unknown latency_unit 'ms'"):
+        _world(latency_unit="ms")
+    assert _world(latency=10**6, latency_unit="us").max_latency == 10**6  # microseconds need not fit in a step
     with pytest.raises(InputError, match="latency_probs must be non-negative and sum to 1"):
         _world(latency_probs=(0.5, 0.2))
     with pytest.raises(InputError, match="latency_probs must be a sequence"):

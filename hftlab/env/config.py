@@ -27,6 +27,7 @@ MM_ACTIONS = ("ticks", "half_spread")
 OBSERVATIONS = ("depth", "compact")
 PENALTIES = ("quadratic", "linear", "none")
 FILL_RULES = ("aggressive", "named")
+LATENCY_UNITS = ("messages", "us")
 
 # agent order ids: AGENT_OID_BASE + agent * OID_STRIDE + counter (mod OID_STRIDE)
 AGENT_OID_BASE = 1_600_000_000
@@ -81,6 +82,13 @@ class EnvConfig:
         wait exactly ``latency`` messages. Agents whose orders land at the same message
         arrive in agent order. :func:`latency_distribution` builds uniform and geometric
         ones. Each agent's delay of the step is ``info['agents']['latency']``.
+      latency_unit: ``"messages"`` (default) or ``"us"``: ``latency`` and the delays
+        ``latency_probs`` draws are then exchange microseconds. The agents' decision is
+        stamped with the time of the step's first historical message; an agent's orders reach
+        the book that many microseconds later and land after every message of the step stamped
+        earlier (messages at the same time come after them). A wait of more than
+        ``messages_per_step - obs_delay - 1`` messages is cut to that many: orders land within
+        their step. ``info['agents']['latency']`` holds the messages each agent's orders waited.
       obs_delay: historical messages by which the market data the agents observe and act
         on (touch, mid, depth, imbalance, the shares ahead of their orders) lag the book:
         at the end of a step they see the book as it stood ``obs_delay`` messages before
@@ -113,6 +121,7 @@ class EnvConfig:
     fills: str = "aggressive"
     latency: int = 0
     latency_probs: tuple = ()
+    latency_unit: str = "messages"
     obs_delay: int = 0
     debug: bool = False
     allow_no_agents: bool = False
@@ -145,10 +154,15 @@ class EnvConfig:
             v = getattr(self, name)
             if not isinstance(v, (int, np.integer)) or isinstance(v, bool) or v < lo:
                 bad(f"{name} must be an integer >= {lo}, got {v!r}")
+        if self.latency_unit not in LATENCY_UNITS:
+            bad(f"unknown latency_unit {self.latency_unit!r} (choose from {', '.join(LATENCY_UNITS)})")
+        in_us = self.latency_unit == "us"
         for name in ("latency", "obs_delay"):
             v = getattr(self, name)
-            if not isinstance(v, (int, np.integer)) or isinstance(v, bool) or not 0 <= v < self.messages_per_step:
-                bad(f"{name} must be an integer in 0..messages_per_step - 1 = {self.messages_per_step - 1}, got {v!r}")
+            top = 2**30 if in_us and name == "latency" else self.messages_per_step
+            if not isinstance(v, (int, np.integer)) or isinstance(v, bool) or not 0 <= v < top:
+                bad(f"{name} must be an integer in 0..{top - 1}" + ("" if top == 2**30 else " (messages_per_step - 1)")
+                    + f", got {v!r}")
         probs = self.latency_probs
         try:
             probs = tuple(float(x) for x in probs)
@@ -157,7 +171,7 @@ class EnvConfig:
         if any(not np.isfinite(x) or x < 0 for x in probs) or (probs and abs(sum(probs) - 1.0) > 1e-6):
             bad(f"latency_probs must be non-negative and sum to 1, got {self.latency_probs!r}")
         object.__setattr__(self, "latency_probs", probs)
-        if self.max_latency + self.obs_delay >= self.messages_per_step:
+        if not in_us and self.max_latency + self.obs_delay >= self.messages_per_step:
             bad(f"the longest latency ({self.max_latency}) plus obs_delay ({self.obs_delay}) must be less than "
                 f"messages_per_step ({self.messages_per_step})")
         for name, allowed in (("execution_actions", EXECUTION_ACTIONS), ("mm_actions", MM_ACTIONS),
@@ -179,7 +193,7 @@ class EnvConfig:
 
     @property
     def max_latency(self) -> int:
-        """The longest delay, in historical messages, of an agent's orders."""
+        """The longest delay of an agent's orders (in ``latency_unit``)."""
         return int(self.latency) + max(len(self.latency_probs) - 1, 0)
 
     @property

@@ -575,8 +575,9 @@ class MarketEnv(MultiAgentEnv):
         for t in self.learning_types:
             if t not in actions:
                 raise InputError(f"step: actions has no entry for learning type {t!r}")
-        drawn = cfg.random_latency and A > 0  # each agent's delay drawn this step
-        k_pol, k_lat = jax.random.split(key) if drawn else (key, None)
+        in_us = cfg.latency_unit == "us"
+        drawn = (cfg.random_latency or in_us) and A > 0  # each agent's delay, in messages, set this step
+        k_pol, k_lat = jax.random.split(key) if cfg.random_latency and A > 0 else (key, None)
         k = cfg.messages_per_step
         tick = params.tick
         hist = jax.lax.dynamic_slice(params.messages, (state.ptr, 0), (k, M.N_MSG_FIELDS))
@@ -657,7 +658,7 @@ class MarketEnv(MultiAgentEnv):
             ahead = _queue_ahead(book0, state.oid, look)
             o = self._desired(k_pol, state, actions, params, look[:2] + (ahead,))
         if not drawn:
-            lat = cfg.latency
+            lat = 0 if in_us else cfg.latency
             if lat > 0:  # the first `lat` historical messages reach the book before the agents' orders
                 book, rep, look = through_history(book, hist[:lat], state.oid, look, ahead, (named_t[:lat], landed))
                 sequence.append((True, rep))
@@ -670,8 +671,15 @@ class MarketEnv(MultiAgentEnv):
                 ahead = _queue_ahead(book, oid, look)
             start = lat
         else:  # each agent's orders land after its own delay, in order of arrival
-            extra = jax.random.choice(k_lat, len(cfg.latency_probs), (A,), p=jnp.asarray(cfg.latency_probs, jnp.float32))
-            delay = (cfg.latency + extra).astype(jnp.int32)
+            wait = jnp.full((A,), cfg.latency, jnp.int32)
+            if cfg.random_latency:
+                wait = wait + jax.random.choice(k_lat, len(cfg.latency_probs), (A,),
+                                                p=jnp.asarray(cfg.latency_probs, jnp.float32)).astype(jnp.int32)
+            delay = wait
+            if in_us:  # microseconds since the step's first message; its messages stamped before the orders arrive
+                us = ((hist[:, M.TIME_S] - hist[0, M.TIME_S]) * 1_000_000
+                      + (hist[:, M.TIME_NS] - hist[0, M.TIME_NS]) // 1000)
+                delay = jnp.minimum(jnp.sum(us[None] < wait[:, None], axis=1), p_obs - 1).astype(jnp.int32)
             order = jnp.argsort(delay, stable=True)
             agent_ids = jnp.arange(A)
             noop = jnp.zeros((M.N_MSG_FIELDS,), jnp.int32)
