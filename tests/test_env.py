@@ -342,13 +342,20 @@ def test_real_day_runs_without_overflow():
 DRAWN = dict(latency=2, latency_probs=latency_distribution("geometric", 12, mean=4.0), obs_delay=6)
 
 
-def test_conservation_with_drawn_latency_and_delayed_observations(data):
-    """The conservation checks with every agent's orders landing 2..14 messages after its decision (a delay
-    drawn per agent and step) and observations 6 messages old; the same key gives the same rollout."""
-    env = MarketEnv(_world(**DRAWN))
+@pytest.fixture(scope="module")
+def drawn_world(data):
+    """The world of the fixture ``world`` with drawn delays and delayed observations (DRAWN): one rollout
+    serves the conservation and the reference-book checks."""
+    env = MarketEnv(_world(debug=True, **DRAWN))
     params = env.default_params(data, exec_side=0, agent={"noise": {"market_prob": 0.4}})
     _, traj = rollout(env, params, WORLD_KEY, num_steps=3 * T + 5, num_envs=4)
-    traj = jax.tree.map(np.asarray, traj)
+    return env, params, jax.tree.map(np.asarray, traj)
+
+
+def test_conservation_with_drawn_latency_and_delayed_observations(drawn_world):
+    """The conservation checks with every agent's orders landing 2..14 messages after its decision (a delay
+    drawn per agent and step) and observations 6 messages old; the same key gives the same rollout."""
+    env, params, traj = drawn_world
     check_conservation(env, params, traj)
     lat = traj["info"]["agents"]["latency"]
     assert lat.min() >= 2 and lat.max() <= 14 and len(np.unique(lat)) > 5
@@ -400,13 +407,10 @@ def test_orders_with_drawn_latency_land_after_their_own_delays(data):
     assert not np.array_equal(np.asarray(both.orders), np.asarray(state2.book.orders))
 
 
-def test_drawn_latency_fills_match_reference_book(data):
+def test_drawn_latency_fills_match_reference_book(drawn_world, data):
     """Every row of a step in the order it went through the book (agent orders between historical segments),
     through the plain-Python reference book, gives the agents' fills the environment reports."""
-    env = MarketEnv(_world(debug=True, **DRAWN))
-    params = env.default_params(data, exec_side=0, agent={"noise": {"market_prob": 0.4}})
-    _, traj = rollout(env, params, WORLD_KEY, num_steps=T - 1, num_envs=2)
-    traj = jax.tree.map(np.asarray, traj)
+    env, _, traj = drawn_world
     check_fills_against_reference(env, data, traj, (0, 1), lambda s, e: traj["info"]["book_messages"][s, e])
 
 
