@@ -28,6 +28,7 @@ OBSERVATIONS = ("depth", "compact")
 PENALTIES = ("quadratic", "linear", "none")
 FILL_RULES = ("aggressive", "named")
 LATENCY_UNITS = ("messages", "us")
+MAX_LATENCY_US = 2**30  # microseconds of latency stay well inside int32 arithmetic
 
 # agent order ids: AGENT_OID_BASE + agent * OID_STRIDE + counter (mod OID_STRIDE)
 AGENT_OID_BASE = 1_600_000_000
@@ -159,10 +160,10 @@ class EnvConfig:
         in_us = self.latency_unit == "us"
         for name in ("latency", "obs_delay"):
             v = getattr(self, name)
-            top = 2**30 if in_us and name == "latency" else self.messages_per_step
+            top, what = ((MAX_LATENCY_US, "") if in_us and name == "latency"
+                         else (self.messages_per_step, " (messages_per_step - 1)"))
             if not isinstance(v, (int, np.integer)) or isinstance(v, bool) or not 0 <= v < top:
-                bad(f"{name} must be an integer in 0..{top - 1}" + ("" if top == 2**30 else " (messages_per_step - 1)")
-                    + f", got {v!r}")
+                bad(f"{name} must be an integer in 0..{top - 1}{what}, got {v!r}")
         probs = self.latency_probs
         try:
             probs = tuple(float(x) for x in probs)

@@ -25,6 +25,7 @@ across days unchanged.
 from __future__ import annotations
 
 from dataclasses import dataclass
+from functools import cached_property
 
 import numpy as np
 
@@ -49,6 +50,11 @@ class MarketData:
     @property
     def num_windows(self) -> int:
         return int(self.starts.shape[0])
+
+    @cached_property
+    def named_age(self) -> np.ndarray:
+        """:func:`named_ages` of ``messages`` (computed on first use)."""
+        return named_ages(self.messages)
 
     def __repr__(self) -> str:
         return (f"MarketData({self.name or 'day'}: {self.messages.shape[0]} messages, {self.num_windows} windows of "

@@ -54,7 +54,6 @@ agent consumed them) change nothing and are counted by the engine
 
 from __future__ import annotations
 
-import weakref
 from functools import partial
 
 import jax
@@ -70,7 +69,7 @@ from hftlab.env.agents.common import Orders, View, grid_down
 from hftlab.env.agents.registry import AgentInput, Outcome
 from hftlab.env.base import Box, Discrete, MultiAgentEnv
 from hftlab.env.config import EnvConfig, EnvParams
-from hftlab.env.data import MarketData, named_ages
+from hftlab.env.data import MarketData
 from hftlab.errors import InputError
 from hftlab.lob import engine
 from hftlab.lob import messages as M
@@ -302,16 +301,6 @@ def replay_historical(book: engine.Book, hist, oid, resting=None, timing=None):
     return book, replayed, took
 
 
-_AGES: "weakref.WeakKeyDictionary" = weakref.WeakKeyDictionary()
-
-
-def _named_ages(data: MarketData):
-    """:func:`hftlab.env.data.named_ages` of ``data``'s messages, computed once per data object."""
-    if data not in _AGES:
-        _AGES[data] = named_ages(data.messages)
-    return _AGES[data]
-
-
 class MarketEnv(MultiAgentEnv):
     """The market. ``env = MarketEnv(EnvConfig(...))``; ``params = env.default_params(data)``.
 
@@ -410,7 +399,7 @@ class MarketEnv(MultiAgentEnv):
                              f"0..{data.num_windows}")
         f32, i32 = jnp.float32, jnp.int32
         values = dict(
-            messages=jnp.asarray(data.messages, i32), named_age=jnp.asarray(_named_ages(data), i32), seeds=jnp.asarray(data.seeds, i32),
+            messages=jnp.asarray(data.messages, i32), named_age=jnp.asarray(data.named_age, i32), seeds=jnp.asarray(data.seeds, i32),
             starts=jnp.asarray(data.starts, i32), window_lo=jnp.asarray(lo, i32), window_hi=jnp.asarray(hi, i32),
             tick=jnp.asarray(data.tick, i32), exec_qty=jnp.asarray(500, i32), exec_side=jnp.asarray(1, i32),
             drift_weight=jnp.asarray(1.0, f32), deadline_penalty_ticks=jnp.asarray(5, i32),
